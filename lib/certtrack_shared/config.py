@@ -1,0 +1,51 @@
+"""Environment configuration, read in one place.
+
+Every default makes `make run` work on a developer machine with no
+configuration at all; production overrides them through the environment.
+"""
+from __future__ import annotations
+
+import os
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+
+SERVICES = ("identity", "exams", "certs", "fulfillment", "transcripts")
+
+
+def environment() -> str:
+    """`development` (default), `test` or `production`."""
+    return os.environ.get("CERTTRACK_ENV", "development")
+
+
+def is_development() -> bool:
+    """Only development mode exposes the dev mailbox and demo conveniences."""
+    return environment() == "development"
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL`, else `certtrack_<service>` on the local server."""
+    return os.environ.get(
+        f"{service.upper()}_DATABASE_URL", f"{DEFAULT_PG}/certtrack_{service}"
+    )
+
+
+def smtp_url() -> str:
+    return os.environ.get("SMTP_URL", "smtp://127.0.0.1:8025")
+
+
+def mail_from() -> str:
+    return os.environ.get("MAIL_FROM", "CertTrack <no-reply@certtrack.local>")
+
+
+def dev_maildir() -> str:
+    """Where development mode keeps a copy of every mail sent (a Maildir)."""
+    return os.environ.get("DEV_MAILDIR", os.path.abspath("var/devmail"))
+
+
+def site_url() -> str:
+    return os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
