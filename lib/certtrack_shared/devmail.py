@@ -19,8 +19,12 @@ class DevMailbox:
         self.path = path
 
     def _box(self) -> mailbox.Maildir:
-        os.makedirs(self.path, exist_ok=True)
-        return mailbox.Maildir(self.path, factory=None, create=True)
+        # Maildir creates tmp/new/cur only when it creates the folder itself.
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        box = mailbox.Maildir(self.path, factory=None, create=True)
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(self.path, sub), exist_ok=True)
+        return box
 
     def keep(self, message: EmailMessage) -> None:
         self._box().add(message)
@@ -46,12 +50,13 @@ class DevMailbox:
 def _as_json(message: EmailMessage) -> dict:
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))
-    sent = message["Date"]
-    sent_at = (
-        email.utils.parsedate_to_datetime(sent)
-        if sent
-        else datetime.fromtimestamp(0, timezone.utc)
-    )
+    precise = message["X-CertTrack-Sent-At"]
+    if precise:
+        sent_at = datetime.fromisoformat(str(precise))
+    elif message["Date"]:
+        sent_at = email.utils.parsedate_to_datetime(message["Date"])
+    else:
+        sent_at = datetime.fromtimestamp(0, timezone.utc)
     return {
         "to": [address.strip() for address in str(message["To"] or "").split(",") if address.strip()],
         "subject": str(message["Subject"] or ""),

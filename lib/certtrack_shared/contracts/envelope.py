@@ -1,0 +1,61 @@
+"""The envelope every event shares: `event_id`, `schema_version`, timestamps."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _require_offset(value: datetime) -> datetime:
+    # CONTRACTS.md: timestamps carry an offset; a naive one is ambiguous input.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamp must carry a UTC offset, e.g. 2026-11-20T14:30:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_require_offset)]
+EventId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Event(BaseModel):
+    """Base of every message. Subclasses set `event_type` and `schema_version`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    event_type: ClassVar[str]
+    schema_version: int
+    event_id: EventId
+
+
+class UnknownSchemaVersion(ValueError):
+    """A message whose schema_version no model of this build understands."""
+
+
+def parse_message(
+    exchange: str, routing_key: str, body: bytes | str | dict, model: type[Event] | None = None
+) -> Event:
+    """Bytes (or a decoded dict) → the typed event, or ValueError with the reason.
+
+    pydantic's ValidationError is a ValueError, so callers catch one type.
+    """
+    from certtrack_shared.contracts.registry import model_for
+
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            body = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"body is not UTF-8 JSON: {exc}") from None
+    elif isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    version = body.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError("schema_version must be an integer")
+    model = model or model_for(exchange, routing_key, version)
+    return model.model_validate(body)

@@ -1,0 +1,118 @@
+"""Database dependency provider: one SQLAlchemy 2 session per worker.
+
+The session commits when the worker succeeds and rolls back when it raises.
+The commit happens in `worker_commit`, which our own entrypoints call *before*
+they reply or ack (see `transaction.py`); Nameko's `worker_result` comes too
+late for that.
+
+psycopg2 is made green with psycogreen so that a slow query yields to the
+eventlet hub instead of freezing every worker of the service.
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from certtrack_shared import config
+
+log = logging.getLogger(__name__)
+
+_GREEN = False
+
+
+def make_psycopg_green() -> None:
+    """Let psycopg2 wait on sockets through eventlet (idempotent)."""
+    global _GREEN
+    if _GREEN:
+        return
+    from psycogreen.eventlet import patch_psycopg
+
+    patch_psycopg()
+    _GREEN = True
+
+
+def create_service_engine(url: str, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # WAL lets the relay read while a worker writes.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        return engine
+    make_psycopg_green()
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database(DependencyProvider):
+    """Injects a `Session`; the worker's changes commit together or not at all."""
+
+    def __init__(self, service: str | None = None):
+        self.service = service
+        self.engine: Engine | None = None
+        self.sessionmaker: sessionmaker | None = None
+        self._sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def setup(self):
+        service = self.service or self.container.service_name
+        url = self.container.config.get("DATABASE_URL") or config.database_url(service)
+        max_workers = int(self.container.config.get("max_workers", 10))
+        # Workers, the outbox relay and one spare.
+        self.engine = create_service_engine(url, pool_size=max_workers + 2)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def stop(self):
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def session_for(self, worker_ctx) -> Session:
+        session = self._sessions.get(worker_ctx)
+        if session is None:
+            session = self.sessionmaker()
+            self._sessions[worker_ctx] = session
+        return session
+
+    def get_dependency(self, worker_ctx) -> Session:
+        return self.session_for(worker_ctx)
+
+    def worker_commit(self, worker_ctx, exc_info):
+        """Commit on success, roll back on error. Called before reply/ack."""
+        session = self._sessions.get(worker_ctx)
+        if session is None:
+            return
+        if exc_info is None:
+            session.commit()
+        else:
+            session.rollback()
+
+    def worker_teardown(self, worker_ctx):
+        session = self._sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.close()
+
+    def new_session(self) -> Session:
+        """A session outside any worker (relay, timers)."""
+        return self.sessionmaker()
+
+
+def find_database(container) -> Database:
+    for provider in container.dependencies:
+        if isinstance(provider, Database):
+            return provider
+    raise LookupError(f"service {container.service_name!r} declares no Database dependency")

@@ -1,0 +1,90 @@
+"""Mail: templates rendered to text and HTML, sent by SMTP after commit.
+
+A service never sends mail inside a worker: `Outbox.add_mail` files the
+rendered message in the outbox in the same transaction as the change it
+reports, and the relay sends it once committed (so a rolled-back change
+mails nobody, and a mail server that is down delays mail but loses none).
+In development mode every mail is also kept in the dev mailbox.
+"""
+from __future__ import annotations
+
+import smtplib
+import uuid
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from urllib.parse import urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel
+
+from certtrack_shared import config
+from certtrack_shared.devmail import DevMailbox
+
+
+class Mail(BaseModel):
+    """A rendered mail, as stored in the outbox."""
+
+    mail_id: str
+    to: list[str]
+    subject: str
+    text: str
+    html: str
+
+
+class MailTemplates:
+    """`<name>.subject.txt`, `<name>.txt` and `<name>.html` in a folder."""
+
+    def __init__(self, folder: str):
+        self.text_env = Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined)
+        self.html_env = Environment(
+            loader=FileSystemLoader(folder),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html"]),
+        )
+
+    def render(self, name: str, to: list[str] | str, **context) -> Mail:
+        context.setdefault("site_url", config.site_url())
+        recipients = [to] if isinstance(to, str) else list(to)
+        subject = self.text_env.get_template(f"{name}.subject.txt").render(**context).strip()
+        return Mail(
+            mail_id=f"mail-{uuid.uuid4()}",
+            to=recipients,
+            subject=subject,
+            text=self.text_env.get_template(f"{name}.txt").render(**context),
+            html=self.html_env.get_template(f"{name}.html").render(**context),
+        )
+
+
+def build_message(mail: Mail, sender: str, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(mail.to)
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(idstring=mail.mail_id[-12:], domain="certtrack.local")
+    # Sub-second order for the dev mailbox; Date has only seconds.
+    message["X-CertTrack-Sent-At"] = now.isoformat()
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+class SmtpTransport:
+    """Sends to `SMTP_URL` (smtp://[user:pass@]host:port, or smtps://)."""
+
+    def __init__(self, url: str | None = None, sender: str | None = None, keep_dev_copy=None):
+        self.url = urlparse(url or config.smtp_url())
+        self.sender = sender or config.mail_from()
+        self.keep_dev_copy = config.is_development() if keep_dev_copy is None else keep_dev_copy
+
+    def send(self, mail: Mail) -> None:
+        message = build_message(mail, self.sender, datetime.now(timezone.utc))
+        smtp_class = smtplib.SMTP_SSL if self.url.scheme == "smtps" else smtplib.SMTP
+        with smtp_class(self.url.hostname or "127.0.0.1", self.url.port or 25, timeout=30) as smtp:
+            if self.url.username:
+                smtp.login(self.url.username, self.url.password or "")
+            smtp.send_message(message)
+        # Kept only once sent, so a retried send files one copy.
+        if self.keep_dev_copy:
+            DevMailbox(config.dev_maildir()).keep(message)

@@ -1,0 +1,121 @@
+"""Create a service's database if missing and migrate it to head.
+
+`python -m certtrack_shared.migrations identity exams …` — used by `make run`,
+the container entrypoint and the test harness, so all three migrate alike.
+Each service's Alembic `env.py` calls `run_env` so the five stay identical.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from certtrack_shared import config
+
+REPO_ROOT = Path(os.environ.get("CERTTRACK_ROOT", Path(__file__).resolve().parents[2]))
+
+
+def service_dir(service: str) -> Path:
+    return REPO_ROOT / "services" / service
+
+
+def ensure_database(url: str) -> None:
+    """CREATE DATABASE when it does not exist (PostgreSQL); SQLite makes its file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and Path(parsed.database).exists():
+            Path(parsed.database).unlink()
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def upgrade(service: str, url: str | None = None, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    url = url or config.database_url(service)
+    ensure_database(url)
+    folder = service_dir(service)
+    alembic_cfg = Config(str(folder / "alembic.ini"))
+    alembic_cfg.set_main_option("script_location", str(folder / "migrations"))
+    alembic_cfg.attributes["database_url"] = url
+    command.upgrade(alembic_cfg, revision)
+
+
+def run_env(context, target_metadata, service: str) -> None:
+    """The body of every service's `migrations/env.py`."""
+    from certtrack_shared.tables import reliability_metadata
+
+    url = context.config.attributes.get("database_url") or config.database_url(service)
+    metadata = [target_metadata, reliability_metadata]
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+def create_reliability_tables(op) -> None:
+    """For each service's first migration: the outbox and processed events."""
+    from certtrack_shared.tables import reliability_metadata
+
+    reliability_metadata.create_all(op.get_bind())
+
+
+def drop_reliability_tables(op) -> None:
+    from certtrack_shared.tables import reliability_metadata
+
+    reliability_metadata.drop_all(op.get_bind())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Create and migrate service databases.")
+    parser.add_argument("services", nargs="*", default=list(config.SERVICES))
+    args = parser.parse_args(argv)
+    for service in args.services:
+        upgrade(service)
+        print(f"{service}: migrated ({make_url(config.database_url(service)).render_as_string(hide_password=True)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""The outbox: a state change and the event (or mail) announcing it commit
+together; a relay publishes after commit and marks them sent.
+
+The relay runs in every service process. It is woken right after a worker
+commits and also polls, so rows left behind by a crash between commit and
+publish go out when the service is back. Publishing is at-least-once (a crash
+after publish but before marking re-sends); every consumer is idempotent on
+`event_id`, which makes the whole effectively exactly-once.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timezone
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from nameko.extensions import DependencyProvider, Extension, SharedExtension
+from sqlalchemy import select, update
+
+from certtrack_shared import config, topology
+from certtrack_shared.contracts.envelope import Event
+from certtrack_shared.database import find_database
+from certtrack_shared.mail import Mail, SmtpTransport
+from certtrack_shared.publishing import ConfirmingPublisher
+from certtrack_shared.tables import outbox_messages
+from certtrack_shared.topology import service_exchange
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+class OutboxWriter:
+    """What a worker sees: adds rows to the worker's own session."""
+
+    def __init__(self, session, service: str, clock=None):
+        self.session = session
+        self.service = service
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+
+    def publish(self, event: Event, exchange: str | None = None, routing_key: str | None = None):
+        self.session.execute(
+            outbox_messages.insert().values(
+                kind="event",
+                message_id=event.event_id,
+                exchange=exchange or service_exchange(self.service),
+                routing_key=routing_key or event.event_type,
+                payload=event.model_dump(mode="json"),
+                created_at=self.clock(),
+                attempts=0,
+            )
+        )
+
+    def mail(self, mail: Mail):
+        self.session.execute(
+            outbox_messages.insert().values(
+                kind="mail",
+                message_id=mail.mail_id,
+                payload=mail.model_dump(mode="json"),
+                created_at=self.clock(),
+                attempts=0,
+            )
+        )
+
+
+class OutboxRelay(Extension):
+    """Publishes committed outbox rows. One per service process."""
+
+    def __init__(self):
+        self._kick = GreenEvent()
+        self._running = False
+        self._thread = None
+
+    def setup(self):
+        cfg = self.container.config
+        self.enabled = str(cfg.get("OUTBOX_RELAY", "on")).lower() not in ("off", "0", "false")
+        self.interval = float(cfg.get("OUTBOX_POLL_SECONDS", 1.0))
+        self.publisher = ConfirmingPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
+        self.mail_transport = SmtpTransport(cfg.get("SMTP_URL"))
+
+    def start(self):
+        if not self.enabled:
+            log.warning("outbox relay is off (OUTBOX_RELAY=off): nothing will be published")
+            return
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self):
+        self._running = False
+        self.kick()
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+        self.publisher.close()
+
+    def kill(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+        self.publisher.close()
+
+    def kick(self):
+        if not self._kick.ready():
+            self._kick.send(True)
+
+    def _run(self):
+        failures = 0
+        while self._running:
+            with eventlet.Timeout(self.interval if not failures else min(30, 2**failures), False):
+                self._kick.wait()
+            self._kick = GreenEvent()
+            if not self._running:
+                break
+            try:
+                while self._running and self.flush() == BATCH:
+                    pass
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("outbox relay failed (attempt %s); will retry", failures)
+
+    def flush(self) -> int:
+        """Send one batch of unsent rows in order; returns how many were sent."""
+        database = find_database(self.container)
+        with database.new_session() as session:
+            rows = session.execute(
+                select(outbox_messages)
+                .where(outbox_messages.c.sent_at.is_(None))
+                .order_by(outbox_messages.c.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            ).all()
+            sent = 0
+            try:
+                for row in rows:
+                    error = self._deliver(row)
+                    session.execute(
+                        update(outbox_messages)
+                        .where(outbox_messages.c.id == row.id)
+                        .values(
+                            sent_at=datetime.now(timezone.utc),
+                            attempts=row.attempts + 1,
+                            last_error=error,
+                        )
+                    )
+                    sent += 1
+            finally:
+                # Commit what went out even when a later row failed.
+                session.commit()
+            return sent
+
+    def _deliver(self, row) -> str | None:
+        if row.kind == "event":
+            self.publisher.publish(row.exchange, row.routing_key, row.payload, row.message_id)
+            return None
+        try:
+            self.mail_transport.send(Mail.model_validate(row.payload))
+        except smtplib.SMTPRecipientsRefused as exc:
+            # Retrying cannot fix a refused address; record and move on.
+            log.warning("mail %s refused by the server: %s", row.message_id, exc.recipients)
+            return f"recipients refused: {sorted(exc.recipients)}"
+        return None
+
+
+class TopologyDeclaration(SharedExtension):
+    """Declares the whole broker topology when any service starts.
+
+    Every service does it, so whichever starts first makes the queues exist
+    before anything is published to them.
+    """
+
+    def setup(self):
+        from kombu import Connection
+
+        from certtrack_shared.consumer import retry_delays_ms
+
+        cfg = self.container.config
+        with Connection(cfg.get("AMQP_URI") or config.amqp_uri()) as connection:
+            topology.declare(connection, retry_delays_ms())
+
+
+class Outbox(DependencyProvider):
+    """Injects an `OutboxWriter` bound to the worker's database session."""
+
+    relay = OutboxRelay()
+    broker_topology = TopologyDeclaration()
+
+    def get_dependency(self, worker_ctx) -> OutboxWriter:
+        session = find_database(self.container).session_for(worker_ctx)
+        return OutboxWriter(session, self.container.service_name)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        # Runs after our entrypoints committed: wake the relay at once.
+        if exc_info is None:
+            self.relay.kick()

@@ -1,0 +1,81 @@
+"""Publishing to RabbitMQ with publisher confirms.
+
+Every message CertTrack publishes is JSON, persistent and carries
+`message_id` = the body's `event_id` (CONTRACTS.md §1). `publish` returns only
+once the broker confirmed it, or raises.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+from kombu import Connection, Exchange, Producer
+
+CONTENT_TYPE = "application/json"
+
+
+def encode(body: dict) -> bytes:
+    return json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
+
+
+class ConfirmingPublisher:
+    """One connection, reused; reconnects when it was lost.
+
+    Not shared across threads: each user (relay, consumer) holds its own.
+    """
+
+    def __init__(self, amqp_uri: str):
+        self.amqp_uri = amqp_uri
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> Producer:
+        if self._connection is None or not self._connection.connected:
+            self.close()
+            self._connection = Connection(
+                self.amqp_uri, transport_options={"confirm_publish": True}, heartbeat=0
+            )
+            self._connection.ensure_connection(max_retries=3)
+            self._producer = Producer(self._connection.default_channel)
+        return self._producer
+
+    def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes | dict,
+        message_id: str,
+        headers: dict | None = None,
+        mandatory: bool = True,
+    ) -> None:
+        raw = body if isinstance(body, bytes) else encode(body)
+        with self._lock:
+            try:
+                producer = self._ensure()
+                producer.publish(
+                    raw,
+                    exchange=Exchange(exchange) if exchange else "",
+                    routing_key=routing_key,
+                    content_type=CONTENT_TYPE,
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=message_id,
+                    headers=headers or {},
+                    mandatory=mandatory,
+                    declare=[],
+                    retry=False,
+                )
+            except Exception:
+                # A half-broken connection must not be reused for the next try.
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:
+                pass
+        self._connection = None
+        self._producer = None

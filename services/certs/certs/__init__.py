@@ -1,0 +1,1 @@
+"""Certs: catalog, rules, status, recertification, continuing education, logos, certificates, badges."""

@@ -1,0 +1,1 @@
+"""Exams: vendor result ingestion, testing history, exam agreements."""

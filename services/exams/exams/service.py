@@ -1,0 +1,16 @@
+"""The exams Nameko service: entrypoints only."""
+from certtrack_shared import health
+from certtrack_shared.database import Database
+from certtrack_shared.entrypoints import rpc
+from certtrack_shared.outbox import Outbox
+
+
+class ExamsService:
+    name = "exams"
+
+    db = Database()
+    outbox = Outbox()
+
+    @rpc
+    def health(self):
+        return health.check(self.db, self.name).model_dump(mode="json")

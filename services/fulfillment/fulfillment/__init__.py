@@ -1,0 +1,1 @@
+"""Fulfillment: kits, orders, payments, the warehouse exchange."""

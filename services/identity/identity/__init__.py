@@ -1,0 +1,1 @@
+"""Identity: candidates, logins, first-time mapping, profile, support tickets."""

@@ -1,0 +1,1 @@
+"""Transcripts: transcripts, sharing, third-party verification."""

@@ -1,0 +1,45 @@
+"""A private RabbitMQ vhost per test run, made and removed via the management API."""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import quote, urlparse
+
+import requests
+
+MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672")
+BASE_AMQP = os.environ.get("TEST_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
+
+
+def _api(path: str) -> tuple[str, tuple[str, str]]:
+    parsed = urlparse(MANAGEMENT)
+    base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port}"
+    return f"{base}/api/{path}", (parsed.username or "guest", parsed.password or "guest")
+
+
+class Vhost:
+    def __init__(self, name: str | None = None):
+        self.name = name or f"certtrack-test-{uuid.uuid4().hex[:10]}"
+
+    @property
+    def amqp_uri(self) -> str:
+        return f"{BASE_AMQP}/{quote(self.name, safe='')}"
+
+    def create(self) -> "Vhost":
+        url, auth = _api(f"vhosts/{quote(self.name, safe='')}")
+        requests.put(url, auth=auth, timeout=10).raise_for_status()
+        url, auth = _api(f"permissions/{quote(self.name, safe='')}/{auth[0]}")
+        requests.put(
+            url, auth=auth, json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10
+        ).raise_for_status()
+        return self
+
+    def delete(self) -> None:
+        url, auth = _api(f"vhosts/{quote(self.name, safe='')}")
+        requests.delete(url, auth=auth, timeout=10)
+
+    def queue(self, queue: str) -> dict:
+        url, auth = _api(f"queues/{quote(self.name, safe='')}/{quote(queue, safe='')}")
+        response = requests.get(url, auth=auth, timeout=10)
+        response.raise_for_status()
+        return response.json()

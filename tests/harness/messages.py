@@ -1,0 +1,63 @@
+"""Publishing and reading raw messages on the test vhost."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from kombu import Connection, Exchange, Queue
+
+
+def publish_raw(amqp_uri, exchange, routing_key, body, message_id=None,
+                content_type="application/json"):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        producer = connection.Producer()
+        producer.publish(
+            raw, exchange=Exchange(exchange, type="topic", durable=True),
+            routing_key=routing_key, content_type=content_type, content_encoding="utf-8",
+            delivery_mode=2, message_id=message_id or str(uuid.uuid4()), declare=[],
+        )
+
+
+def capture_queue(amqp_uri, exchange, routing_key) -> str:
+    """A fresh durable queue bound to exchange/key: what a consumer would see."""
+    name = f"capture-{uuid.uuid4().hex[:8]}"
+    with Connection(amqp_uri) as connection:
+        Queue(name, Exchange(exchange, type="topic", durable=True), routing_key=routing_key,
+              durable=True)(connection.default_channel).declare()
+    return name
+
+
+def drain(amqp_uri, queue, quiet_seconds=1.0, max_seconds=30.0) -> list[dict]:
+    """Every message on the queue, waiting until none arrived for quiet_seconds."""
+    found = []
+    deadline = time.monotonic() + max_seconds
+    last = time.monotonic()
+    with Connection(amqp_uri) as connection:
+        bound = Queue(queue, no_declare=True)(connection.default_channel)
+        while time.monotonic() < deadline and time.monotonic() - last < quiet_seconds:
+            message = bound.get(no_ack=False)
+            if message is None:
+                time.sleep(0.05)
+                continue
+            found.append({
+                "body": message.body.encode(message.content_encoding or "utf-8")
+                if isinstance(message.body, str) else bytes(message.body),
+                "headers": dict(message.headers or {}),
+                "message_id": message.properties.get("message_id"),
+                "properties": dict(message.properties),
+            })
+            message.ack()
+            last = time.monotonic()
+    return found
+
+
+def wait_for(predicate, timeout=20.0, interval=0.1, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")

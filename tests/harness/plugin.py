@@ -1,0 +1,43 @@
+"""Fixtures every test run shares."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.harness.broker import Vhost
+from tests.harness.databases import RunDatabases
+from tests.harness.smtp import SmtpServer
+
+
+@pytest.fixture(scope="session")
+def vhost():
+    created = Vhost().create()
+    yield created
+    created.delete()
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(vhost) -> str:
+    return vhost.amqp_uri
+
+
+@pytest.fixture(scope="session")
+def run_databases():
+    databases = RunDatabases()
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory):
+    server = SmtpServer(tmp_path_factory.mktemp("smtp") / "maildir").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _short_retry_delays():
+    # Back-off in tests: short, so a retry test takes seconds, not minutes.
+    os.environ.setdefault("CONSUMER_RETRY_DELAYS_MS", "200,400")
+    os.environ.setdefault("CERTTRACK_ENV", "test")
