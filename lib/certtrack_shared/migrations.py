@@ -56,17 +56,28 @@ def drop_database(url: str) -> None:
         admin.dispose()
 
 
-def upgrade(service: str, url: str | None = None, revision: str = "head") -> None:
-    from alembic import command
+def alembic_config(service: str, url: str):
     from alembic.config import Config
 
-    url = url or config.database_url(service)
-    ensure_database(url)
     folder = service_dir(service)
     alembic_cfg = Config(str(folder / "alembic.ini"))
     alembic_cfg.set_main_option("script_location", str(folder / "migrations"))
     alembic_cfg.attributes["database_url"] = url
-    command.upgrade(alembic_cfg, revision)
+    return alembic_cfg
+
+
+def upgrade(service: str, url: str | None = None, revision: str = "head") -> None:
+    from alembic import command
+
+    url = url or config.database_url(service)
+    ensure_database(url)
+    command.upgrade(alembic_config(service, url), revision)
+
+
+def downgrade(service: str, url: str, revision: str = "base") -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(service, url), revision)
 
 
 def run_env(context, target_metadata, service: str) -> None:

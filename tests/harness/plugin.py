@@ -41,3 +41,20 @@ def _short_retry_delays():
     # Back-off in tests: short, so a retry test takes seconds, not minutes.
     os.environ.setdefault("CONSUMER_RETRY_DELAYS_MS", "200,400")
     os.environ.setdefault("CERTTRACK_ENV", "test")
+
+
+@pytest.fixture(scope="session")
+def service_config(run_databases, amqp_uri, smtp_server):
+    """`service_config("identity")`: nameko config for a real service on this
+    run's vhost, with its database created and migrated to head."""
+
+    def make(service: str) -> dict:
+        return {
+            "AMQP_URI": amqp_uri,
+            "DATABASE_URL": run_databases.url(service, migrate_service=True),
+            "SMTP_URL": smtp_server.url,
+            "OUTBOX_POLL_SECONDS": 0.2,
+            "max_workers": 10,
+        }
+
+    return make

@@ -1,0 +1,11 @@
+"""The exams service starts on a migrated database and answers its health RPC."""
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from exams.service import ExamsService
+
+
+def test_health_answers_with_a_working_database(container_factory, service_config, amqp_uri):
+    container = container_factory(ExamsService, service_config("exams"))
+    container.start()
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as proxy:
+        assert proxy.exams.health() == {"service": "exams", "database": "ok"}
