@@ -1,0 +1,64 @@
+# CertTrack developer commands. See docs/decisions/0001-foundation.md.
+#
+#   make run      install, start RabbitMQ/PostgreSQL, migrate and run the whole stack
+#   make test     install, start RabbitMQ/PostgreSQL, run both test suites
+#   make bench    run every benchmark script the repository has
+#
+# Everything installs into .venv; re-running a target is cheap because the
+# install step only runs again when a requirements file changes.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.11 is what nameko 2.14 and the pins are tested with.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+# Written after a successful install; older than any requirements file => reinstall.
+STAMP  := $(VENV)/.installed
+
+.PHONY: help venv install infra migrate run test bench lint clean
+
+help:
+	@echo "make install   create .venv and install the pinned requirements (only when they change)"
+	@echo "make infra     make sure PostgreSQL, RabbitMQ (+management) and Chromium are there and running"
+	@echo "make migrate   create and migrate every service database"
+	@echo "make run       start the whole stack (Ctrl-C stops it)"
+	@echo "make test      run the eventlet-patched suite (lib, services) and the plain one (gateway, tests)"
+	@echo "make bench     run every benchmark script"
+	@echo "make lint      ruff, when installed"
+
+venv install: $(STAMP)
+
+$(VPY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "CertTrack needs Python 3.11 (set PYTHON=...), found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(VPY) requirements.txt requirements-dev.txt lib/pyproject.toml
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e lib
+	@touch $@
+
+infra:
+	@scripts/ensure_infra.sh
+
+migrate: install infra
+	$(VPY) deploy/run_stack.py --migrate-only
+
+run: install infra
+	$(VPY) deploy/run_stack.py
+
+# Tests need a real PostgreSQL (no SQLite fallback), hence STRICT.
+test: install
+	@STRICT=1 scripts/ensure_infra.sh
+	@scripts/run_tests.sh
+
+bench: install infra
+	@scripts/run_benchmarks.sh
+
+lint: install
+	@if $(VPY) -m ruff --version >/dev/null 2>&1; then \
+		$(VPY) -m ruff check lib services gateway deploy tests; \
+	else echo "ruff is not installed in .venv; skipping lint"; fi
+
+clean:
+	rm -rf var .pytest_cache

