@@ -1,0 +1,38 @@
+"""The gateway's Flask app factory: `gunicorn 'gateway.app:create_app()'`."""
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask
+
+from . import api, devmail, errors, health, security, settings, site
+from .rpc import RpcPool
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The gateway, configured from the environment; `config` overrides it (tests)."""
+    app = Flask(__name__)
+    app.json.sort_keys = False  # keep documents in their written order (`openapi` first)
+    app.config.update(settings.load(config))
+    development = app.config["CERTTRACK_ENV"] == "development"
+
+    rpc = RpcPool(app.config["AMQP_URI"], app.config["RPC_POOL_SIZE"], app.config["RPC_TIMEOUT"])
+    app.extensions["rpc"] = rpc
+    # Proxies open lazily, on first use, so the gateway starts (and /healthz
+    # answers) while the broker is still coming up.
+    atexit.register(rpc.close)
+
+    security.install(app)
+    errors.install(app)
+
+    app.register_blueprint(site.blueprint)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(api.blueprint)
+    if development:
+        app.register_blueprint(devmail.blueprint)
+
+    @app.context_processor
+    def page_context():
+        return {"development": development}
+
+    return app
