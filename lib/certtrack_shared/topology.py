@@ -62,6 +62,8 @@ BINDINGS: tuple[Binding, ...] = (
     _handler("warehouse.events", "order_shipped", "fulfillment"),
     _handler("warehouse.events", "order_delivered", "fulfillment"),
     _handler("warehouse.events", "order_rejected", "fulfillment"),
+    # Internal: exams reports the candidates vendors name; identity matches them.
+    _handler("exams.events", "candidate_reported", "identity"),
 )
 
 SERVICE_EXCHANGES = tuple(

@@ -1,7 +1,7 @@
 """Which model parses a message: (exchange, routing key, schema_version) → model."""
 from __future__ import annotations
 
-from certtrack_shared.contracts import fulfillment, vendor, warehouse
+from certtrack_shared.contracts import exams, fulfillment, identity, vendor, warehouse
 from certtrack_shared.contracts.envelope import Event, UnknownSchemaVersion
 
 _MODELS: dict[tuple[str, str, int], type[Event]] = {}
@@ -32,3 +32,7 @@ for _model in (fulfillment.OrderPlacedV1, fulfillment.OrderCancelledV1):
     register("fulfillment.events", _model, 1)
 for _model in (warehouse.OrderShippedV1, warehouse.OrderDeliveredV1, warehouse.OrderRejectedV1):
     register("warehouse.events", _model, 1)
+register("exams.events", exams.CandidateReportedV1, 1)
+for _model in (identity.CandidateRegisteredV1, identity.RegistrationLinkedV1,
+               identity.CandidateProfileUpdatedV1, identity.ExternalIdentityLinkedV1):
+    register("identity.events", _model, 1)
