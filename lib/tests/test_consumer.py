@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -106,3 +107,33 @@ def test_failure_that_never_passes_is_dead_lettered_after_the_last_retry(
     reason = dead[0]["headers"]["x-certtrack-reason"]
     assert "failed after 3 attempts" in reason and "database restarting" in reason
     assert rows(sample_db, "hopeless") == 0
+
+
+@pytest.mark.slow
+def test_flood_of_duplicates_in_shuffled_order_is_applied_exactly_once(sample, sample_db, amqp_uri):
+    import random
+
+    bodies = [noted(f"flood-{i}") for i in range(300)]
+    deliveries = bodies * 2
+    random.Random(7).shuffle(deliveries)
+    from kombu import Connection, Exchange
+
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        producer = connection.Producer()
+        for body in deliveries:
+            producer.publish(json.dumps(body).encode(), exchange=Exchange("sample.events", type="topic"),
+                             routing_key="sample_noted", content_type="application/json",
+                             delivery_mode=2, message_id=body["event_id"], declare=[])
+
+    def flood_rows():
+        with sample_db.connect() as connection:
+            return connection.execute(
+                text("SELECT count(*) FROM samples WHERE value LIKE 'flood-%'")).scalar_one()
+
+    wait_for(lambda: flood_rows() >= 300, timeout=60, message="300 distinct events applied")
+    time.sleep(1.0)  # let any late duplicate finish
+    assert flood_rows() == 300
+    with sample_db.connect() as connection:
+        distinct = connection.execute(text(
+            "SELECT count(DISTINCT value) FROM samples WHERE value LIKE 'flood-%'")).scalar_one()
+    assert distinct == 300
