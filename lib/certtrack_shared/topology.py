@@ -64,6 +64,8 @@ BINDINGS: tuple[Binding, ...] = (
     _handler("warehouse.events", "order_rejected", "fulfillment"),
     # Internal: exams reports the candidates vendors name; identity matches them.
     _handler("exams.events", "candidate_reported", "identity"),
+    _handler("exams.events", "exam_results_available", "identity"),
+    _handler("identity.events", "registration_linked", "exams"),
 )
 
 SERVICE_EXCHANGES = tuple(

@@ -32,7 +32,9 @@ for _model in (fulfillment.OrderPlacedV1, fulfillment.OrderCancelledV1):
     register("fulfillment.events", _model, 1)
 for _model in (warehouse.OrderShippedV1, warehouse.OrderDeliveredV1, warehouse.OrderRejectedV1):
     register("warehouse.events", _model, 1)
-register("exams.events", exams.CandidateReportedV1, 1)
+for _model in (exams.CandidateReportedV1, exams.ExamPassedV1, exams.ExamFailedV1,
+               exams.SittingRevokedV1, exams.ExamResultsAvailableV1):
+    register("exams.events", _model, 1)
 for _model in (identity.CandidateRegisteredV1, identity.RegistrationLinkedV1,
                identity.CandidateProfileUpdatedV1, identity.ExternalIdentityLinkedV1):
     register("identity.events", _model, 1)

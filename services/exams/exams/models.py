@@ -1,6 +1,93 @@
 """Tables owned by the exams service."""
-from sqlalchemy.orm import DeclarativeBase
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Registration(Base):
+    """A vendor's booking, and which candidate it belongs to once identity says."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("vendor", "registration_number"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(60))
+    registration_number: Mapped[str] = mapped_column(String(60))
+    program: Mapped[str] = mapped_column(String(60))
+    exam_code: Mapped[Optional[str]] = mapped_column(String(40))
+    exam_title: Mapped[Optional[str]] = mapped_column(String(300))
+    scheduled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    reported_candidate: Mapped[dict] = mapped_column(JSON)
+    candidate_id: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Sitting(Base):
+    """One scored attempt at an exam: the latest result the vendor sent."""
+
+    __tablename__ = "sittings"
+    __table_args__ = (UniqueConstraint("vendor", "registration_number"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(60))
+    registration_number: Mapped[str] = mapped_column(String(60))
+    program: Mapped[str] = mapped_column(String(60))
+    candidate_id: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    exam_code: Mapped[str] = mapped_column(String(40))
+    exam_title: Mapped[str] = mapped_column(String(300))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    score: Mapped[int] = mapped_column(Integer)
+    passing_score: Mapped[int] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(String(4))
+    test_center_id: Mapped[str] = mapped_column(String(60))
+    test_center_name: Mapped[str] = mapped_column(String(300))
+    test_center_country: Mapped[str] = mapped_column(String(2))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_reason: Mapped[Optional[str]] = mapped_column(Text)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    history: Mapped[list["SittingChange"]] = relationship(
+        back_populates="sitting", order_by="SittingChange.id"
+    )
+
+
+class SittingChange(Base):
+    """Every vendor message that shaped a sitting: result, correction, revocation."""
+
+    __tablename__ = "sitting_changes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    event_id: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    sitting: Mapped[Sitting] = relationship(back_populates="history")
+
+
+class PendingRevocation(Base):
+    """A revocation that arrived before the result it withdraws."""
+
+    __tablename__ = "pending_revocations"
+    __table_args__ = (UniqueConstraint("vendor", "registration_number"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(60))
+    registration_number: Mapped[str] = mapped_column(String(60))
+    event_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
