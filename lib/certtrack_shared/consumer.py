@@ -28,7 +28,6 @@ from kombu import Exchange, Queue
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
 from nameko.messaging import QueueConsumer
-from sqlalchemy import insert, select
 
 from certtrack_shared import config
 from certtrack_shared.contracts import parse_message
@@ -236,6 +235,29 @@ def _database_session(service) -> object:
     raise LookupError(f"{type(service).__name__} has no Database dependency")
 
 
+def _claim(session, handler: str, event_id: str) -> bool:
+    """Record that this handler applies this event; False if it already has.
+
+    One round trip: INSERT … ON CONFLICT DO NOTHING. A concurrent delivery of
+    the same event waits on the other transaction's row and then sees the
+    conflict, so exactly one of them applies it.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - PostgreSQL and SQLite are what CertTrack runs on
+        raise RuntimeError(f"no idempotent insert for {dialect}")
+    claimed = session.execute(
+        dialect_insert(processed_events)
+        .values(handler=handler, event_id=event_id, processed_at=datetime.now(timezone.utc))
+        .on_conflict_do_nothing(index_elements=["handler", "event_id"])
+        .returning(processed_events.c.id)
+    ).first()
+    return claimed is not None
+
+
 def event_consumer(exchange: str, event_type: str, **kwargs):
     """Decorate `handle_<event_type>(self, event)` of a service with a Database.
 
@@ -248,22 +270,9 @@ def event_consumer(exchange: str, event_type: str, **kwargs):
         def idempotent(self, event):
             session = _database_session(self)
             handler = f"{type(self).name}.{method.__name__}"
-            seen = session.execute(
-                select(processed_events.c.id).where(
-                    processed_events.c.handler == handler,
-                    processed_events.c.event_id == event.event_id,
-                )
-            ).first()
-            if seen is not None:
+            if not _claim(session, handler, event.event_id):
                 log.info("%s already handled %s; skipping", handler, event.event_id)
                 return None
-            session.execute(
-                insert(processed_events).values(
-                    handler=handler,
-                    event_id=event.event_id,
-                    processed_at=datetime.now(timezone.utc),
-                )
-            )
             return method(self, event)
 
         return EventConsumer.decorator(exchange, event_type, **kwargs)(idempotent)

@@ -52,7 +52,10 @@ def create_service_engine(url: str, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip on every worker): a connection
+        # that died with a database restart fails its transaction, which the
+        # consumer retries and the pool replaces.
+        pool_pre_ping=False,
         pool_recycle=1800,
     )
 

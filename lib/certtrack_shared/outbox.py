@@ -131,29 +131,38 @@ class OutboxRelay(Extension):
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
-            sent = 0
+            if not rows:
+                return 0
+            errors: dict[int, str | None] = {}
+            events = [row for row in rows if row.kind == "event"]
             try:
+                if events:
+                    self.publisher.publish_batch(
+                        [(r.exchange, r.routing_key, r.payload, r.message_id) for r in events])
+                    errors.update({row.id: None for row in events})
                 for row in rows:
-                    error = self._deliver(row)
-                    session.execute(
-                        update(outbox_messages)
-                        .where(outbox_messages.c.id == row.id)
-                        .values(
-                            sent_at=datetime.now(timezone.utc),
-                            attempts=row.attempts + 1,
-                            last_error=error,
-                        )
-                    )
-                    sent += 1
+                    if row.kind == "mail":
+                        errors[row.id] = self._send_mail(row)
             finally:
-                # Commit what went out even when a later row failed.
+                # Mark what went out, even when a later mail failed.
+                sent_at = datetime.now(timezone.utc)
+                clean = [row_id for row_id, error in errors.items() if error is None]
+                if clean:
+                    session.execute(
+                        update(outbox_messages).where(outbox_messages.c.id.in_(clean))
+                        .values(sent_at=sent_at, attempts=outbox_messages.c.attempts + 1)
+                    )
+                for row_id, error in errors.items():
+                    if error is not None:
+                        session.execute(
+                            update(outbox_messages).where(outbox_messages.c.id == row_id)
+                            .values(sent_at=sent_at, attempts=outbox_messages.c.attempts + 1,
+                                    last_error=error)
+                        )
                 session.commit()
-            return sent
+            return len(rows)
 
-    def _deliver(self, row) -> str | None:
-        if row.kind == "event":
-            self.publisher.publish(row.exchange, row.routing_key, row.payload, row.message_id)
-            return None
+    def _send_mail(self, row) -> str | None:
         try:
             self.mail_transport.send(Mail.model_validate(row.payload))
         except smtplib.SMTPRecipientsRefused as exc:

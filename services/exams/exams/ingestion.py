@@ -107,7 +107,8 @@ def record_result(session: Session, outbox, event: ExamResultV1, now: datetime) 
         sitting_id=sitting.id, kind="result" if first_result else "correction",
         event_id=event.event_id, payload=event.model_dump(mode="json"), recorded_at=now,
     ))
-    _apply_pending_revocation(session, sitting, now)
+    if first_result:
+        _apply_pending_revocation(session, sitting, now)
 
     if sitting.candidate_id:
         _announce(outbox, sitting, now, new_result=first_result)
