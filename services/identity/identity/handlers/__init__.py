@@ -1,0 +1,18 @@
+"""The identity rules, as plain functions with explicit dependencies.
+
+Every function takes its dependencies first — `session` (SQLAlchemy),
+`outbox` (`.publish(event)`, `.mail(mail)`), `clock` (returns aware UTC
+now), `hasher` (passwords), `documents` (document store), only those it
+uses — and the request's fields by keyword. None of them
+talks to the broker, sends mail or reads the system time itself, so each can
+be tested with a database session and fakes.
+
+- `candidates`: candidate IDs, creation, matching the candidates vendors report
+- `login`: password login, SSO lookup
+- `first_time`: first-time login by email or score report, link tokens
+- `recovery`: forgotten password and candidate ID
+- `profile`: personal information, email confirmation, linked identities
+- `tickets`: name-change tickets and staff decisions
+- `staff`: staff accounts, login and candidate search
+- `notices`: mails on other services' news (exam results available)
+"""

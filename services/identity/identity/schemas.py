@@ -1,0 +1,170 @@
+"""Pydantic models of the identity service's RPC requests and replies.
+
+Replies are returned as `model.model_dump(mode="json")`; the shapes are the
+ones of docs/decisions/0003-identity.md.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from identity.exceptions import FieldError, InvalidProfile
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- replies ------------------------------------------------------------------
+class Address(_Reply):
+    line1: Optional[str] = None
+    line2: Optional[str] = None
+    city: Optional[str] = None
+    region: Optional[str] = None
+    postal_code: Optional[str] = None
+    country: Optional[str] = None
+
+
+class ExternalIdentity(_Reply):
+    id: int
+    issuer: str
+    subject: str
+    email: Optional[str] = None
+    linked_at: datetime
+
+
+class CandidateSummary(_Reply):
+    candidate_id: str
+    program: str
+    first_name: str
+    last_name: str
+    email: str
+    has_password: bool
+    password_changed_at: Optional[datetime] = None
+
+
+class FirstTimeCompleted(CandidateSummary):
+    identity_linked: bool = False
+
+
+class CandidateProfile(CandidateSummary):
+    phone: Optional[str] = None
+    address: Address
+    company: Optional[str] = None
+    job_title: Optional[str] = None
+    preferred_language: Optional[str] = None
+    netacad_id: Optional[str] = None
+    ccie_number: Optional[str] = None
+    ccde_number: Optional[str] = None
+    pending_email: Optional[str] = None
+    external_identities: list[ExternalIdentity] = []
+
+
+class Ticket(_Reply):
+    id: int
+    candidate_id: str
+    kind: str
+    status: Literal["open", "approved", "rejected"]
+    requested_first_name: Optional[str] = None
+    requested_last_name: Optional[str] = None
+    reason: Optional[str] = None
+    has_document: bool
+    decision_reason: Optional[str] = None
+    created_at: datetime
+    decided_at: Optional[datetime] = None
+
+
+class TicketDocument(BaseModel):
+    filename: str
+    content_type: str
+    data_b64: str
+
+
+class StaffSummary(_Reply):
+    id: int
+    email: str
+    name: str
+    role: Literal["admin", "support"]
+
+
+class LinkTokenInfo(BaseModel):
+    valid: bool
+    reason: Optional[Literal["expired", "used", "unknown"]] = None
+    candidate_id: Optional[str] = None
+    first_name: Optional[str] = None
+    links_identity: bool = False
+
+
+class SentTo(BaseModel):
+    sent_to: str
+
+
+# -- requests -----------------------------------------------------------------
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AddressChanges(_Request):
+    line1: Optional[str] = Field(default=None, max_length=200)
+    line2: Optional[str] = Field(default=None, max_length=200)
+    city: Optional[str] = Field(default=None, max_length=120)
+    region: Optional[str] = Field(default=None, max_length=120)
+    postal_code: Optional[str] = Field(default=None, max_length=30)
+    country: Optional[str] = Field(default=None, max_length=60)
+
+
+class ProfileChanges(_Request):
+    """What a candidate may change; names and numbers are not in it."""
+
+    email: Optional[str] = Field(default=None, max_length=254)
+    phone: Optional[str] = Field(default=None, max_length=40)
+    address: Optional[AddressChanges] = None
+    company: Optional[str] = Field(default=None, max_length=200)
+    job_title: Optional[str] = Field(default=None, max_length=200)
+    preferred_language: Optional[str] = Field(default=None, max_length=40)
+    netacad_id: Optional[str] = Field(default=None, max_length=60)
+
+
+class ExternalIdentityIn(_Request):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    issuer: str = Field(min_length=1, max_length=500)
+    subject: str = Field(min_length=1, max_length=255)
+    email: Optional[str] = Field(default=None, max_length=254)
+
+
+READ_ONLY = {
+    "first_name": "Your name can only be changed through a name-change request.",
+    "last_name": "Your name can only be changed through a name-change request.",
+    "candidate_id": "The candidate ID cannot be changed.",
+    "program": "The program cannot be changed.",
+    "ccie_number": "The CCIE number is set by CertTrack and cannot be edited.",
+    "ccde_number": "The CCDE number is set by CertTrack and cannot be edited.",
+}
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """A pydantic error as `{dotted.field: message}`."""
+    fields: dict[str, str] = {}
+    for problem in error.errors(include_url=False):
+        path = ".".join(str(part) for part in problem["loc"]) or "body"
+        if problem["type"] == "extra_forbidden":
+            message = READ_ONLY.get(path, "This field cannot be changed.")
+        elif problem["type"] == "string_too_long":
+            message = f"Use at most {problem['ctx']['max_length']} characters."
+        elif problem["type"] == "missing":
+            message = "This field is required."
+        else:
+            message = "This value is not valid."
+        fields.setdefault(path, message)
+    return fields
+
+
+def parse(model: type[BaseModel], data, error: type[FieldError] = InvalidProfile):
+    """Validate `data` into `model`, or raise `error` with the field messages."""
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise error(field_errors(exc)) from None
