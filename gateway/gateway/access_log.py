@@ -11,8 +11,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Paths whose last segment is a credential (CONTRACTS.md §5 mail links).
-_TOKEN_PATHS = re.compile(r"^(/(?:first-time|reset-password)/)[^/]+")
+# Paths whose last segment is a credential (CONTRACTS.md §5 mail links, and the
+# email-confirmation link identity mails).
+_TOKEN_PATHS = re.compile(r"^(/(?:first-time|reset-password|confirm-email)/)[^/]+")
 
 def redact_path(path: str) -> str:
     return _TOKEN_PATHS.sub(r"\1…", path or "")

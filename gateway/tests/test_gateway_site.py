@@ -12,8 +12,10 @@ def test_navigation_lists_only_pages_that_exist(client, app):
     page = client.get("/").get_data(as_text=True)
     nav = page[page.index('<nav aria-label="Main">'):page.index("</nav>")]
 
-    assert nav.count("<li>") == 1
+    # Logged out: Home and the login page (the candidate's pages appear once logged in).
+    assert nav.count("<li>") == 2
     assert '<a href="/" aria-current="page">Home</a>' in nav
+    assert '<a href="/login">Log in</a>' in nav
 
 
 def test_every_link_on_the_home_page_works(client):

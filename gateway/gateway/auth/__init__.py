@@ -1,0 +1,36 @@
+"""Candidate authentication.
+
+- `session`: the browser session (`log_in`, `log_out`, `current_candidate`,
+  `login_required`, the pending external identity of single sign-on);
+- `tokens`: the API's bearer tokens (`issue`, `verify`, `bearer_required`);
+- `pages`: the site's login, first-time, reset and confirmation pages;
+- `api`: `/api/v1/auth/*`;
+- `identity`: how these call the identity service.
+"""
+from __future__ import annotations
+
+import flask  # `flask.session`: the name `session` here is the submodule below
+from flask import Flask, request
+
+from . import api, pages
+from .session import CANDIDATE_ID, current_candidate
+
+# Pages whose address carries a mailed link's token.
+_LINK_PAGES = {"auth.set_first_password", "auth.reset_password", "auth.confirm_email"}
+
+
+def install(app: Flask) -> None:
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+
+    @app.context_processor
+    def candidate_context():
+        return {"current_candidate": current_candidate()}
+
+    @app.after_request
+    def keep_personal_pages_out_of_caches(response):
+        # A logged-in candidate's pages show personal data, and link pages a
+        # one-use token: neither may stay in the browser's or a proxy's cache.
+        if flask.session.get(CANDIDATE_ID) or request.endpoint in _LINK_PAGES:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

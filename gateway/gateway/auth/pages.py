@@ -1,0 +1,250 @@
+"""The candidate site's login pages: log in and out, first-time login,
+password reset, forgotten candidate ID and email confirmation.
+
+Pages that mail something answer the same whatever was entered (after
+checking its format), so they never tell whether an address is known.
+Mailed links show a form first and act only on its POST: mail scanners
+that open links must not use them up.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from nameko.exceptions import RemoteError
+
+from ..errors import problem_for, remote_detail
+from . import identity
+from .forms import ConfirmForm, EmailForm, ForgotPasswordForm, LoginForm, ScoreReportForm, SetPasswordForm
+from .session import (
+    current_candidate,
+    log_in,
+    log_out,
+    pending_external_identity,
+    safe_next,
+)
+
+blueprint = Blueprint("auth", __name__)
+
+INVALID_FORM = 422
+
+
+# -- logging in and out ----------------------------------------------------------
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    target = safe_next(request.args.get("next"))
+    if current_candidate() is not None:
+        return redirect(target)
+    form = LoginForm()
+    problem, status = None, 200
+    if request.method == "POST":
+        status = INVALID_FORM
+        if form.validate():
+            try:
+                candidate = identity.call(
+                    "authenticate", login=form.login.data, password=form.password.data,
+                    client_address=request.remote_addr or "",
+                )
+            except RemoteError as error:
+                if not identity.refused(error, "InvalidCredentials", "TooManyAttempts"):
+                    raise
+                problem, status = _login_refusal(error)
+            else:
+                log_in(candidate)
+                return redirect(target)
+    next_value = request.args.get("next") if target == request.args.get("next") else None
+    return render_template("auth/login.html", form=form, problem=problem, next=next_value), status
+
+
+def _login_refusal(error: RemoteError) -> tuple[str, int]:
+    refusal = problem_for(error)
+    if identity.refused(error, "TooManyAttempts"):
+        seconds = remote_detail(error).get("retry_after_seconds")
+        if isinstance(seconds, int) and seconds > 0:
+            minutes = max(1, -(-seconds // 60))
+            unit = "minute" if minutes == 1 else "minutes"
+            return f"Too many failed login attempts. Try again in {minutes} {unit}.", refusal.status
+    return refusal.message, refusal.status
+
+
+@blueprint.post("/logout")
+def logout():
+    log_out()
+    flash("You have logged out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+# -- first-time login --------------------------------------------------------------
+@blueprint.route("/first-time", methods=["GET", "POST"])
+def first_time():
+    pending = pending_external_identity()
+    form = EmailForm()
+    if request.method == "GET" and pending and pending.get("email"):
+        form.email.data = pending["email"]
+    if request.method == "POST":
+        if form.validate():
+            identity.call("start_first_time_by_email", email=form.email.data, external_identity=pending)
+            return redirect(url_for("auth.first_time_sent"))
+        return render_template("auth/first_time.html", form=form, pending=pending), INVALID_FORM
+    return render_template("auth/first_time.html", form=form, pending=pending)
+
+
+@blueprint.get("/first-time/email-sent")
+def first_time_sent():
+    return render_template("auth/sent.html", kind="first_time")
+
+
+@blueprint.route("/first-time/score-report", methods=["GET", "POST"])
+def score_report():
+    pending = pending_external_identity()
+    form = ScoreReportForm()
+    problem = None
+    if request.method == "POST":
+        if form.validate():
+            try:
+                answer = identity.call(
+                    "start_first_time_by_score_report",
+                    last_name=form.last_name.data,
+                    registration_number=form.registration_number.data,
+                    new_email=form.new_email.data,
+                    external_identity=pending,
+                )
+            except RemoteError as error:
+                if identity.refused(error, "EmailBelongsToAnotherCandidate"):
+                    return render_template("auth/email_in_use.html", email=form.new_email.data), 409
+                if identity.refused(error, "InvalidProfile"):
+                    for name, message in identity.field_errors(error).items():
+                        field = getattr(form, name, None)
+                        if field is not None and name != "csrf_token":
+                            field.errors = [message]
+                        else:
+                            problem = message
+                elif identity.refused(error, "ScoreReportNotMatched"):
+                    problem = problem_for(error).message
+                else:
+                    raise
+            else:
+                return render_template("auth/score_report_sent.html", sent_to=answer.get("sent_to"))
+        return render_template("auth/score_report.html", form=form, problem=problem, pending=pending), INVALID_FORM
+    return render_template("auth/score_report.html", form=form, problem=problem, pending=pending)
+
+
+@blueprint.route("/first-time/<token>", methods=["GET", "POST"])
+def set_first_password(token: str):
+    return _set_password(token, identity.FIRST_TIME, "complete_first_time")
+
+
+# -- forgotten password or candidate ID ---------------------------------------------
+@blueprint.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if request.method == "POST":
+        if form.validate():
+            identity.call("request_password_reset", login=form.login.data)
+            return redirect(url_for("auth.forgot_password_sent"))
+        return render_template("auth/forgot_password.html", form=form), INVALID_FORM
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@blueprint.get("/forgot-password/sent")
+def forgot_password_sent():
+    return render_template("auth/sent.html", kind="password_reset")
+
+
+@blueprint.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password(token, identity.PASSWORD_RESET, "reset_password")
+
+
+@blueprint.route("/forgot-candidate-id", methods=["GET", "POST"])
+def forgot_candidate_id():
+    form = EmailForm()
+    if request.method == "POST":
+        if form.validate():
+            identity.call("remind_candidate_id", email=form.email.data)
+            return redirect(url_for("auth.forgot_candidate_id_sent"))
+        return render_template("auth/forgot_candidate_id.html", form=form), INVALID_FORM
+    return render_template("auth/forgot_candidate_id.html", form=form)
+
+
+@blueprint.get("/forgot-candidate-id/sent")
+def forgot_candidate_id_sent():
+    return render_template("auth/sent.html", kind="candidate_id")
+
+
+# -- a mailed link that sets the password ---------------------------------------------
+def _set_password(token: str, purpose: str, complete: str):
+    link = identity.call("inspect_link_token", token=token, purpose=purpose)
+    if not link.get("valid"):
+        return _link_invalid(purpose, link.get("reason"))
+    form = SetPasswordForm()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                candidate = identity.call(complete, token=token, password=form.password.data)
+            except RemoteError as error:
+                if identity.refused(error, "LinkTokenInvalid"):
+                    return _link_invalid(purpose, identity.link_token_reason(error))
+                if not identity.refused(error, "WeakPassword"):
+                    raise
+                form.password.errors = [
+                    identity.field_errors(error).get("password") or problem_for(error).message
+                ]
+            else:
+                log_in(candidate)
+                flash(_welcome(purpose, candidate), "success")
+                return redirect(url_for("site.home"))
+        return render_template("auth/set_password.html", form=form, link=link, purpose=purpose), INVALID_FORM
+    return render_template("auth/set_password.html", form=form, link=link, purpose=purpose)
+
+
+def _welcome(purpose: str, candidate: dict) -> str:
+    if purpose == identity.PASSWORD_RESET:
+        return "Your password has been changed and you are logged in."
+    message = (
+        f"Your password is set and the mapping to your candidate record {candidate['candidate_id']} "
+        "is complete. Next time, log in with your candidate ID or email address and this password."
+    )
+    if candidate.get("identity_linked"):
+        message += " Your single sign-on account is linked too, so “Click here to login” works as well."
+    return message
+
+
+def _link_invalid(purpose: str, reason: str | None):
+    forms = {
+        identity.FIRST_TIME: (EmailForm, "auth.first_time"),
+        identity.PASSWORD_RESET: (ForgotPasswordForm, "auth.forgot_password"),
+    }
+    form, action = None, None
+    if purpose in forms:
+        form_class, action = forms[purpose]
+        form = form_class(formdata=None)
+    return render_template(
+        "auth/link_invalid.html", purpose=purpose, reason=reason or "unknown", form=form, action=action,
+    ), 410
+
+
+# -- confirming a new email address -----------------------------------------------------
+@blueprint.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    link = identity.call("inspect_link_token", token=token, purpose=identity.EMAIL_CONFIRMATION)
+    if not link.get("valid"):
+        return _link_invalid(identity.EMAIL_CONFIRMATION, link.get("reason"))
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        try:
+            profile = identity.call("confirm_email", token=token)
+        except RemoteError as error:
+            if not identity.refused(error, "LinkTokenInvalid"):
+                raise
+            return _link_invalid(identity.EMAIL_CONFIRMATION, identity.link_token_reason(error))
+        flash(f"Your email address is confirmed: it is now {profile['email']}.", "success")
+        candidate = current_candidate()
+        if candidate is not None and candidate["candidate_id"] == profile["candidate_id"]:
+            return redirect(url_for("profile.settings"))
+        return redirect(url_for("auth.login"))
+    return render_template("auth/confirm_email.html", form=form, link=link)
+
+
+# -- help ----------------------------------------------------------------------------------
+@blueprint.get("/support")
+def support():
+    return render_template("auth/support.html", support_email=current_app.config["SUPPORT_EMAIL"])

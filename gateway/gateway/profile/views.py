@@ -1,0 +1,232 @@
+"""Personal Info (`/personal-info/…`) and the logged-in candidate's Home.
+
+Every view works on the candidate of the session, never on an ID from the
+URL or the form; identity checks again that an identity or ticket is that
+candidate's own.
+"""
+from __future__ import annotations
+
+import base64
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from nameko.exceptions import RemoteError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+
+from ..auth import identity
+from ..auth.forms import ConfirmForm
+from ..auth.session import current_candidate_id, log_out, login_required, refresh_shown, still_valid_for
+from ..errors import problem_for, render_error
+from . import blueprint
+from .forms import LANGUAGES, AttributesForm, NameChangeForm, SettingsForm, countries
+
+INVALID_FORM = 422
+PROGRAMS = {"cisco": "Cisco", "juniper": "Juniper Networks"}
+
+
+class SessionEnded(Exception):
+    """The session's candidate is gone, or changed their password since this login."""
+
+
+def load_profile() -> dict:
+    """identity's profile of the logged-in candidate; SessionEnded when the session is stale."""
+    try:
+        profile = identity.call("get_profile", candidate_id=current_candidate_id())
+    except RemoteError as error:
+        if identity.refused(error, "CandidateNotFound"):
+            raise SessionEnded() from None
+        raise
+    if not still_valid_for(profile):
+        raise SessionEnded()
+    refresh_shown(profile)
+    return profile
+
+
+@blueprint.errorhandler(SessionEnded)
+def session_ended(_error):
+    log_out()
+    flash("Your session has ended because your password changed. Please log in again.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.app_template_filter("program_name")
+def program_name(code: str | None) -> str:
+    return PROGRAMS.get(code or "", (code or "").title())
+
+
+@blueprint.app_template_filter("country_name")
+def country_name(code: str | None) -> str:
+    return dict(countries()).get(code or "", code or "")
+
+
+@blueprint.app_template_filter("language_name")
+def language_name(code: str | None) -> str:
+    return dict(LANGUAGES).get(code or "", code or "")
+
+
+# -- Home ---------------------------------------------------------------------------
+def candidate_home():
+    """The home page of a logged-in candidate (site.home shows it)."""
+    try:
+        profile = load_profile()
+    except SessionEnded:
+        return session_ended(None)
+    return render_template("profile/home.html", profile=profile)
+
+
+# -- Settings -----------------------------------------------------------------------
+@blueprint.route("", methods=["GET", "POST"])
+@login_required
+def settings():
+    profile = load_profile()
+    form = SettingsForm()
+    problems: list[str] = []
+    if request.method == "GET":
+        form.fill(profile)
+    elif form.validate():
+        changes = form.changes_from(profile)
+        if not changes:
+            flash("Nothing was changed.", "info")
+            return redirect(url_for("profile.settings"))
+        try:
+            updated = _update(changes)
+        except RemoteError as error:
+            problems = _place_errors(form, error, email_field="email")
+        else:
+            flash("Your personal information is saved.", "success")
+            if "email" in changes and updated.get("pending_email"):
+                flash(
+                    f"Confirm your new email address via the link we sent to {updated['pending_email']}. "
+                    f"Until you do, we keep using {updated['email']}.",
+                    "info",
+                )
+            return redirect(url_for("profile.settings"))
+    status = INVALID_FORM if request.method == "POST" else 200
+    return render_template("profile/settings.html", tab="settings", profile=profile, form=form, problems=problems), status
+
+
+# -- Identification -------------------------------------------------------------------
+@blueprint.get("/identification")
+@login_required
+def identification():
+    profile = load_profile()
+    return render_template("profile/identification.html", tab="identification", profile=profile, form=ConfirmForm())
+
+
+@blueprint.post("/identification/<int:identity_id>/unlink")
+@login_required
+def unlink(identity_id: int):
+    load_profile()
+    if not ConfirmForm().validate():
+        return redirect(url_for("profile.identification"))
+    try:
+        identity.call("unlink_external_identity", candidate_id=current_candidate_id(), identity_id=identity_id)
+    except RemoteError as error:
+        if not identity.refused(error, "CannotUnlinkLastLogin"):
+            raise  # NotFound (not this candidate's) becomes a 404 page
+        flash(problem_for(error).message, "error")
+    else:
+        flash("The single sign-on account is unlinked. It no longer logs you in.", "success")
+    return redirect(url_for("profile.identification"))
+
+
+# -- Attributes -----------------------------------------------------------------------
+@blueprint.route("/attributes", methods=["GET", "POST"])
+@login_required
+def attributes():
+    profile = load_profile()
+    form = AttributesForm()
+    problems: list[str] = []
+    if request.method == "GET":
+        form.fill(profile)
+    elif form.validate():
+        changes = form.changes_from(profile)
+        if not changes:
+            flash("Nothing was changed.", "info")
+            return redirect(url_for("profile.attributes"))
+        try:
+            _update(changes)
+        except RemoteError as error:
+            problems = _place_errors(form, error)
+        else:
+            flash("Your attributes are saved.", "success")
+            return redirect(url_for("profile.attributes"))
+    status = INVALID_FORM if request.method == "POST" else 200
+    return render_template("profile/attributes.html", tab="attributes", profile=profile, form=form, problems=problems), status
+
+
+# -- Name change ------------------------------------------------------------------------
+@blueprint.url_value_preprocessor
+def _allow_document_uploads(endpoint, _values):
+    # Runs before any before_request (the CSRF check reads the form), so the
+    # larger limit applies when the multipart body is parsed.
+    if endpoint == "profile.name_change":
+        request.max_content_length = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def document_too_large(error):
+    if request.endpoint != "profile.name_change":
+        return render_error(error)
+    flash("That file is too large: the document must be at most 5 MiB.", "error")
+    return redirect(url_for("profile.name_change"), 303)
+
+
+@blueprint.route("/name-change", methods=["GET", "POST"])
+@login_required
+def name_change():
+    profile = load_profile()
+    form = NameChangeForm()
+    problems: list[str] = []
+    if request.method == "POST" and form.validate():
+        upload = form.document.data
+        document = {
+            "filename": secure_filename(upload.filename or "") or "document",
+            "data_b64": base64.b64encode(upload.read()).decode("ascii"),
+        }
+        try:
+            ticket = identity.call(
+                "open_name_change_ticket", candidate_id=current_candidate_id(),
+                first_name=form.first_name.data, last_name=form.last_name.data,
+                reason=form.reason.data, document=document,
+            )
+        except RemoteError as error:
+            problems = _place_errors(form, error, email_field=None)
+        else:
+            flash(
+                f"Your name-change request (ticket {ticket['id']}) is with our support team. "
+                "We email you when it is decided.",
+                "success",
+            )
+            return redirect(url_for("profile.name_change"))
+    tickets = identity.call("list_tickets", candidate_id=current_candidate_id())
+    status = INVALID_FORM if request.method == "POST" else 200
+    return render_template(
+        "profile/name_change.html", tab="name_change", profile=profile, form=form, problems=problems,
+        tickets=sorted(tickets, key=lambda ticket: ticket.get("created_at") or "", reverse=True),
+    ), status
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _update(changes: dict) -> dict:
+    return identity.call("update_profile", candidate_id=current_candidate_id(), changes=changes)
+
+
+def _place_errors(form, error: RemoteError, email_field: str | None = "email") -> list[str]:
+    """Put identity's field messages next to their fields; return the ones no field shows.
+
+    Re-raises anything that is not about the form's values.
+    """
+    if not identity.refused(error, "InvalidProfile", "EmailTaken", "InvalidDocument"):
+        raise error
+    fields = identity.field_errors(error)
+    if not fields:
+        fields = {email_field or "": problem_for(error).message}
+    unplaced = []
+    for name, message in fields.items():
+        field = getattr(form, name.rsplit(".", 1)[-1], None) if name else None
+        if field is not None and hasattr(field, "errors") and name.rsplit(".", 1)[-1] != "csrf_token":
+            field.errors = [*list(field.errors or []), message]
+        else:
+            unplaced.append(message)
+    return unplaced
