@@ -13,13 +13,18 @@ Standard library only: it is the thing that starts everything else. Run it
 with the project's virtualenv Python (.venv/bin/python), whose bin/ folder
 holds the `nameko` and `gunicorn` commands it starts.
 
+In development, unless OIDC_ISSUER names a real provider, it also starts a
+local OpenID Connect provider (oidc-provider-mock, where anyone signs in as
+any subject) on OIDC_PORT and points the gateway's single sign-on at it.
+
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
-LOG_DIR (default var/log).
+LOG_DIR (default var/log), OIDC_ISSUER, OIDC_PORT (default 9400).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
@@ -42,6 +47,10 @@ BIN = Path(sys.executable).parent  # the virtualenv's commands: nameko, gunicorn
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_SMTP_URL = "smtp://127.0.0.1:8025"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
+DEFAULT_OIDC_PORT = 9400
+# The development provider accepts any client ID and secret; the gateway still
+# needs one to present (gateway/settings.py).
+DEV_OIDC_CLIENT = {"OIDC_CLIENT_ID": "certtrack", "OIDC_CLIENT_SECRET": "certtrack-development-only"}
 STOP_GRACE_SECONDS = 10
 MIGRATE_TIMEOUT_SECONDS = 300
 
@@ -61,6 +70,8 @@ class Extra:
 EXTRAS = [
     Extra("warehouse-simulator", "deploy/warehouse_simulator.py"),
     Extra("demo-loader", "deploy/load_demo.py", after_ready=True, oneshot=True),
+    # Development only (the script checks): the staff account admin@certtrack.example.
+    Extra("staff-account", "deploy/create_staff.py", after_ready=True, oneshot=True),
 ]
 
 
@@ -333,6 +344,18 @@ def gateway(port: int, env: dict[str, str]) -> Component:
     return Component("gateway", argv, with_pythonpath(env, "gateway"))
 
 
+def oidc_provider(env: dict[str, str]) -> tuple[Component, str] | None:
+    """Development only, and only when no OIDC_ISSUER is configured: a local
+    OpenID Connect provider for single sign-on, and its issuer URL."""
+    if env["CERTTRACK_ENV"] != "development" or env.get("OIDC_ISSUER"):
+        return None
+    if importlib.util.find_spec("oidc_provider_mock") is None:  # a dev requirement
+        return None
+    port = int(env.get("OIDC_PORT") or DEFAULT_OIDC_PORT)
+    argv = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
+    return Component("oidc", argv), f"http://127.0.0.1:{port}"
+
+
 def extras(after_ready: bool) -> list[Component]:
     return [
         Component(e.name, [sys.executable, e.script], oneshot=e.oneshot)
@@ -453,7 +476,8 @@ def wait_until_ready(port: int, stack: Stack, timeout: float) -> bool:
     return False
 
 
-def preflight(port: int, env: dict[str, str], sink: Component | None) -> str | None:
+def preflight(port: int, env: dict[str, str], sink: Component | None,
+              oidc_issuer: str | None = None) -> str | None:
     """A reason the stack cannot start, or None."""
     if not (BIN / "nameko").exists() or not (BIN / "gunicorn").exists():
         return f"no nameko/gunicorn next to {sys.executable}: run it with .venv/bin/python (make run)"
@@ -468,6 +492,10 @@ def preflight(port: int, env: dict[str, str], sink: Component | None) -> str | N
         host, smtp_port = host_port(env["SMTP_URL"], 25)
         if not port_free(host, smtp_port):
             return f"SMTP port {smtp_port} is taken; set SMTP_URL to another local port"
+    if oidc_issuer is not None:
+        host, oidc_port = host_port(oidc_issuer, 80)
+        if not port_free(host, oidc_port):
+            return f"OIDC port {oidc_port} is taken; set OIDC_PORT to another port (or OIDC_ISSUER to a provider)"
     return None
 
 
@@ -508,7 +536,8 @@ def main() -> int:
         return 0 if migrate(services, env, stack) or stack.stop_requested.is_set() else 1
 
     sink = smtp_sink(env)
-    problem = preflight(port, env, sink)
+    oidc = oidc_provider(env)
+    problem = preflight(port, env, sink, oidc[1] if oidc else None)
     if problem:
         console.say(f"cannot start: {problem}")
         return 1
@@ -516,9 +545,12 @@ def main() -> int:
     if not args.skip_migrate and not migrate(services, env, stack):
         return 0 if stack.stop_requested.is_set() else 1
 
+    site_gateway = gateway(port, env)
+    if oidc:
+        site_gateway.env.update(OIDC_ISSUER=oidc[1], **{k: env.get(k) or v for k, v in DEV_OIDC_CLIENT.items()})
     try:
         for component in ([sink] if sink else []) + [service(n, env) for n in services] \
-                + extras(after_ready=False) + [gateway(port, env)]:
+                + extras(after_ready=False) + ([oidc[0]] if oidc else []) + [site_gateway]:
             stack.start(component, env)
 
         if not wait_until_ready(port, stack, ready_timeout):
@@ -531,6 +563,8 @@ def main() -> int:
         console.say(f"CertTrack is up: {site}")
         if env["CERTTRACK_ENV"] == "development":
             console.say(f"development mailbox: {site}dev/mail")
+        if oidc:
+            console.say(f"single sign-on: development OIDC provider at {oidc[1]} (sign in as any subject)")
         console.say("Ctrl-C stops everything")
         console.say("=" * 60)
         for component in extras(after_ready=True):

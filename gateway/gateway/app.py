@@ -5,7 +5,7 @@ import atexit
 
 from flask import Flask
 
-from . import api, devmail, errors, health, security, settings, site
+from . import api, auth, devmail, errors, health, me_api, profile, security, settings, site, sso, staff
 from .rpc import RpcPool
 
 
@@ -28,6 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(site.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(api.blueprint)
+    auth.install(app)  # login pages, /api/v1/auth, the candidate in every page's context
+    app.register_blueprint(profile.blueprint)
+    app.register_blueprint(me_api.blueprint)
+    sso.install(app)  # only when OIDC_ISSUER names a provider
+    app.register_blueprint(staff.blueprint)
     if development:
         app.register_blueprint(devmail.blueprint)
 

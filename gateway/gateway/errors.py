@@ -11,9 +11,10 @@ keyed by that name; add a line to `ERRORS` when a service grows a new one.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -67,6 +68,18 @@ class ServiceTimeout(GatewayError):
     """A service did not answer within the RPC timeout."""
 
 
+class StaffOnly(GatewayError):
+    """A staff page asked for from a candidate's session."""
+
+
+class NotAuthenticated(GatewayError):
+    """An API operation for candidates was called without `Authorization: Bearer …`."""
+
+
+class InvalidAccessToken(GatewayError):
+    """The bearer token is forged, malformed, expired or predates a password change."""
+
+
 @dataclass(frozen=True)
 class Problem:
     status: int
@@ -111,15 +124,112 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         504, "service_timeout", "CertTrack is taking too long",
         "CertTrack did not answer in time. Please try again in a moment.",
     ),
-    # Domain errors of the services, by RemoteError.exc_type, e.g.
-    # "CandidateNotFound": Problem(404, "candidate_not_found", "Candidate not found", "…"),
+    StaffOnly: Problem(
+        403, "staff_only", "Staff only",
+        "This page is for CertTrack staff. You are logged in as a candidate; "
+        "staff sign in separately, after logging out.",
+    ),
+    NotAuthenticated: Problem(
+        401, "not_authenticated", "Not logged in",
+        "This operation needs an access token: send `Authorization: Bearer <token>`, "
+        "the token coming from POST /api/v1/auth/token.",
+    ),
+    InvalidAccessToken: Problem(
+        401, "invalid_token", "Access token not accepted",
+        "The access token is invalid or has expired. Get a new one from POST /api/v1/auth/token.",
+    ),
+    # Domain errors of the services, by RemoteError.exc_type.
+    # identity (services/identity/identity/exceptions.py, docs/decisions/0003-identity.md):
+    "InvalidCredentials": Problem(
+        # One message whether the login is unknown or the password wrong (CONTRACTS.md §5).
+        401, "invalid_credentials", "Login failed", "The login or the password is not correct.",
+    ),
+    "TooManyAttempts": Problem(
+        429, "too_many_attempts", "Too many attempts",
+        "Too many failed login attempts. Wait a few minutes, then try again.",
+    ),
+    "CandidateNotFound": Problem(
+        404, "candidate_not_found", "Candidate not found", "There is no candidate record for this login.",
+    ),
+    "NotFound": Problem(404, "not_found", "Not found", "There is nothing of yours with that ID."),
+    "InvalidProfile": Problem(
+        422, "invalid_profile", "Some details are not valid",
+        "Some of the details are missing or not valid; `fields` says which.",
+    ),
+    "EmailTaken": Problem(
+        409, "email_taken", "Email address in use",
+        "Another candidate record already uses this email address.",
+    ),
+    "LinkTokenInvalid": Problem(
+        410, "link_token_invalid", "This link no longer works",
+        "This link has expired, has already been used or is not valid. Ask for a new one.",
+    ),
+    "WeakPassword": Problem(
+        422, "weak_password", "Choose another password",
+        "Choose a password of at least 12 characters that does not contain your candidate ID "
+        "or email address.",
+    ),
+    "ScoreReportNotMatched": Problem(
+        404, "score_report_not_matched", "No matching score report",
+        "No exam matches that last name and registration number. Check both against your score report.",
+    ),
+    "EmailBelongsToAnotherCandidate": Problem(
+        409, "email_belongs_to_another_candidate", "Email address in use",
+        "This email address belongs to another candidate record. Nothing was changed: "
+        "a support ticket is needed to sort this out.",
+    ),
+    "InvalidDocument": Problem(
+        422, "invalid_document", "Document not accepted",
+        "The document must be a PDF, JPEG or PNG file of at most 5 MiB.",
+    ),
+    "CannotUnlinkLastLogin": Problem(
+        409, "cannot_unlink_last_login", "Cannot unlink your only login",
+        "This is your only way to log in. Set a password first, then unlink it.",
+    ),
+    # identity, staff side (the staff console, gateway/staff/):
+    "NotAuthorized": Problem(
+        403, "not_authorized", "Not allowed",
+        "Your staff account is not active or may not do this. Ask an administrator.",
+    ),
+    "TicketAlreadyDecided": Problem(
+        409, "ticket_already_decided", "Ticket already decided",
+        "This ticket was approved or rejected already; nothing was changed.",
+    ),
+    "InvalidDecision": Problem(
+        422, "invalid_decision", "Decision not applied",
+        "Choose approve, or reject with a reason for the candidate.",
+    ),
 }
+
+# Remote errors whose detail maps request fields to messages (identity's FieldError).
+REMOTE_FIELD_ERRORS = frozenset({
+    "InvalidProfile", "EmailTaken", "WeakPassword", "EmailBelongsToAnotherCandidate", "InvalidDocument",
+    "InvalidDecision",
+})
+
+
+def remote_detail(error: RemoteError) -> dict:
+    """The JSON object a service put in its error (`str(exc)`), or {} if it sent none.
+
+    Services keep secrets out of it; it is read, never logged by this module
+    beyond what `_log` already records for unmapped errors.
+    """
+    try:
+        detail = json.loads(error.value) if isinstance(error.value, str) else error.value
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}
 
 
 def problem_for(error: Exception) -> Problem:
     if isinstance(error, RemoteError):
         problem = ERRORS.get(error.exc_type)
-        return problem if problem is not None else INTERNAL_ERROR
+        if problem is None:
+            return INTERNAL_ERROR
+        if error.exc_type in REMOTE_FIELD_ERRORS:
+            fields = {str(key): str(value) for key, value in remote_detail(error).items()}
+            return replace(problem, fields=fields) if fields else problem
+        return problem
     for kind in type(error).__mro__:
         problem = ERRORS.get(kind)
         if problem is not None:
@@ -160,6 +270,12 @@ def _kept_headers(error: Exception) -> dict[str, str]:
     # headers describe its own HTML body, which is not sent.
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         return {"Allow": ", ".join(error.valid_methods)}
+    if isinstance(error, (NotAuthenticated, InvalidAccessToken)):
+        return {"WWW-Authenticate": 'Bearer realm="CertTrack API"'}
+    if isinstance(error, RemoteError) and error.exc_type == "TooManyAttempts":
+        seconds = remote_detail(error).get("retry_after_seconds")
+        if isinstance(seconds, int) and seconds > 0:
+            return {"Retry-After": str(seconds)}
     return {}
 
 

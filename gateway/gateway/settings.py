@@ -8,12 +8,18 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 
 from certtrack_shared import config as shared
 
 DEFAULT_RPC_TIMEOUT = 10.0
 DEFAULT_RPC_POOL_SIZE = 8
 MIN_SECRET_KEY_LENGTH = 32
+# A candidate session ends after this long without a request (see gateway/auth/session.py
+# for the absolute limit).
+SESSION_IDLE_LIFETIME = timedelta(hours=2)
+# The name-change form carries a scanned ID document of at most 5 MiB, plus the form.
+UPLOAD_MAX_CONTENT_LENGTH = 6 * 1024 * 1024
 
 
 class SettingsError(RuntimeError):
@@ -31,17 +37,28 @@ def load(overrides: dict | None = None) -> dict:
         "RPC_TIMEOUT": _number("RPC_TIMEOUT", DEFAULT_RPC_TIMEOUT, float),
         "RPC_POOL_SIZE": _number("RPC_POOL_SIZE", DEFAULT_RPC_POOL_SIZE, int),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        # Single sign-on (OpenID Connect): off unless OIDC_ISSUER names a provider.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "certtrack"),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        # Where candidates write when a support ticket is needed (the support page names it).
+        "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@certtrack.example"),
     }
     settings.update(overrides or {})
-    development = settings["CERTTRACK_ENV"] == "development"
     settings["SECRET_KEY"] = _secret_key(settings["SECRET_KEY"], settings["CERTTRACK_ENV"])
+    _check_oidc(settings)
     settings.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=not development,
+        # Secure everywhere but a plain-http development or test site.
+        SESSION_COOKIE_SECURE=settings["CERTTRACK_ENV"] not in ("development", "test")
+        or str(settings["SITE_URL"]).startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=SESSION_IDLE_LIFETIME,
         # Request bodies are small JSON documents and forms; anything larger is refused
         # before it is read.
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # …except the forms that upload a document, which allow this much (per request).
+        UPLOAD_MAX_CONTENT_LENGTH=UPLOAD_MAX_CONTENT_LENGTH,
     )
     return settings
 
@@ -57,6 +74,18 @@ def _number(name: str, default, kind):
     if value <= 0:
         raise SettingsError(f"{name} must be positive, not {raw!r}")
     return value
+
+
+def _check_oidc(settings: dict) -> None:
+    issuer = settings["OIDC_ISSUER"]
+    if not issuer:
+        return
+    if settings["CERTTRACK_ENV"] == "production" and not issuer.startswith("https://"):
+        # Codes and tokens travel between the gateway and the provider.
+        raise SettingsError(f"OIDC_ISSUER must be an https:// address in production, not {issuer!r}")
+    if not settings["OIDC_CLIENT_ID"] or not settings["OIDC_CLIENT_SECRET"]:
+        # The gateway is a confidential client: it proves itself at the token endpoint.
+        raise SettingsError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too")
 
 
 def _secret_key(given: str | None, environment: str) -> str:

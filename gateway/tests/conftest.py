@@ -54,3 +54,14 @@ def probe(amqp_uri):
 
     with running_probe(amqp_uri) as process:
         yield process
+
+
+@pytest.fixture
+def fake_identity(app):
+    """An in-memory identity service (gateway/fake_identity.py) as `app`'s RPC client."""
+    from fake_identity import FakeIdentity
+
+    app.extensions["rpc"].close()
+    fake = FakeIdentity()
+    app.extensions["rpc"] = fake
+    return fake

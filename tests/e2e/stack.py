@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 class Stack:
     def __init__(self, amqp_uri: str, database_urls: dict[str, str], folder: Path):
         self.port = free_port()
+        # run_stack starts its development OIDC provider here (single sign-on).
+        self.oidc_port = free_port()
         self.folder = folder
         self.maildir = folder / "devmail"
         self.log = folder / "run_stack.log"
@@ -37,7 +39,9 @@ class Stack:
             LOG_DIR=str(folder / "log"),
             SECRET_KEY="e2e-secret-key-not-for-production",
             READY_TIMEOUT="120",
+            OIDC_PORT=str(self.oidc_port),
         )
+        self.env.pop("OIDC_ISSUER", None)  # always the stack's own provider
         for service, url in database_urls.items():
             self.env[f"{service.upper()}_DATABASE_URL"] = url
         self.process: subprocess.Popen | None = None
@@ -45,6 +49,10 @@ class Stack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def oidc_issuer(self) -> str:
+        return f"http://127.0.0.1:{self.oidc_port}"
 
     def start(self) -> "Stack":
         self.process = subprocess.Popen(

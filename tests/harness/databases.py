@@ -16,13 +16,15 @@ class RunDatabases:
         self.run_id = uuid.uuid4().hex[:8]
         self.urls: dict[str, str] = {}
 
-    def url(self, name: str, migrate_service: bool = False) -> str:
+    def url(self, name: str, migrate_service: bool | str = False) -> str:
+        """The database `name` of this run; `migrate_service` (True: the
+        service called `name`) migrates it to that service's head."""
         if name not in self.urls:
             url = f"{SERVER}/ct_test_{self.run_id}_{name}"
             ensure_database(url)
             self.urls[name] = url
             if migrate_service:
-                upgrade(name, url)
+                upgrade(name if migrate_service is True else migrate_service, url)
         return self.urls[name]
 
     def drop_all(self) -> None:

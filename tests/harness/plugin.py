@@ -58,3 +58,39 @@ def service_config(run_databases, amqp_uri, smtp_server):
         }
 
     return make
+
+
+@pytest.fixture
+def private_service_config(run_databases, smtp_server):
+    """Like `service_config`, on a vhost and databases of this test alone.
+
+    For tests that flood the broker or assume an empty database: what they
+    leave behind (thousands of queued events, allocated IDs) must not reach
+    the tests after them. Every service in one test shares the test's vhost.
+    """
+    import uuid as _uuid
+
+    from kombu import Connection
+
+    from certtrack_shared import topology
+    from certtrack_shared.consumer import retry_delays_ms
+
+    vhost = Vhost().create()
+    with Connection(vhost.amqp_uri) as connection:
+        # As on a real broker, the topology exists before anything is published.
+        topology.declare(connection, retry_delays_ms())
+    suffix = _uuid.uuid4().hex[:6]
+
+    def make(service: str) -> dict:
+        return {
+            "AMQP_URI": vhost.amqp_uri,
+            "DATABASE_URL": run_databases.url(f"{service}_{suffix}", migrate_service=service),
+            "SMTP_URL": smtp_server.url,
+            "OUTBOX_POLL_SECONDS": 0.2,
+            "max_workers": 10,
+        }
+
+    make.vhost = vhost
+    yield make
+    vhost.delete()
+

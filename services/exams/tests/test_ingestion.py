@@ -16,8 +16,8 @@ def send(amqp_uri, routing_key, body, exchange="vendor.events"):
 
 
 @pytest.fixture
-def exams(container_factory, service_config, amqp_uri):
-    container = container_factory(ExamsService, service_config("exams"))
+def exams(container_factory, exams_config):
+    container = container_factory(ExamsService, exams_config)
     container.start()
     return container
 

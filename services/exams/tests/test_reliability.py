@@ -19,7 +19,6 @@ from kombu import Connection, Exchange
 from sqlalchemy import create_engine, text
 
 from exams.service import ExamsService
-from tests.harness.broker import Vhost
 from tests.harness.messages import drain, wait_for
 from tests.harness.vendor import result
 
@@ -57,11 +56,6 @@ class Sittings:
             return connection.execute(text(
                 "SELECT count(*) FROM sitting_changes c JOIN sittings s ON s.id = c.sitting_id "
                 "WHERE s.registration_number LIKE :p"), {"p": f"{prefix}-%"}).scalar_one()
-
-
-@pytest.fixture
-def exams_config(service_config):
-    return service_config("exams")
 
 
 @pytest.fixture
@@ -104,25 +98,21 @@ def test_results_published_while_exams_is_down_are_applied_when_it_starts(
 
 
 def test_message_published_before_any_consumer_ever_started_on_a_fresh_vhost_is_kept(
-    container_factory, service_config, run_databases
+    container_factory, private_service_config
 ):
     from identity.service import IdentityService
 
-    fresh = Vhost().create()
-    try:
-        # Only identity has started: the system declared the whole topology.
-        identity_config = dict(service_config("identity"), AMQP_URI=fresh.amqp_uri)
-        container_factory(IdentityService, identity_config).start()
-        prefix = f"fresh{uuid.uuid4().hex[:6]}"
-        publish_all(fresh.amqp_uri, [("exam_result", b, b["event_id"])
-                                     for b in results(prefix, 3)])
-        exams_config = dict(service_config("exams"), AMQP_URI=fresh.amqp_uri)
-        container_factory(ExamsService, exams_config).start()
-        db = Sittings(exams_config["DATABASE_URL"])
-        wait_for(lambda: db.count(prefix) == 3, timeout=30, message="3 applied")
-        db.engine.dispose()
-    finally:
-        fresh.delete()
+    # A fresh vhost where only identity has started: the system declared the
+    # whole topology, though no exams consumer ever existed there.
+    container_factory(IdentityService, private_service_config("identity")).start()
+    prefix = f"fresh{uuid.uuid4().hex[:6]}"
+    exams_config = private_service_config("exams")
+    publish_all(exams_config["AMQP_URI"], [("exam_result", b, b["event_id"])
+                                           for b in results(prefix, 3)])
+    container_factory(ExamsService, exams_config).start()
+    db = Sittings(exams_config["DATABASE_URL"])
+    wait_for(lambda: db.count(prefix) == 3, timeout=30, message="3 applied")
+    db.engine.dispose()
 
 
 def _exams_process(tmp_path, config):

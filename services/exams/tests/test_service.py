@@ -4,8 +4,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from exams.service import ExamsService
 
 
-def test_health_answers_with_a_working_database(container_factory, service_config, amqp_uri):
-    container = container_factory(ExamsService, service_config("exams"))
+def test_health_answers_with_a_working_database(container_factory, exams_config):
+    container = container_factory(ExamsService, exams_config)
     container.start()
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as proxy:
+    with ClusterRpcProxy({"AMQP_URI": exams_config["AMQP_URI"]}, timeout=10) as proxy:
         assert proxy.exams.health() == {"service": "exams", "database": "ok"}

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Development only: make sure the staff account `admin@certtrack.example` exists.
+
+`make run` (deploy/run_stack.py) runs this once the stack is ready and prints
+the login. The password is generated once per checkout and kept in
+var/dev_staff_password, so it stays the same from one `make run` to the next;
+delete the file and the account's database to start over. Outside
+development it does nothing: production staff accounts are made on purpose,
+by an operator calling identity's `staff_create`. (The address is not
+`@certtrack.local`: identity refuses special-use domains such as `.local`.)
+
+A failure here is reported and otherwise ignored: a missing demo staff
+account must not stop the stack that `make run` started.
+
+Environment: CERTTRACK_ENV, AMQP_URI, SITE_URL or PORT.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD_FILE = ROOT / "var" / "dev_staff_password"
+EMAIL = "admin@certtrack.example"
+NAME = "CertTrack Admin"
+RPC_TIMEOUT_SECONDS = 30
+
+
+def kept_password() -> str:
+    if not PASSWORD_FILE.exists():
+        PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+        try:  # exclusive, owner-only: two stacks starting at once agree on one password
+            with os.fdopen(os.open(PASSWORD_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+                file.write(secrets.token_urlsafe(15))
+        except FileExistsError:
+            time.sleep(0.2)  # the other writer's few bytes
+    return PASSWORD_FILE.read_text().strip()
+
+
+def ensure_account(password: str) -> str:
+    """"created" or "exists"."""
+    config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
+    with ClusterRpcProxy(config, timeout=RPC_TIMEOUT_SECONDS) as rpc:
+        try:
+            rpc.identity.staff_create(email=EMAIL, name=NAME, role="admin", password=password)
+        except RemoteError as error:
+            if error.exc_type != "EmailTaken":  # staff_create refuses an existing address
+                raise
+            return "exists"
+    return "created"
+
+
+def main() -> int:
+    if os.environ.get("CERTTRACK_ENV", "development") != "development":
+        return 0
+    try:
+        password = kept_password()
+        created = ensure_account(password)
+    except Exception as error:  # noqa: BLE001 - reported, never fatal to the stack
+        print(f"could not make the development staff account {EMAIL}: {type(error).__name__}: {error}",
+              flush=True)
+        return 0
+    site = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    print(f"staff console: {site.rstrip('/')}/staff/  login {EMAIL} / {password}  ({created})", flush=True)
+    if created == "exists":
+        print(f"  (the password is the one in {PASSWORD_FILE.relative_to(ROOT)} when the account was made)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

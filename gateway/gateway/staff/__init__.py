@@ -1,0 +1,41 @@
+"""The staff console under `/staff`: staff login, support-ticket queue, candidates.
+
+Staff sign in with their own account (identity's `staff_*` methods) and get a
+session of their own, kept apart from the candidate session (see
+`access.py`): a candidate session never opens a staff page, and a browser
+without a staff session is sent to the staff login.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def identity(method: str, **arguments):
+    """`identity.<method>(**arguments)` over the process's pooled RPC client.
+
+    Arguments go by name (docs/decisions/0003-identity.md), so a renamed
+    parameter fails loudly instead of landing in the wrong place.
+    """
+    return current_app.extensions["rpc"].call("identity", method, **arguments)
+
+
+@blueprint.app_template_filter("staff_time")
+def staff_time(iso: str | None) -> str:
+    """An ISO timestamp as staff read it, in UTC to the minute."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# The views register themselves on the blueprint.
+from . import access, auth, candidates, tickets  # noqa: E402, F401

@@ -1,0 +1,99 @@
+"""Who may see a staff page: the staff session and the guard in front of every view.
+
+The staff session is its own cookie, not a key in the candidate's Flask
+session: signed with a salt of its own (a candidate's session cookie cannot be
+replayed as it), sent only to `/staff` (`Path=/staff`) and `SameSite=Strict`,
+and it lasts a working day. Logging in or out as a candidate never touches
+it, and the reverse.
+
+Every view of the blueprint passes the guard:
+- a browser in a candidate session gets 403 at every staff page, the login
+  included: staff work is never done from a candidate's session;
+- a browser without a staff session is sent to the staff login, which
+  brings it back afterwards.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..auth.session import current_candidate
+from ..errors import StaffOnly
+from . import blueprint
+
+COOKIE = "certtrack_staff"
+_SALT = "certtrack.staff-session"
+MAX_AGE_SECONDS = 8 * 3600
+# Views a browser without a staff session may reach.
+_OPEN_ENDPOINTS = {"staff.login"}
+
+
+def current_staff() -> dict | None:
+    """The signed-in staff member: `{id, email, name, role}`, or None."""
+    if "staff_member" not in g:
+        g.staff_member = _read(request.cookies.get(COOKIE))
+    return g.staff_member
+
+
+def log_in(response, staff: dict) -> None:
+    """Start a staff session on `response` for identity's StaffSummary `staff`."""
+    keep = {key: staff[key] for key in ("id", "email", "name", "role")}
+    response.set_cookie(
+        COOKIE, _serializer().dumps(keep), max_age=MAX_AGE_SECONDS, path=blueprint.url_prefix,
+        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Strict",
+    )
+
+
+def log_out(response) -> None:
+    response.delete_cookie(
+        COOKIE, path=blueprint.url_prefix,
+        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Strict",
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """`target` when it is a staff page of this site, else the queue (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith(blueprint.url_prefix + "/") \
+                and "\\" not in target:
+            return target
+    return url_for("staff.queue")
+
+
+@blueprint.before_request
+def guard():
+    if current_candidate() is not None:
+        raise StaffOnly()
+    if request.endpoint in _OPEN_ENDPOINTS or current_staff() is not None:
+        return None
+    # Back to the page after logging in; a form's POST cannot be replayed as a GET.
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("staff.login", next=target))
+
+
+@blueprint.after_request
+def private(response):
+    # Staff pages show personal data: no cache may keep them.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@blueprint.context_processor
+def staff_context():
+    return {"staff_member": current_staff()}
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+
+
+def _read(raw: str | None) -> dict | None:
+    if not raw:
+        return None
+    try:
+        return _serializer().loads(raw, max_age=MAX_AGE_SECONDS)
+    except BadSignature:  # also SignatureExpired
+        return None

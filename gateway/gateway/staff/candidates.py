@@ -1,0 +1,78 @@
+"""Candidates as staff see them: search, view, create, set CCIE/CCDE numbers."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from nameko.exceptions import RemoteError
+
+from ..profile.views import PROGRAMS  # the programs identity knows, by code
+from . import blueprint, identity
+from .forms import problems_of
+
+_NEW_FIELDS = ("program", "first_name", "last_name", "email")
+_ATTRIBUTES = ("ccie_number", "ccde_number")
+
+
+@blueprint.get("/candidates")
+def search():
+    query = request.args.get("q", "").strip()
+    found = identity("staff_search_candidates", query=query) if query else None
+    return render_template("staff/search.html", query=query, found=found)
+
+
+@blueprint.route("/candidates/new", methods=["GET", "POST"])
+def create():
+    values = {name: request.form.get(name, "").strip() for name in _NEW_FIELDS}
+    values["program"] = values["program"] or next(iter(PROGRAMS))
+    if request.method == "GET":
+        return _new_page(values, {}), 200
+    problems = {name: "Required." for name in _NEW_FIELDS if not values[name]}
+    if values["program"] not in PROGRAMS:
+        problems["program"] = "Choose one of the programs."
+    if problems:
+        return _new_page(values, problems), 400
+    try:
+        created = identity("staff_create_candidate", **values)
+    except RemoteError as error:
+        problems = problems_of(error)  # identity's own words: invalid or taken email, …
+        if problems is None:
+            raise
+        return _new_page(values, problems), 400
+    flash(f"Candidate {created['candidate_id']} created; a welcome email went to {created['email']}.", "success")
+    return redirect(url_for("staff.candidate", candidate_id=created["candidate_id"]))
+
+
+@blueprint.get("/candidates/<candidate_id>")
+def candidate(candidate_id: str):
+    return _candidate_page(identity("staff_get_candidate", candidate_id=candidate_id), {}, None), 200
+
+
+@blueprint.post("/candidates/<candidate_id>/attributes")
+def set_attributes(candidate_id: str):
+    # identity reads "" as "clear the number" (None would leave it as it is).
+    values = {name: request.form.get(name, "").strip() for name in _ATTRIBUTES}
+    try:
+        identity("staff_set_attributes", candidate_id=candidate_id, **values)
+    except RemoteError as error:
+        problems = problems_of(error)
+        if problems is None:
+            raise
+        profile = identity("staff_get_candidate", candidate_id=candidate_id)
+        return _candidate_page(profile, problems, values), 400
+    flash("Attributes saved.", "success")
+    return redirect(url_for("staff.candidate", candidate_id=candidate_id))
+
+
+def _new_page(values: dict, problems: dict):
+    return render_template(
+        "staff/new_candidate.html", values=values, problems=problems, programs=PROGRAMS.items(),
+    )
+
+
+def _candidate_page(profile: dict, problems: dict, attributes: dict | None):
+    tickets = sorted(
+        identity("list_tickets", candidate_id=profile["candidate_id"]), key=lambda t: t["created_at"], reverse=True,
+    )
+    attributes = attributes or {name: profile.get(name) for name in _ATTRIBUTES}
+    return render_template(
+        "staff/candidate.html", profile=profile, tickets=tickets, attributes=attributes, problems=problems,
+    )

@@ -1,0 +1,83 @@
+"""Single sign-on as a person does it, in headless Chromium, against the stack
+`make run` starts, with its development OpenID Connect provider."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+
+from tests.e2e.identity_steps import identity_rpc, mailed_link, report_candidate
+
+PASSWORD = "blue lantern orchard ninety"
+
+
+def no_external_requests(page):
+    # The provider's pages link a stylesheet on a CDN; tests never leave the machine.
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+
+
+def sign_in_at_provider(page, stack, subject: str):
+    """On the login page: press the SSO button and sign in at the provider as `subject`."""
+    page.goto(f"{stack.url}/login")
+    page.get_by_role("link", name="Click here to login").click()
+    page.wait_for_url(f"{stack.oidc_issuer}/oauth2/authorize?**")
+    page.locator('input[name="sub"]').fill(subject)
+    page.get_by_role("button", name="Authorize").click()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_sso_login_maps_the_identity_through_first_time_login_then_logs_straight_in(stack, amqp_uri, page):
+    email = f"ada.{uuid.uuid4().hex[:8]}@example.com"
+    candidate_id = report_candidate(amqp_uri, email)
+    subject = f"ada-{uuid.uuid4().hex[:8]}"
+    # Her account at the organisation's provider has her work address, not the one on file.
+    requests.put(f"{stack.oidc_issuer}/users/{subject}", json={"email": "ada@acme.example"},
+                 timeout=5).raise_for_status()
+    no_external_requests(page)
+
+    # First time: the provider signs her in, CertTrack does not know that account yet.
+    sign_in_at_provider(page, stack, subject)
+    page.wait_for_url(f"{stack.url}/first-time")
+    assert page.get_by_text("not connected to a CertTrack record yet").is_visible()
+    assert page.get_by_label("Email address").input_value() == "ada@acme.example"
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me the link").click()
+    page.wait_for_url(f"{stack.url}/first-time/email-sent")
+
+    # The link in the mail sets her password and maps the external identity.
+    page.goto(mailed_link(stack, email))
+    assert page.get_by_text("your single sign-on account is connected to this record too").is_visible()
+    page.get_by_label(re.compile(r"^New password")).fill(PASSWORD)
+    page.get_by_label("Type the new password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set my password and log in").click()
+    page.wait_for_url(f"{stack.url}/")
+    assert page.get_by_text(f"the mapping to your candidate record {candidate_id} is complete").is_visible()
+    with identity_rpc(amqp_uri) as identity:
+        mapped = identity.find_by_external_identity(issuer=stack.oidc_issuer, subject=subject)
+    assert mapped["candidate_id"] == candidate_id
+
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
+    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").is_visible()
+
+    # Next time the provider's word is enough: straight to Home, logged in.
+    sign_in_at_provider(page, stack, subject)
+    page.wait_for_url(f"{stack.url}/")
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("button", name="Log out").is_visible()
+    assert nav.get_by_role("link", name="Personal Info").is_visible()
+
+
+@pytest.mark.browser
+def test_cancelling_at_the_provider_ends_on_a_page_that_says_so(stack, page):
+    no_external_requests(page)
+    page.goto(f"{stack.url}/login")
+    page.get_by_role("link", name="Click here to login").click()
+    page.wait_for_url(f"{stack.oidc_issuer}/oauth2/authorize?**")
+    page.get_by_role("button", name="Deny").click()
+
+    page.wait_for_url(f"{stack.url}/login/sso/callback?**")
+    assert page.get_by_role("heading", name="Single sign-on was cancelled").is_visible()
+    assert page.get_by_role("link", name="Log in with a password").is_visible()

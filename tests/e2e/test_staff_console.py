@@ -1,0 +1,131 @@
+"""The staff console in headless Chromium, against the stack `make run` starts:
+a candidate asks for a name change with a scan of their ID, staff approve it."""
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+
+import pytest
+
+from tests.e2e.identity_steps import identity_rpc, mailed_link, report_candidate
+
+# A 1×1 PNG: identity checks the type by content, not by the file name.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+CANDIDATE_PASSWORD = "violet harbour seventeen kites"
+STAFF_PASSWORD = "granite meadow copper lamp"
+
+
+def candidate_with_password(stack, amqp_uri, email: str) -> str:
+    """A candidate reported by a vendor who finished the first-time login (by RPC and mail)."""
+    candidate_id = report_candidate(amqp_uri, email, first_name="Grace", last_name="Brewster")
+    with identity_rpc(amqp_uri) as identity:
+        identity.start_first_time_by_email(email=email)
+        token = mailed_link(stack, email).rsplit("/", 1)[1]
+        identity.complete_first_time(token=token, password=CANDIDATE_PASSWORD)
+    return candidate_id
+
+
+def new_staff(amqp_uri) -> str:
+    email = f"support.{uuid.uuid4().hex[:8]}@example.com"
+    with identity_rpc(amqp_uri) as identity:
+        identity.staff_create(email=email, name="Sam Support", role="support", password=STAFF_PASSWORD)
+    return email
+
+
+def staff_logged_in(browser, stack, email: str):
+    """A browser of its own, logged in to the staff console, on the ticket queue."""
+    staff = browser.new_context().new_page()
+    staff.goto(f"{stack.url}/staff/")
+    staff.wait_for_url(f"{stack.url}/staff/login?**")
+    staff.get_by_label("Email address").fill(email)
+    staff.get_by_label("Password").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    staff.wait_for_url(f"{stack.url}/staff/tickets")
+    return staff
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_name_change_ticket_goes_through_staff_approval(stack, amqp_uri, browser):
+    email = f"grace.{uuid.uuid4().hex[:8]}@example.com"
+    candidate_id = candidate_with_password(stack, amqp_uri, email)
+    staff_email = new_staff(amqp_uri)
+
+    # The candidate asks for the change on their Personal Info pages, with a scan of their ID.
+    candidate = browser.new_context().new_page()
+    candidate.goto(f"{stack.url}/login")
+    candidate.get_by_label("Candidate ID or email address").fill(candidate_id)
+    candidate.get_by_label("Password").fill(CANDIDATE_PASSWORD)
+    candidate.get_by_role("button", name="Log in").click()
+    candidate.wait_for_url(f"{stack.url}/")
+    candidate.goto(f"{stack.url}/personal-info/name-change")
+    candidate.get_by_label("New first name").fill("Grace")
+    candidate.get_by_label("New last name").fill("Hopper")
+    candidate.get_by_label("Why is your name changing?").fill("Marriage")
+    candidate.get_by_label("Scan or photo of a government-issued photo ID").set_input_files(
+        {"name": "passport.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    candidate.get_by_role("button", name="Send the request").click()
+    assert candidate.get_by_text("Waiting for support").first.is_visible()
+    # A candidate's session opens no staff page.
+    assert candidate.goto(f"{stack.url}/staff/tickets").status == 403
+
+    # Staff log in (their own session, their own browser) and find the ticket in the queue.
+    staff = staff_logged_in(browser, stack, staff_email)
+    row = staff.get_by_role("row").filter(has_text=candidate_id).filter(has_text="Grace Hopper")
+    row.get_by_role("link", name=re.compile(r"^#\d+$")).click()
+    staff.wait_for_url(re.compile(rf"{re.escape(stack.url)}/staff/tickets/\d+$"))
+
+    # The ID document: shown inline to staff, never cached, served as what it is.
+    frame = staff.frame_locator("iframe.document-frame")
+    assert frame.locator("img").evaluate("image => image.naturalWidth") == 1
+    document = staff.request.get(staff.url + "/document")
+    assert document.status == 200 and document.body() == PNG
+    assert document.headers["content-type"] == "image/png"
+    assert document.headers["content-disposition"].startswith("inline;")
+    assert document.headers["cache-control"] == "no-store"
+    assert document.headers["x-content-type-options"] == "nosniff"
+    # …and only to staff: the candidate's own session gets nothing.
+    assert candidate.request.get(staff.url + "/document", max_redirects=0).status == 403
+
+    staff.get_by_role("button", name="Approve").click()
+    assert staff.get_by_text("Approved: the name is now Grace Hopper").is_visible()
+    assert staff.get_by_text("The document was deleted when the ticket was decided.").is_visible()
+
+    with identity_rpc(amqp_uri) as identity:
+        profile = identity.get_profile(candidate_id=candidate_id)
+    assert (profile["first_name"], profile["last_name"]) == ("Grace", "Hopper")
+    candidate.goto(f"{stack.url}/personal-info/name-change")
+    assert candidate.get_by_text("Approved").first.is_visible()
+
+
+@pytest.mark.browser
+def test_staff_create_a_candidate_find_them_and_set_their_ccie_number(stack, amqp_uri, browser):
+    staff = staff_logged_in(browser, stack, new_staff(amqp_uri))
+    email = f"radia.{uuid.uuid4().hex[:8]}@example.com"
+
+    staff.get_by_role("link", name="New candidate").first.click()
+    staff.get_by_label("First name").fill("Radia")
+    staff.get_by_label("Last name").fill("Perlman")
+    staff.get_by_label("Email address").fill(email)
+    staff.get_by_role("button", name="Create candidate").click()
+    assert staff.get_by_text(f"a welcome email went to {email}").is_visible()
+    candidate_id = re.search(r"/staff/candidates/(\w+)$", staff.url).group(1)
+    assert re.fullmatch(r"CSCO\d{8}", candidate_id)
+
+    staff.get_by_label("CCIE number").fill("40123")
+    staff.get_by_role("button", name="Save attributes").click()
+    assert staff.get_by_text("Attributes saved.").is_visible()
+    assert staff.get_by_label("CCIE number").input_value() == "40123"
+
+    staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Candidates").click()
+    staff.get_by_label("Candidate ID, email or name").fill(email)
+    staff.get_by_role("button", name="Search").click()
+    staff.get_by_role("link", name=candidate_id).click()
+    assert staff.get_by_role("heading", name=re.compile("Radia Perlman")).is_visible()
+    with identity_rpc(amqp_uri) as identity:
+        assert identity.get_profile(candidate_id=candidate_id)["ccie_number"] == "40123"
+    assert mailed_link(stack, email, re.compile(r"https?://\S+")) is not None  # the welcome mail
