@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Development only: a demo candidate with exams, ready to log in.
+
+`make run` (deploy/run_stack.py) runs this once the stack is ready. It goes
+through the system's real paths, with no back door:
+
+1. as a testing vendor, it publishes registrations and results for
+   "Dana Demo" to `vendor.events` (pika, publisher confirms) — exams stores
+   the sittings and identity creates the candidate;
+2. as the candidate, it asks for a first-time login link, reads it from the
+   development mailbox and sets the password.
+
+The vendor event ids are fixed, so running it again changes nothing. The
+password is generated once and kept in var/dev_demo_password. A failure is
+reported and otherwise ignored: the stack stays up without its demo.
+
+Environment: CERTTRACK_ENV, AMQP_URI, DEV_MAILDIR, SITE_URL or PORT.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from certtrack_shared import config
+from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultV1
+from certtrack_shared.devmail import DevMailbox
+from vendor_simulator import Publisher
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD_FILE = ROOT / "var" / "dev_demo_password"
+EMAIL = "dana.demo@example.com"
+CANDIDATE = {"candidate_id": None, "first_name": "Dana", "last_name": "Demo", "email": EMAIL}
+CENTER = {"id": "TC-88231", "name": "Online proctored", "country": "US"}
+# (registration number, exam code, title, taken, score, passing score)
+SITTINGS = [
+    ("460000001", "200-301", "Implementing and Administering Cisco Solutions",
+     "2025-03-14T09:30:00Z", 870, 825),
+    ("460000002", "350-401", "Implementing Cisco Enterprise Network Core Technologies",
+     "2025-11-02T13:00:00Z", 801, 825),
+    ("460000003", "350-401", "Implementing Cisco Enterprise Network Core Technologies",
+     "2026-02-20T08:15:00Z", 912, 825),
+]
+
+
+def vendor_messages():
+    for number, code, title, taken, score, passing in SITTINGS:
+        yield "exam_registration", ExamRegistrationV1(
+            schema_version=1, event_id=f"demo-registration-{number}", vendor="pearson_vue",
+            program="cisco", registration_number=number, candidate=CANDIDATE,
+            exam={"code": code, "title": title}, scheduled_at=taken,
+        )
+        yield "exam_result", ExamResultV1(
+            schema_version=1, event_id=f"demo-result-{number}", vendor="pearson_vue",
+            program="cisco", registration_number=number, candidate=CANDIDATE,
+            exam={"code": code, "title": title}, taken_at=taken, score=score,
+            passing_score=passing, result="pass" if score >= passing else "fail",
+            test_center=CENTER,
+        )
+
+
+def kept_password() -> str:
+    if not PASSWORD_FILE.exists():
+        PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(PASSWORD_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write("Demo-" + secrets.token_urlsafe(12))
+    return PASSWORD_FILE.read_text().strip()
+
+
+def wait_for(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise TimeoutError(f"no {what} after {seconds:.0f} s")
+
+
+def first_time_token(since: datetime) -> str:
+    """The token of the first-time mail sent to the demo address after `since`."""
+    def newest():
+        for mail in DevMailbox(config.dev_maildir()).messages(limit=50):
+            match = re.search(r"/first-time/([A-Za-z0-9_-]{20,})", mail["text"])
+            if EMAIL in mail["to"] and match and datetime.fromisoformat(mail["sent_at"]) >= since:
+                return match.group(1)
+        return None
+
+    return wait_for(newest, 60, "first-time mail in the dev mailbox")
+
+
+def load(rpc, password: str) -> dict:
+    publisher = Publisher(config.amqp_uri())
+    try:
+        for key, message in vendor_messages():
+            publisher.publish(key, message.model_dump(mode="json"), message.event_id)
+    finally:
+        publisher.close()
+    candidate = wait_for(lambda: next(iter(rpc.identity.staff_search_candidates(EMAIL)), None),
+                         60, "demo candidate from the vendor's report")
+    if not candidate.get("has_password"):
+        asked = datetime.now(timezone.utc)
+        rpc.identity.start_first_time_by_email(EMAIL)
+        rpc.identity.complete_first_time(first_time_token(asked), password)
+    return candidate
+
+
+def main() -> int:
+    if config.environment() != "development":
+        return 0
+    try:
+        password = kept_password()
+        with ClusterRpcProxy({"AMQP_URI": config.amqp_uri()}, timeout=30) as rpc:
+            candidate = load(rpc, password)
+    except Exception as error:  # noqa: BLE001 - reported, never fatal to the stack
+        print(f"could not load the demo candidate: {type(error).__name__}: {error}", flush=True)
+        return 0
+    print(f"demo candidate: {config.site_url().rstrip('/')}/login  login "
+          f"{candidate['candidate_id']} (or {EMAIL}) / {password}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
