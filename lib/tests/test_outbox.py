@@ -76,9 +76,8 @@ def _wait_for_rpc(amqp_uri):
 
 
 @pytest.mark.slow
-def test_kill_between_commit_and_publish_still_publishes_exactly_once(
-    tmp_path, sample_db, sample_db_url, amqp_uri
-):
+def test_kill_between_commit_and_publish_still_publishes_exactly_once(tmp_path, private_sample):
+    amqp_uri, sample_db_url = private_sample
     queue = capture_queue(amqp_uri, "sample.events", "sample_recorded")
     # First life: the relay never gets to publish (as if the process died
     # right after the commit), then the process is killed outright.
