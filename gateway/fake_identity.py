@@ -57,6 +57,7 @@ InvalidDocument = _error("InvalidDocument")
 VALIDITY = {"first_time": timedelta(hours=6), "password_reset": timedelta(hours=1),
             "email_confirmation": timedelta(hours=24)}
 ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW = 5, 20, timedelta(minutes=15)
+SCORE_REPORT_NUMBER_LIMIT, SCORE_REPORT_ADDRESS_LIMIT, SCORE_REPORT_WINDOW = 5, 10, timedelta(hours=1)
 MAGIC = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 LANGUAGES = ("en", "de", "es", "fr", "it", "ja", "ko", "pt", "ru", "zh")
@@ -203,16 +204,24 @@ class FakeIdentity:
                 self._mail_token(candidate, "first_time", candidate["email"], external=external)
         return None
 
-    def start_first_time_by_score_report(self, last_name, registration_number, new_email, external_identity=None):
+    def start_first_time_by_score_report(self, last_name, registration_number, new_email, external_identity=None,
+                                         client_address=None):
+        number = str(registration_number).strip()
+        account, address_key = f"registration:{number.casefold()}", f"score:{client_address or 'unknown'}"
+        recent = [f for f in self.failures if self.now - f[2] < SCORE_REPORT_WINDOW]
+        if sum(f[0] == account for f in recent) >= SCORE_REPORT_NUMBER_LIMIT \
+                or sum(f[1] == address_key for f in recent) >= SCORE_REPORT_ADDRESS_LIMIT:
+            raise TooManyAttempts({"retry_after_seconds": 3000})
         external = self._external(external_identity)
         address = normalize_email(new_email)
         if address is None:
             raise InvalidProfile({"new_email": "Enter a valid email address."})
-        matched = next((self.candidates[cid] for number, name, cid in self.registrations
-                        if number == str(registration_number).strip()
+        matched = next((self.candidates[cid] for number_, name, cid in self.registrations
+                        if number_ == number
                         and str(last_name).strip().casefold() in (name.casefold(), self.candidates[cid]["last_name"].casefold())),
                        None)
         if matched is None:
+            self.failures.append((account, address_key, self.now))
             raise ScoreReportNotMatched()
         if address != matched["email"]:
             owner = self._email_owner(matched["program"], address)

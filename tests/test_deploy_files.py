@@ -151,3 +151,29 @@ def test_gateway_probes(k8s_documents):
     (container,) = _objects(k8s_documents, "Deployment")["gateway"]["spec"]["template"]["spec"]["containers"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+
+
+def test_identity_documents_live_on_a_volume_in_compose(compose_config):
+    identity = compose_config["services"]["identity"]
+    folder = identity["environment"]["IDENTITY_DOCUMENT_DIR"]
+    mounts = {v["target"]: v for v in identity["volumes"]}
+    assert mounts[folder]["type"] == "volume"
+    assert mounts[folder]["source"] in compose_config["volumes"]
+    # Only identity holds the ID scans.
+    for name, spec in compose_config["services"].items():
+        if name != "identity":
+            assert folder not in {v["target"] for v in spec.get("volumes", [])}, name
+
+
+def test_identity_documents_live_on_a_persistent_volume_claim_in_k8s(k8s_documents):
+    deployment = _objects(k8s_documents, "Deployment")["identity"]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    folder = {e["name"]: e.get("value") for e in container["env"]}["IDENTITY_DOCUMENT_DIR"]
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    claim = volume["persistentVolumeClaim"]["claimName"]
+    assert claim in _objects(k8s_documents, "PersistentVolumeClaim")
+    # The unprivileged user can write to it, and a ReadWriteOnce claim never blocks a rollout.
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsUser"]
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"

@@ -22,6 +22,17 @@ from .errors import InvalidRequestBody, MalformedJson
 from .schemas import ErrorResponse
 
 REF_TEMPLATE = "#/components/schemas/{model}"
+# Operations whose view is marked `requires_bearer` (auth.tokens.bearer_required)
+# declare this scheme: `Authorization: Bearer <token from POST /api/v1/auth/token>`.
+BEARER_SCHEME = "bearerAuth"
+SECURITY_SCHEMES = {
+    BEARER_SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The candidate's access token from `POST /api/v1/auth/token`, "
+        "sent as `Authorization: Bearer <access_token>`.",
+    },
+}
 OPENAPI_VERSION = "3.1.0"  # pydantic emits JSON Schema 2020-12, which is what 3.1 uses
 API_VERSION = "1"
 
@@ -112,8 +123,10 @@ def document_for(app: Flask) -> dict:
 
 def _build(app: Flask) -> dict:
     declared = []
+    bearer = set()  # operation ids that need the bearer token
     for rule in app.url_map.iter_rules():
-        operation = getattr(app.view_functions.get(rule.endpoint), "api_operation", None)
+        view = app.view_functions.get(rule.endpoint)
+        operation = getattr(view, "api_operation", None)
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         if operation is not None:
             for method in methods:
@@ -121,6 +134,8 @@ def _build(app: Flask) -> dict:
                 suffix = f"_{method.lower()}" if len(methods) > 1 else ""
                 operation_id = rule.endpoint.replace(".", "_") + suffix
                 declared.append((rule, method.lower(), operation_id, operation))
+                if getattr(view, "requires_bearer", False):
+                    bearer.add(operation_id)
 
     # One pass over every model (rather than one model_json_schema() per model)
     # so shared and nested models become single components, and a model whose
@@ -154,6 +169,16 @@ def _build(app: Flask) -> dict:
                 "required": True,
                 "content": {"application/json": {"schema": refs[(operation.request, "validation")]}},
             }
+        if operation_id in bearer:
+            entry["security"] = [{BEARER_SCHEME: []}]
+            answers = entry["responses"]
+            default = answers.pop("default")
+            answers.setdefault("401", {
+                "description": "`not_authenticated` (no bearer token) or `invalid_token` "
+                "(forged, expired, or older than the last password change).",
+                "content": {"application/json": {"schema": refs[(ErrorResponse, "serialization")]}},
+            })
+            answers["default"] = default
         paths.setdefault(path, {})[method] = entry
 
     return {
@@ -165,7 +190,7 @@ def _build(app: Flask) -> dict:
             "Every error is `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
         },
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": definitions.get("$defs", {})},
+        "components": {"schemas": definitions.get("$defs", {}), "securitySchemes": SECURITY_SCHEMES},
     }
 
 

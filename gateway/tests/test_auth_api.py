@@ -203,6 +203,55 @@ def test_mail_requests_answer_the_same_for_known_and_unknown_addresses(client, f
     assert fake_identity.mails_to("ada@example.com") and not fake_identity.mails_to("nobody@example.com")
 
 
+# -- first-time login by score report ------------------------------------------------------------
+@pytest.fixture
+def alan(fake_identity):
+    return fake_identity.add_candidate("Alan", "Turing", "alan@example.com", registration_number="460999999")
+
+
+def _score_report(client, last_name="Turing", number="460999999", new_email="alan@new.example"):
+    return client.post("/api/v1/auth/first-time/score-report",
+                       json={"last_name": last_name, "registration_number": number, "new_email": new_email})
+
+
+def test_score_report_moves_the_email_and_mails_the_link_there(client, fake_identity, alan):
+    response = _score_report(client, last_name=" turing ")
+
+    assert response.status_code == 202
+    assert response.json["sent_to"] == "a**n@new.example"
+    assert fake_identity.candidates[alan]["email"] == "alan@new.example"
+    assert fake_identity.mails_to("alan@new.example", "first_time")
+    assert fake_identity.called("start_first_time_by_score_report")[0]["client_address"] == "127.0.0.1"
+
+
+def test_score_report_refusals_are_the_errors_of_the_table(client, fake_identity, alan, ada):
+    _error(_score_report(client, number="000"), 404, "score_report_not_matched")
+    conflict = _error(_score_report(client, new_email="ada@example.com"), 409, "email_belongs_to_another_candidate")
+    assert "new_email" in conflict["fields"]
+    invalid = _error(_score_report(client, new_email="not an email"), 422, "validation_failed")
+    assert set(invalid["fields"]) == {"new_email"}
+    assert fake_identity.candidates[alan]["email"] == "alan@example.com"
+
+
+def test_score_report_email_identity_refuses_is_a_422_with_fields(client, fake_identity, alan, monkeypatch):
+    monkeypatch.setattr("fake_identity.normalize_email", lambda value: None)
+
+    error = _error(_score_report(client), 422, "invalid_profile")
+
+    assert error["fields"] == {"new_email": "Enter a valid email address."}
+
+
+def test_guessing_score_reports_is_429_with_retry_after(client, fake_identity, alan):
+    for number in range(10):
+        _error(_score_report(client, number=f"00{number}"), 404, "score_report_not_matched")
+
+    response = _score_report(client)
+
+    _error(response, 429, "too_many_attempts")
+    assert response.headers["Retry-After"] == "3000"
+    assert fake_identity.candidates[alan]["email"] == "alan@example.com"
+
+
 def test_malformed_email_is_422_whoever_asks(client, fake_identity):
     error = _error(client.post("/api/v1/auth/first-time", json={"email": "not an email"}), 422, "validation_failed")
 

@@ -308,6 +308,35 @@ def test_score_report_with_another_candidates_email_needs_a_support_ticket(clien
     assert 'id="email-in-use"' in support and "mailto:" in support
 
 
+def test_guessing_score_reports_is_stopped_with_a_429_that_says_when_to_retry(client, fake_identity, alan):
+    for number in range(10):
+        refused = submit(client, "/first-time/score-report",
+                         {"last_name": "Turing", "registration_number": f"00{number}", "new_email": "x@new.example"})
+        assert refused.status_code == 422
+
+    # Even the right details wait: the address is blocked, not just the guesses.
+    response = submit(client, "/first-time/score-report",
+                      {"last_name": "Turing", "registration_number": "460999999", "new_email": "alan@new.example"})
+
+    page = _text(response)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "3000"
+    assert "Too many tries that matched no score report. Try again in 50 minutes." in page
+    assert 'class="error-summary"' in page and 'value="Turing"' in page  # the form stays filled in
+    assert fake_identity.candidates[alan]["email"] == "alan@example.com"
+    assert {call["client_address"] for call in fake_identity.called("start_first_time_by_score_report")} == {"127.0.0.1"}
+
+
+def test_too_many_failed_logins_send_retry_after(client, ada):
+    for _ in range(5):
+        submit(client, "/login", {"login": ada, "password": "wrong password"})
+
+    response = submit(client, "/login", {"login": ada, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "540"
+
+
 # -- forgotten password -----------------------------------------------------------------------------
 def test_reset_link_sets_a_new_password_and_logs_in(client, fake_identity, ada):
     submit(client, "/forgot-password", {"login": ada})
@@ -375,3 +404,19 @@ def test_score_report_shows_identitys_field_messages(client, fake_identity, alan
     assert response.status_code == 422
     assert "Enter a valid email address." in _text(response)
     assert fake_identity.candidates[alan]["email"] == "alan@example.com"
+
+
+def test_confirming_an_address_another_record_took_meanwhile_says_so_and_changes_nothing(client, fake_identity, ada):
+    log_in(client, ada, PASSWORD)
+    fake_identity.update_profile(ada, {"email": "shared@example.com"})
+    token = fake_identity.mails_to("shared@example.com", "email_confirmation")[-1]["token"]
+    fake_identity.add_candidate("Grace", "Hopper", "shared@example.com")
+
+    response = submit(client, f"/confirm-email/{token}")
+
+    page = _text(response)
+    assert response.status_code == 409
+    assert "now belongs to another candidate record" in page and "Nothing was changed" in page
+    assert 'href="/support#email-in-use"' in page
+    assert "Confirm my new email address</button>" not in page
+    assert fake_identity.candidates[ada]["email"] == "ada@example.com"

@@ -3,6 +3,7 @@ from flask import Blueprint
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 
+from gateway.auth.tokens import bearer_required
 from gateway.openapi import api_operation
 
 
@@ -25,6 +26,12 @@ def document(app):
     @api_operation(request=TranscriptRequest, response=Transcript, status=201, summary="Create a transcript")
     def create_transcript(candidate_id, body):
         return {"code": "T1", "url": "/verify/T1"}
+
+    @extra.get("/mine")
+    @bearer_required
+    @api_operation(response=Transcript, summary="A candidate's own thing")
+    def mine(candidate):
+        return {"code": "T2", "url": "/verify/T2"}
 
     app.register_blueprint(extra)
     response = app.test_client().get("/api/v1/openapi.json")
@@ -86,3 +93,32 @@ def test_every_reference_resolves(document):
     for ref in found:
         assert ref.startswith("#/components/schemas/")
         assert ref.rsplit("/", 1)[1] in schemas
+
+
+def test_bearer_security_is_declared_once_and_used_by_bearer_operations(document):
+    validate(document)
+    assert document["components"]["securitySchemes"] == {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]
+                       ["bearerAuth"]["description"]},
+    }
+    mine = document["paths"]["/api/v1/openapi-probe/mine"]["get"]
+    assert mine["security"] == [{"bearerAuth": []}]
+    assert mine["responses"]["401"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    assert list(mine["responses"])[-1] == "default"
+
+
+def test_exactly_the_operations_whose_views_require_a_bearer_token_declare_it(app, document):
+    from gateway.openapi import _openapi_path
+
+    guarded = {
+        _openapi_path(rule.rule)[0] for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], "requires_bearer", False)
+    }
+    assert {"/api/v1/me", "/api/v1/openapi-probe/mine"} <= guarded
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            assert ("security" in operation) == (path in guarded), path
+    assert "security" not in document["paths"]["/api/v1/auth/token"]["post"]
+    assert document["paths"]["/api/v1/me"]["patch"]["security"] == [{"bearerAuth": []}]

@@ -304,6 +304,11 @@ def test_api_token_and_me(stack, amqp_uri):
     assert requests.get(f"{api}/me", headers=bearer, timeout=10).status_code == 401
 
 
+def _comparable(response) -> tuple:
+    headers = sorted((name, value) for name, value in response.headers.items() if name != "Date")
+    return response.status_code, headers, response.content
+
+
 def test_mail_requests_answer_the_same_for_known_and_unknown_addresses(stack, amqp_uri):
     email = _unique("known")
     report(amqp_uri, email)
@@ -311,4 +316,21 @@ def test_mail_requests_answer_the_same_for_known_and_unknown_addresses(stack, am
         known = requests.post(f"{stack.url}/api/v1/auth/{path}", json={"email": email}, timeout=10)
         unknown = requests.post(f"{stack.url}/api/v1/auth/{path}", json={"email": _unique("unknown")}, timeout=10)
         assert known.status_code == unknown.status_code == 202
-        assert known.content == unknown.content
+        assert _comparable(known) == _comparable(unknown)
+
+
+def test_mail_pages_answer_the_same_for_known_and_unknown_addresses(stack, amqp_uri):
+    email = _unique("known")
+    report(amqp_uri, email)
+    browser = requests.Session()
+    for path, field in (("first-time", "email"), ("forgot-password", "login"), ("forgot-candidate-id", "email")):
+        form = browser.get(f"{stack.url}/{path}", timeout=10).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        answers = []
+        for value in (email, _unique("unknown")):
+            posted = browser.post(f"{stack.url}/{path}", data={field: value, "csrf_token": token},
+                                  allow_redirects=False, timeout=10)
+            followed = browser.get(f"{stack.url}{posted.headers['Location']}", timeout=10)
+            answers.append((_comparable(posted), _comparable(followed)))
+        assert answers[0] == answers[1], path
+        assert answers[0][0][0] == 302 and answers[0][1][0] == 200

@@ -10,7 +10,15 @@ from flask import Blueprint, request
 from ..openapi import api_operation
 from ..schemas import ErrorResponse
 from . import identity, tokens
-from .schemas import Accepted, EmailRequest, SetPasswordRequest, TokenRequest, TokenResponse
+from .schemas import (
+    Accepted,
+    EmailRequest,
+    ScoreReportRequest,
+    ScoreReportSent,
+    SetPasswordRequest,
+    TokenRequest,
+    TokenResponse,
+)
 
 blueprint = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth")
 
@@ -45,6 +53,30 @@ def token(body: TokenRequest):
 def first_time(body: EmailRequest):
     identity.call("start_first_time_by_email", email=str(body.email))
     return Accepted(message=SENT_IF_KNOWN)
+
+
+@blueprint.post("/first-time/score-report")
+@api_operation(
+    request=ScoreReportRequest, response=ScoreReportSent, status=202, tags=TAGS,
+    summary="First-time login by score report: on a match, make `new_email` the record's address "
+    "and mail the set-password link there.",
+    other_responses={
+        404: (ErrorResponse, "`score_report_not_matched`: no exam has this last name and registration number."),
+        409: (ErrorResponse, "`email_belongs_to_another_candidate`: nothing changed; a support ticket is needed."),
+        429: (ErrorResponse, "`too_many_attempts`: too many reports that matched nothing; `Retry-After` says when "
+                             "to try again."),
+    },
+)
+def first_time_by_score_report(body: ScoreReportRequest):
+    answer = identity.call(
+        "start_first_time_by_score_report", last_name=body.last_name,
+        registration_number=body.registration_number, new_email=str(body.new_email),
+        client_address=request.remote_addr or "",
+    )
+    return ScoreReportSent(
+        message="The score report matched: the link to set the password is on its way to the new address.",
+        sent_to=answer["sent_to"],
+    )
 
 
 @blueprint.post("/forgot-password")

@@ -34,7 +34,7 @@ def login():
     if current_candidate() is not None:
         return redirect(target)
     form = LoginForm()
-    problem, status = None, 200
+    problem, status, headers = None, 200, {}
     if request.method == "POST":
         status = INVALID_FORM
         if form.validate():
@@ -47,22 +47,34 @@ def login():
                 if not identity.refused(error, "InvalidCredentials", "TooManyAttempts"):
                     raise
                 problem, status = _login_refusal(error)
+                headers = _retry_after(error)
             else:
                 log_in(candidate)
                 return redirect(target)
     next_value = request.args.get("next") if target == request.args.get("next") else None
-    return render_template("auth/login.html", form=form, problem=problem, next=next_value), status
+    return render_template("auth/login.html", form=form, problem=problem, next=next_value), status, headers
 
 
 def _login_refusal(error: RemoteError) -> tuple[str, int]:
     refusal = problem_for(error)
     if identity.refused(error, "TooManyAttempts"):
-        seconds = remote_detail(error).get("retry_after_seconds")
-        if isinstance(seconds, int) and seconds > 0:
-            minutes = max(1, -(-seconds // 60))
-            unit = "minute" if minutes == 1 else "minutes"
-            return f"Too many failed login attempts. Try again in {minutes} {unit}.", refusal.status
+        return _too_many("Too many failed login attempts.", error), refusal.status
     return refusal.message, refusal.status
+
+
+def _retry_after(error: RemoteError) -> dict[str, str]:
+    seconds = remote_detail(error).get("retry_after_seconds")
+    return {"Retry-After": str(seconds)} if isinstance(seconds, int) and seconds > 0 else {}
+
+
+def _too_many(what: str, error: RemoteError) -> str:
+    """`what` and when to try again, from identity's TooManyAttempts."""
+    seconds = remote_detail(error).get("retry_after_seconds")
+    if isinstance(seconds, int) and seconds > 0:
+        minutes = max(1, -(-seconds // 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"{what} Try again in {minutes} {unit}."
+    return f"{what} Wait a while, then try again."
 
 
 @blueprint.post("/logout")
@@ -96,8 +108,9 @@ def first_time_sent():
 def score_report():
     pending = pending_external_identity()
     form = ScoreReportForm()
-    problem = None
+    problem, status, headers = None, 200, {}
     if request.method == "POST":
+        status = INVALID_FORM
         if form.validate():
             try:
                 answer = identity.call(
@@ -106,6 +119,7 @@ def score_report():
                     registration_number=form.registration_number.data,
                     new_email=form.new_email.data,
                     external_identity=pending,
+                    client_address=request.remote_addr or "",
                 )
             except RemoteError as error:
                 if identity.refused(error, "EmailBelongsToAnotherCandidate"):
@@ -119,12 +133,15 @@ def score_report():
                             problem = message
                 elif identity.refused(error, "ScoreReportNotMatched"):
                     problem = problem_for(error).message
+                elif identity.refused(error, "TooManyAttempts"):
+                    problem = _too_many("Too many tries that matched no score report.", error)
+                    status, headers = problem_for(error).status, _retry_after(error)
                 else:
                     raise
             else:
                 return render_template("auth/score_report_sent.html", sent_to=answer.get("sent_to"))
-        return render_template("auth/score_report.html", form=form, problem=problem, pending=pending), INVALID_FORM
-    return render_template("auth/score_report.html", form=form, problem=problem, pending=pending)
+    page = render_template("auth/score_report.html", form=form, problem=problem, pending=pending)
+    return page, status, headers
 
 
 @blueprint.route("/first-time/<token>", methods=["GET", "POST"])
@@ -233,6 +250,9 @@ def confirm_email(token: str):
         try:
             profile = identity.call("confirm_email", token=token)
         except RemoteError as error:
+            if identity.refused(error, "EmailTaken"):
+                # Another record took the address since the link was sent; nothing changed.
+                return render_template("auth/confirm_email.html", form=form, link=link, taken=True), 409
             if not identity.refused(error, "LinkTokenInvalid"):
                 raise
             return _link_invalid(identity.EMAIL_CONFIRMATION, identity.link_token_reason(error))

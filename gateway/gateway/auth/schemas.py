@@ -30,6 +30,21 @@ class EmailRequest(_Body):
     email: EmailStr = _Email
 
 
+class ScoreReportRequest(_Body):
+    last_name: str = Field(min_length=1, max_length=120, description="The last name on the score report.")
+    registration_number: str = Field(min_length=1, max_length=60, description="The score report's registration number.")
+    new_email: EmailStr = Field(
+        max_length=254, description="Becomes the record's email address; the set-password link goes there.",
+    )
+
+
+class ScoreReportSent(BaseModel):
+    """The score report matched: the record's email is now `new_email`, and the link is on its way."""
+
+    message: str
+    sent_to: str = Field(description="The address the link went to, masked (`j******e@example.com`).")
+
+
 class SetPasswordRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

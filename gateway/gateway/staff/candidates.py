@@ -10,6 +10,7 @@ from .forms import problems_of
 
 _NEW_FIELDS = ("program", "first_name", "last_name", "email")
 _ATTRIBUTES = ("ccie_number", "ccde_number")
+_LABELS = {"ccie_number": "CCIE number", "ccde_number": "CCDE number"}
 
 
 @blueprint.get("/candidates")
@@ -48,18 +49,52 @@ def candidate(candidate_id: str):
 
 @blueprint.post("/candidates/<candidate_id>/attributes")
 def set_attributes(candidate_id: str):
-    # identity reads "" as "clear the number" (None would leave it as it is).
-    values = {name: request.form.get(name, "").strip() for name in _ATTRIBUTES}
+    """Set, change or remove the CCIE/CCDE numbers, saying plainly which.
+
+    A number is removed only with its "Remove" box ticked; an emptied box
+    without it is a mistake to point out, never a silent removal. Only what
+    changed is sent: identity leaves a number it is not given (None) as it
+    is, and clears one given as "".
+    """
+    profile = identity("staff_get_candidate", candidate_id=candidate_id)
+    typed = {name: request.form.get(name, "").strip() for name in _ATTRIBUTES}
+    removing = {name for name in _ATTRIBUTES if request.form.get(f"remove_{name}")}
+    changes, problems = _attribute_changes(profile, typed, removing)
+    if problems:
+        return _candidate_page(profile, problems, typed, removing), 400
+    if not changes:
+        flash("Nothing was changed.", "info")
+        return redirect(url_for("staff.candidate", candidate_id=candidate_id))
     try:
-        identity("staff_set_attributes", candidate_id=candidate_id, **values)
+        identity("staff_set_attributes", candidate_id=candidate_id, **changes)
     except RemoteError as error:
         problems = problems_of(error)
         if problems is None:
             raise
-        profile = identity("staff_get_candidate", candidate_id=candidate_id)
-        return _candidate_page(profile, problems, values), 400
-    flash("Attributes saved.", "success")
+        return _candidate_page(profile, problems, typed, removing), 400
+    done = [f"{_LABELS[name]} removed" if value == "" else f"{_LABELS[name]} set to {value}"
+            for name, value in changes.items()]
+    flash("Saved: " + "; ".join(done) + ".", "success")
     return redirect(url_for("staff.candidate", candidate_id=candidate_id))
+
+
+def _attribute_changes(profile: dict, typed: dict, removing: set) -> tuple[dict, dict]:
+    """(changes for identity, problems by field) of the attributes form."""
+    changes, problems = {}, {}
+    for name in _ATTRIBUTES:
+        current, value, label = profile.get(name) or "", typed[name], _LABELS[name]
+        if name in removing:
+            if value and value != current:
+                problems[name] = f"Either type a new {label} or tick “Remove”, not both."
+            elif current:
+                changes[name] = ""
+        elif not value:
+            if current:
+                problems[name] = (f"To remove the {label}, tick “Remove the {label}”. "
+                                  f"To keep it, leave {current} in the box.")
+        elif value != current:
+            changes[name] = value
+    return changes, problems
 
 
 def _new_page(values: dict, problems: dict):
@@ -68,11 +103,12 @@ def _new_page(values: dict, problems: dict):
     )
 
 
-def _candidate_page(profile: dict, problems: dict, attributes: dict | None):
+def _candidate_page(profile: dict, problems: dict, attributes: dict | None, removing: set = frozenset()):
     tickets = sorted(
         identity("list_tickets", candidate_id=profile["candidate_id"]), key=lambda t: t["created_at"], reverse=True,
     )
     attributes = attributes or {name: profile.get(name) for name in _ATTRIBUTES}
     return render_template(
         "staff/candidate.html", profile=profile, tickets=tickets, attributes=attributes, problems=problems,
+        removing=removing, labels=_LABELS,
     )

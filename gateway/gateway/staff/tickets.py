@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from nameko.exceptions import RemoteError
 
 from . import access, blueprint, identity
+from .forms import problems_of
 
 # What identity accepts as an ID scan (checked by content there); anything
 # else would only ever be offered as a download.
@@ -84,6 +85,12 @@ def _decide(ticket_id: int, decision: str, reason: str | None):
             "staff_decide_ticket", ticket_id=ticket_id, staff_id=staff["id"], decision=decision, reason=reason,
         )
     except RemoteError as error:
+        if error.exc_type == "InvalidDecision":
+            # identity's own words, e.g. a reason longer than it keeps.
+            problems = problems_of(error) or {}
+            problem = problems.get("reason") or problems.get("decision") or next(iter(problems.values()), "")
+            ticket = identity("staff_get_ticket", ticket_id=ticket_id)
+            return render_template("staff/ticket.html", ticket=ticket, reject_problem=problem, reason=reason), 422
         if error.exc_type != "TicketAlreadyDecided":
             raise
         flash("This ticket was already decided, perhaps by a colleague; nothing was changed.", "error")

@@ -2,6 +2,9 @@
 
 - Logins: 5 failures per account and 20 per client address in any 15 minutes;
   then `TooManyAttempts(retry_after_seconds)` until the oldest failures age out.
+- First-time login by score report (last name + registration number, the
+  proof that moves a record's email): 5 failed matches per registration
+  number and 10 per client address in any hour; then `TooManyAttempts`.
 - Mail-sending requests (first-time, forgot password, forgot ID): at most 3
   mails per address per hour; further requests are silently dropped, so the
   forms cannot be used to flood an inbox (and still answer the same).
@@ -21,6 +24,12 @@ LOGIN_WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
 
+# A matched score report moves the record's email to an address the asker
+# chooses, so guessing it is held back harder than guessing a password.
+SCORE_REPORT_WINDOW = timedelta(hours=1)
+SCORE_REPORT_NUMBER_LIMIT = 5
+SCORE_REPORT_ADDRESS_LIMIT = 10
+
 MAIL_WINDOW = timedelta(hours=1)
 MAIL_LIMIT = 3
 
@@ -33,20 +42,27 @@ def _client(client_address: str | None) -> str:
 
 
 class LoginThrottle:
-    """Failed-login bookkeeping for one scope (`candidate` or `staff`)."""
+    """Failed-attempt bookkeeping for one scope (`candidate`, `staff` or
+    `score` for score reports): at most `account_limit` failures per account
+    and `address_limit` per client address within `window`."""
 
-    def __init__(self, session: Session, now: datetime, scope: str = "candidate"):
+    def __init__(self, session: Session, now: datetime, scope: str = "candidate", *,
+                 window: timedelta = LOGIN_WINDOW, account_limit: int = ACCOUNT_LIMIT,
+                 address_limit: int = ADDRESS_LIMIT):
         self.session = session
         self.now = now
         self.scope = scope
+        self.window = window
+        self.account_limit = account_limit
+        self.address_limit = address_limit
 
     def check(self, account: str, client_address: str | None) -> None:
         """Raise TooManyAttempts when either limit is reached."""
-        since = self.now - LOGIN_WINDOW
+        since = self.now - self.window
         waits = []
         for column, value, limit in (
-            (LoginFailure.account, account, ACCOUNT_LIMIT),
-            (LoginFailure.client_address, _client(client_address), ADDRESS_LIMIT),
+            (LoginFailure.account, account, self.account_limit),
+            (LoginFailure.client_address, _client(client_address), self.address_limit),
         ):
             times = self.session.execute(
                 select(LoginFailure.failed_at)
@@ -56,7 +72,7 @@ class LoginThrottle:
             ).scalars().all()
             if len(times) >= limit:
                 # Allowed again once enough of the oldest failures age out.
-                frees_at = times[len(times) - limit] + LOGIN_WINDOW
+                frees_at = times[len(times) - limit] + self.window
                 waits.append((frees_at - self.now).total_seconds())
         if waits:
             raise TooManyAttempts(ceil(max(waits)))
@@ -77,7 +93,7 @@ class LoginThrottle:
         self.session.commit()
 
     def clear_account(self, account: str) -> None:
-        """A successful login forgets the account's failures (not the address's)."""
+        """A success forgets the account's failures (not the address's)."""
         self.session.execute(
             delete(LoginFailure).where(
                 LoginFailure.scope == self.scope, LoginFailure.account == account
@@ -98,3 +114,10 @@ def allow_mail(session: Session, address: str, kind: str, now: datetime) -> bool
     session.execute(delete(MailRequest).where(MailRequest.requested_at < now - KEEP))
     session.add(MailRequest(address=address, kind=kind, requested_at=now))
     return True
+
+
+def score_report_throttle(session: Session, now: datetime) -> LoginThrottle:
+    """Failed score-report matches, per registration number and client address."""
+    return LoginThrottle(session, now, scope="score", window=SCORE_REPORT_WINDOW,
+                         account_limit=SCORE_REPORT_NUMBER_LIMIT,
+                         address_limit=SCORE_REPORT_ADDRESS_LIMIT)

@@ -11,6 +11,7 @@ from identity.exceptions import (
     InvalidProfile,
     LinkTokenInvalid,
     ScoreReportNotMatched,
+    TooManyAttempts,
     WeakPassword,
 )
 from identity.handlers import first_time, recovery
@@ -160,13 +161,16 @@ def test_at_most_three_mails_per_address_per_hour(session, outbox, clock, ada):
 def reported(session, outbox, clock):
     outcome = report(session, outbox, clock, registration_number="460123456",
                      email=unique_email("old"), last_name="Doe")
+    session.commit()  # tests roll back as the worker does after an error
     outbox.clear()
     return session.get(Candidate, outcome["candidate_id"])
 
 
-def by_score_report(session, outbox, clock, new_email, last_name="doe", number=" 460123456 "):
+def by_score_report(session, outbox, clock, new_email, last_name="doe", number=" 460123456 ",
+                    address="192.0.2.1"):
     return first_time.start_first_time_by_score_report(
-        session, outbox, clock, last_name=last_name, registration_number=number, new_email=new_email)
+        session, outbox, clock, last_name=last_name, registration_number=number, new_email=new_email,
+        client_address=address)
 
 
 def test_a_score_report_match_moves_the_email_and_mails_the_link_there(session, outbox, clock, hasher, reported):
@@ -206,6 +210,65 @@ def test_a_score_report_needs_a_valid_new_email(session, outbox, clock, reported
     with pytest.raises(InvalidProfile) as invalid:
         by_score_report(session, outbox, clock, "not-an-email")
     assert list(invalid.value.fields) == ["new_email"]
+
+
+def guess(session, outbox, clock, last_name="Smith", number="460123456", address="192.0.2.1"):
+    """One wrong score report, rolled back as the worker rolls back a raised error."""
+    with pytest.raises(ScoreReportNotMatched):
+        by_score_report(session, outbox, clock, unique_email(), last_name=last_name, number=number,
+                        address=address)
+    session.rollback()
+
+
+def test_five_wrong_names_for_one_registration_number_lock_it_for_an_hour(session, outbox, clock, reported):
+    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"):
+        guess(session, outbox, clock, number="460123456", address=address)
+    # Even the right name, from yet another address, waits: the number is locked.
+    with pytest.raises(TooManyAttempts) as locked:
+        by_score_report(session, outbox, clock, unique_email(), address="198.51.100.7")
+    assert 0 < locked.value.retry_after_seconds <= 3600
+    session.rollback()
+    assert outbox.mails == [] and outbox.events == []
+    # Another registration number is not affected.
+    with pytest.raises(ScoreReportNotMatched):
+        by_score_report(session, outbox, clock, unique_email(), number="460000000", address="198.51.100.7")
+    session.rollback()
+    clock.advance(hours=1, seconds=1)
+    assert by_score_report(session, outbox, clock, unique_email(), address="198.51.100.7").sent_to
+
+
+def test_ten_wrong_score_reports_from_one_address_block_that_address_only(session, outbox, clock, reported):
+    for number in range(460000000, 460000010):
+        guess(session, outbox, clock, number=str(number), address="203.0.113.9")
+    with pytest.raises(TooManyAttempts):
+        by_score_report(session, outbox, clock, unique_email(), address="203.0.113.9")
+    session.rollback()
+    assert by_score_report(session, outbox, clock, unique_email(), address="192.0.2.77").sent_to
+
+
+def test_the_number_is_locked_whatever_its_case_or_spacing(session, outbox, clock, reported):
+    for number in ("abc123", " ABC123", "Abc123 ", "aBc123", "ABC123"):
+        guess(session, outbox, clock, number=number, address=number)
+    with pytest.raises(TooManyAttempts):
+        by_score_report(session, outbox, clock, unique_email(), number="abc123", address="192.0.2.200")
+
+
+def test_a_match_forgets_the_numbers_earlier_mistakes(session, outbox, clock, reported):
+    for _ in range(4):
+        guess(session, outbox, clock, address="192.0.2.10")
+    assert by_score_report(session, outbox, clock, unique_email(), address="192.0.2.10").sent_to
+    session.commit()
+    for _ in range(4):
+        guess(session, outbox, clock, address="192.0.2.11")
+    assert by_score_report(session, outbox, clock, unique_email(), address="192.0.2.11").sent_to
+
+
+def test_an_invalid_new_email_is_no_guess(session, outbox, clock, reported):
+    for _ in range(6):
+        with pytest.raises(InvalidProfile):
+            by_score_report(session, outbox, clock, "not-an-email", last_name="Smith")
+        session.rollback()
+    assert by_score_report(session, outbox, clock, unique_email()).sent_to
 
 
 # -- forgotten password and candidate ID -------------------------------------

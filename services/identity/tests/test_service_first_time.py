@@ -139,6 +139,27 @@ def test_another_candidates_email_in_a_score_report_changes_nothing(rpc, smtp_se
     assert len(smtp_mails_to(smtp_server, theirs)) == 1  # only their own welcome
 
 
+def test_guessing_score_reports_from_one_address_is_refused_with_a_retry_time(rpc):
+    # The failures commit although each guess's worker rolls back.
+    for number in range(460990000, 460990010):
+        with pytest.raises(RemoteError) as unmatched:
+            rpc.start_first_time_by_score_report(
+                last_name="Doe", registration_number=str(number), new_email=unique_email(),
+                client_address="203.0.113.50")
+        assert unmatched.value.exc_type == "ScoreReportNotMatched"
+    with pytest.raises(RemoteError) as refused:
+        rpc.start_first_time_by_score_report(
+            last_name="Doe", registration_number="460990011", new_email=unique_email(),
+            client_address="203.0.113.50")
+    assert refused.value.exc_type == "TooManyAttempts"
+    assert 0 < remote_detail(refused.value)["retry_after_seconds"] <= 3600
+    with pytest.raises(RemoteError) as elsewhere:
+        rpc.start_first_time_by_score_report(
+            last_name="Doe", registration_number="460990011", new_email=unique_email(),
+            client_address="203.0.113.51")
+    assert elsewhere.value.exc_type == "ScoreReportNotMatched"
+
+
 def test_forgot_password_resets_through_the_mailed_link_once(rpc, smtp_server):
     email = unique_email("forgetful")
     ada = create(rpc, email)

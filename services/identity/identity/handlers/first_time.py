@@ -34,7 +34,7 @@ from identity.handlers.common import (
 from identity.models import Candidate, ExternalIdentity, Registration
 from identity.passwords import check_password_rules
 from identity.programs import DEFAULT_PROGRAM, get_program
-from identity.ratelimit import allow_mail
+from identity.ratelimit import allow_mail, score_report_throttle
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,14 @@ def _same_name(a: str | None, b: str | None) -> bool:
     return bool(fold(a)) and fold(a) == fold(b)
 
 
+def _registration_number(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def match_score_report(session: Session, last_name, registration_number) -> Candidate | None:
-    if not isinstance(registration_number, str) or not isinstance(last_name, str):
+    if not isinstance(last_name, str):
         return None
-    number = registration_number.strip()
+    number = _registration_number(registration_number)
     if not number or len(number) > 60:
         return None
     registrations = session.execute(
@@ -97,18 +101,27 @@ def match_score_report(session: Session, last_name, registration_number) -> Cand
 
 
 def start_first_time_by_score_report(session: Session, outbox, clock, *, last_name,
-                                     registration_number, new_email,
-                                     external_identity=None) -> schemas.SentTo:
+                                     registration_number, new_email, external_identity=None,
+                                     client_address=None) -> schemas.SentTo:
     """Match last name + registration number; move the email to `new_email`
-    (unless another candidate has it) and mail the set-password link there."""
+    (unless another candidate has it) and mail the set-password link there.
+
+    Failed matches are limited per registration number and per client address
+    (`identity.ratelimit`): past the limit, `TooManyAttempts` before any lookup.
+    """
     now = clock()
+    throttle = score_report_throttle(session, now)
+    account = f"registration:{_registration_number(registration_number)[:60].casefold()}"
+    throttle.check(account, client_address)
     external = parse_external(external_identity)
     address = normalize_email(new_email)
     if address is None:
         raise InvalidProfile({"new_email": "Enter a valid email address."})
     matched = match_score_report(session, last_name, registration_number)
     if matched is None:
+        throttle.record_failure(account, client_address)  # committed: survives the rollback
         raise ScoreReportNotMatched()
+    throttle.clear_account(account)
     candidate = get_candidate(session, matched.candidate_id, lock=True)
     if address != candidate.email:
         owner = email_owner(session, candidate.program, address)
