@@ -6,6 +6,8 @@ import atexit
 from flask import Flask
 
 from . import api, auth, devmail, errors, health, me_api, profile, security, settings, site, sso, staff
+from . import exams
+from . import vendor_api
 from .rpc import RpcPool
 
 
@@ -31,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.install(app)  # login pages, /api/v1/auth, the candidate in every page's context
     app.register_blueprint(profile.blueprint)
     app.register_blueprint(me_api.blueprint)
+    exams.install(app)  # Testing History page, /api/v1/me/exams and /api/v1/me/exam-agreement
+    vendor_api.install(app)  # POST /api/v1/vendor/events (vendor API keys, publisher confirms)
     sso.install(app)  # only when OIDC_ISSUER names a provider
     app.register_blueprint(staff.blueprint)
     if development:

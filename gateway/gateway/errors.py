@@ -80,6 +80,18 @@ class InvalidAccessToken(GatewayError):
     """The bearer token is forged, malformed, expired or predates a password change."""
 
 
+class VendorKeyRequired(GatewayError):
+    """`POST /api/v1/vendor/events` without `Authorization: Bearer <vendor API key>`."""
+
+
+class VendorKeyNotAccepted(GatewayError):
+    """The vendor API key is unknown, malformed or revoked (one answer for all three)."""
+
+
+class VendorMismatch(GatewayError):
+    """The body's `vendor` is not the vendor the API key belongs to."""
+
+
 @dataclass(frozen=True)
 class Problem:
     status: int
@@ -145,16 +157,18 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         401, "invalid_credentials", "Login failed", "The login or the password is not correct.",
     ),
     "TooManyAttempts": Problem(
+        # Failed logins, or score reports that matched nothing (the page says which).
         429, "too_many_attempts", "Too many attempts",
-        "Too many failed login attempts. Wait a few minutes, then try again.",
+        "Too many failed attempts. Wait a few minutes, then try again.",
     ),
     "CandidateNotFound": Problem(
-        404, "candidate_not_found", "Candidate not found", "There is no candidate record for this login.",
+        404, "candidate_not_found", "Candidate not found", "There is no candidate record with this candidate ID.",
     ),
-    "NotFound": Problem(404, "not_found", "Not found", "There is nothing of yours with that ID."),
+    # Also what a candidate gets for another's ticket or SSO account: it "does not exist".
+    "NotFound": Problem(404, "not_found", "Not found", "There is nothing with that ID here."),
     "InvalidProfile": Problem(
         422, "invalid_profile", "Some details are not valid",
-        "Some of the details are missing or not valid; `fields` says which.",
+        "Some of the details entered are missing or not valid. Check them and try again.",
     ),
     "EmailTaken": Problem(
         409, "email_taken", "Email address in use",
@@ -199,12 +213,64 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_decision", "Decision not applied",
         "Choose approve, or reject with a reason for the candidate.",
     ),
+    # exams, exam agreements (services/exams/exams/exceptions.py):
+    "AgreementVersionNotCurrent": Problem(
+        409, "agreement_version_not_current", "A newer exam agreement was published",
+        "That is not the current version of the exam agreement. Read the current version and accept it.",
+    ),
+    "AgreementNotFound": Problem(
+        404, "agreement_not_found", "No exam agreement", "Your program has no exam agreement to accept.",
+    ),
+    "InvalidAgreement": Problem(
+        422, "invalid_agreement", "Exam agreement not valid",
+        "Some of the exam agreement's details are missing or not valid; `fields` says which.",
+    ),
+    # The vendor endpoint, POST /api/v1/vendor/events (gateway/vendor_api.py):
+    VendorKeyRequired: Problem(
+        401, "vendor_key_required", "Vendor API key required",
+        "Send the vendor API key CertTrack staff gave you as `Authorization: Bearer <key>`.",
+    ),
+    VendorKeyNotAccepted: Problem(
+        401, "invalid_vendor_key", "Vendor API key not accepted",
+        "The vendor API key is not valid or has been revoked. Ask CertTrack staff for a new one.",
+    ),
+    VendorMismatch: Problem(
+        403, "vendor_mismatch", "Not this vendor's message",
+        "The message's `vendor` is not the vendor this API key belongs to.",
+    ),
+    # exams, vendor API keys (staff console, services/exams/exams/exceptions.py):
+    "InvalidVendorKey": Problem(
+        401, "invalid_vendor_key", "Vendor API key not accepted",
+        "The vendor API key is not valid or has been revoked. Ask CertTrack staff for a new one.",
+    ),
+    "VendorKeyNotFound": Problem(404, "vendor_key_not_found", "No such vendor key", "There is no vendor key with that ID."),
+    "InvalidVendorKeyRequest": Problem(
+        422, "invalid_vendor_key_request", "Vendor key not created",
+        "Some of the vendor key's details are missing or not valid; `fields` says which.",
+    ),
+    # Dead letters of every consuming service (lib/certtrack_shared/deadletters.py):
+    "DeadLetterNotFound": Problem(
+        404, "dead_letter_not_found", "No such dead letter", "There is no dead letter with that ID.",
+    ),
+    "DeadLetterAlreadyResolved": Problem(
+        409, "dead_letter_already_resolved", "Dead letter already resolved",
+        "This message was replayed or discarded already, perhaps by a colleague; nothing was changed.",
+    ),
+    "InvalidDeadLetterCorrection": Problem(
+        422, "invalid_dead_letter_correction", "The message cannot be replayed",
+        "The message still fails its contract, or its event_id was changed; nothing was sent.",
+    ),
+    "InvalidDeadLetterRequest": Problem(
+        422, "invalid_dead_letter_request", "Not done",
+        "Some of the details are missing or not valid; `fields` says which.",
+    ),
 }
 
 # Remote errors whose detail maps request fields to messages (identity's FieldError).
 REMOTE_FIELD_ERRORS = frozenset({
     "InvalidProfile", "EmailTaken", "WeakPassword", "EmailBelongsToAnotherCandidate", "InvalidDocument",
-    "InvalidDecision",
+    "InvalidDecision", "InvalidAgreement",
+    "InvalidVendorKeyRequest", "InvalidDeadLetterCorrection", "InvalidDeadLetterRequest",
 })
 
 
@@ -272,6 +338,8 @@ def _kept_headers(error: Exception) -> dict[str, str]:
         return {"Allow": ", ".join(error.valid_methods)}
     if isinstance(error, (NotAuthenticated, InvalidAccessToken)):
         return {"WWW-Authenticate": 'Bearer realm="CertTrack API"'}
+    if isinstance(error, (VendorKeyRequired, VendorKeyNotAccepted)):
+        return {"WWW-Authenticate": 'Bearer realm="CertTrack vendor API"'}
     if isinstance(error, RemoteError) and error.exc_type == "TooManyAttempts":
         seconds = remote_detail(error).get("retry_after_seconds")
         if isinstance(seconds, int) and seconds > 0:

@@ -57,11 +57,21 @@ def probe(amqp_uri):
 
 
 @pytest.fixture
-def fake_identity(app):
-    """An in-memory identity service (gateway/fake_identity.py) as `app`'s RPC client."""
+def fake_exams():
+    """An in-memory exams service (gateway/fake_exams.py); `fake_identity` installs it too."""
+    from fake_exams import FakeExams
+
+    return FakeExams()
+
+
+@pytest.fixture
+def fake_identity(app, fake_exams):
+    """An in-memory identity service (gateway/fake_identity.py), with `fake_exams`
+    beside it, as `app`'s RPC client."""
+    from fake_exams import FakeServices
     from fake_identity import FakeIdentity
 
     app.extensions["rpc"].close()
     fake = FakeIdentity()
-    app.extensions["rpc"] = fake
+    app.extensions["rpc"] = FakeServices(identity=fake, exams=fake_exams)
     return fake

@@ -90,6 +90,8 @@ class FakeIdentity:
         ticket = self.staff_get_ticket(ticket_id)
         if ticket["status"] != "open":
             raise _remote("TicketAlreadyDecided", {"status": ticket["status"]})
+        if reason and len(reason) > 2000:
+            raise _remote("InvalidDecision", {"reason": "Use at most 2000 characters."})
         ticket.update(status={"approve": "approved", "reject": "rejected"}[decision], decision_reason=reason,
                       has_document=False, decided_at="2026-11-04T09:00:00+00:00")
         return ticket
@@ -116,10 +118,14 @@ class FakeIdentity:
         return created
 
     def staff_set_attributes(self, candidate_id, ccie_number=None, ccde_number=None):
+        # identity's semantics: None leaves a number as it is, "" clears it.
         if ccie_number and not ccie_number.isdigit():
             raise _remote("InvalidProfile", {"ccie_number": "A CCIE number is digits only."})
-        self.staff_get_candidate(candidate_id).update(ccie_number=ccie_number, ccde_number=ccde_number)
-        return self.candidates[candidate_id]
+        candidate = self.staff_get_candidate(candidate_id)
+        for name, value in (("ccie_number", ccie_number), ("ccde_number", ccde_number)):
+            if value is not None:
+                candidate[name] = value or None
+        return candidate
 
 
 @pytest.fixture
@@ -167,6 +173,10 @@ STAFF_URLS = [
     ("POST", "/staff/tickets/2/reject"), ("GET", "/staff/candidates?q=ada"), ("GET", "/staff/candidates/new"),
     ("POST", "/staff/candidates/new"), ("GET", "/staff/candidates/CSCO10000001"),
     ("POST", "/staff/candidates/CSCO10000001/attributes"),
+    # Dead letters and vendor keys (gateway/staff/dead_letters.py, vendor_keys.py).
+    ("GET", "/staff/dead-letters"), ("GET", "/staff/dead-letters/exams/1"),
+    ("POST", "/staff/dead-letters/exams/1/replay"), ("POST", "/staff/dead-letters/exams/1/discard"),
+    ("GET", "/staff/vendor-keys"), ("POST", "/staff/vendor-keys"), ("POST", "/staff/vendor-keys/1/revoke"),
 ]
 
 
@@ -174,6 +184,8 @@ def test_the_list_covers_every_staff_route(app):
     listed = {re.sub(r"\?.*", "", path) for _, path in STAFF_URLS}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff")}
     concrete = {re.sub(r"<int:ticket_id>", "2", re.sub(r"<candidate_id>", "CSCO10000001", rule)) for rule in rules}
+    concrete = {re.sub(r"<int:(dead_letter_id|key_id)>", "1", rule.replace("<service>", "exams"))
+                for rule in concrete}
 
     assert concrete == listed
 
@@ -352,6 +364,19 @@ def test_rejecting_needs_a_reason(staff_client, identity):
     ]
 
 
+def test_a_reason_identity_refuses_is_shown_beside_the_field_and_kept(staff_client, identity):
+    token = _csrf(staff_client, "/staff/tickets/2")
+    reason = "The scan is unreadable. " * 100
+
+    response = staff_client.post("/staff/tickets/2/reject", data={"csrf_token": token, "reason": reason})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="reject-problem">Use at most 2000 characters.</p>' in page
+    assert reason.strip() in page  # what was typed is not lost
+    assert identity.tickets[2]["status"] == "open"
+
+
 def test_deciding_twice_says_so_instead_of_failing(staff_client, identity):
     token = _csrf(staff_client, "/staff/tickets/1")
 
@@ -404,10 +429,72 @@ def test_staff_set_ccie_and_ccde_numbers(staff_client, identity):
     )
 
     assert response.status_code == 302
-    assert identity.called("staff_set_attributes") == [
-        {"candidate_id": "CSCO10000001", "ccie_number": "12345", "ccde_number": ""}
-    ]
-    assert 'value="12345"' in staff_client.get("/staff/candidates/CSCO10000001").get_data(as_text=True)
+    # Only what changed goes to identity: the empty CCDE box had no number to keep.
+    assert identity.called("staff_set_attributes") == [{"candidate_id": "CSCO10000001", "ccie_number": "12345"}]
+    page = staff_client.get("/staff/candidates/CSCO10000001").get_data(as_text=True)
+    assert 'value="12345"' in page and "Saved: CCIE number set to 12345." in page
+
+
+def _with_numbers(identity, ccie="12345", ccde="2020:1"):
+    identity.candidates["CSCO10000001"].update(ccie_number=ccie, ccde_number=ccde)
+
+
+def test_a_number_is_removed_with_its_remove_box_and_the_other_kept(staff_client, identity):
+    _with_numbers(identity)
+    page = staff_client.get("/staff/candidates/CSCO10000001").get_data(as_text=True)
+    assert 'name="remove_ccie_number"' in page and "Remove the CCIE number (12345)" in page
+
+    response = staff_client.post("/staff/candidates/CSCO10000001/attributes", data={
+        "csrf_token": _csrf(staff_client, "/staff/candidates/CSCO10000001"),
+        "ccie_number": "12345", "remove_ccie_number": "1", "ccde_number": "2020:1",
+    })
+
+    assert response.status_code == 302
+    assert identity.called("staff_set_attributes") == [{"candidate_id": "CSCO10000001", "ccie_number": ""}]
+    assert (identity.candidates["CSCO10000001"]["ccie_number"], identity.candidates["CSCO10000001"]["ccde_number"]) \
+        == (None, "2020:1")
+    page = staff_client.get("/staff/candidates/CSCO10000001").get_data(as_text=True)
+    assert "Saved: CCIE number removed." in page and 'name="remove_ccie_number"' not in page
+
+
+def test_an_emptied_box_without_remove_is_pointed_out_not_a_silent_removal(staff_client, identity):
+    _with_numbers(identity)
+
+    response = staff_client.post("/staff/candidates/CSCO10000001/attributes", data={
+        "csrf_token": _csrf(staff_client, "/staff/candidates/CSCO10000001"), "ccie_number": "", "ccde_number": "2020:1",
+    })
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "To remove the CCIE number, tick “Remove the CCIE number”. To keep it, leave 12345 in the box." in page
+    assert identity.called("staff_set_attributes") == []
+    assert identity.candidates["CSCO10000001"]["ccie_number"] == "12345"
+
+
+def test_a_new_number_and_remove_together_are_refused(staff_client, identity):
+    _with_numbers(identity)
+
+    response = staff_client.post("/staff/candidates/CSCO10000001/attributes", data={
+        "csrf_token": _csrf(staff_client, "/staff/candidates/CSCO10000001"),
+        "ccie_number": "99999", "remove_ccie_number": "1", "ccde_number": "2020:1",
+    })
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Either type a new CCIE number or tick “Remove”, not both." in page
+    assert 'name="remove_ccie_number" value="1" checked' in page and 'value="99999"' in page
+    assert identity.called("staff_set_attributes") == []
+
+
+def test_saving_unchanged_numbers_calls_nobody(staff_client, identity):
+    _with_numbers(identity)
+
+    response = staff_client.post("/staff/candidates/CSCO10000001/attributes", data={
+        "csrf_token": _csrf(staff_client, "/staff/candidates/CSCO10000001"), "ccie_number": "12345", "ccde_number": "2020:1",
+    }, follow_redirects=True)
+
+    assert "Nothing was changed." in response.get_data(as_text=True)
+    assert identity.called("staff_set_attributes") == []
 
 
 def test_an_invalid_attribute_is_shown_beside_its_field(staff_client):

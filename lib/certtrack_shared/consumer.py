@@ -229,9 +229,10 @@ class EventConsumer(Entrypoint):
 
 
 def _database_session(service) -> object:
-    for name, value in vars(type(service)).items():
-        if isinstance(value, Database):
-            return getattr(service, name)
+    for cls in type(service).__mro__:  # a Database declared by a base class counts too
+        for name, value in vars(cls).items():
+            if isinstance(value, Database):
+                return getattr(service, name)
     raise LookupError(f"{type(service).__name__} has no Database dependency")
 
 

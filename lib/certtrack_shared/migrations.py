@@ -106,16 +106,34 @@ def run_env(context, target_metadata, service: str) -> None:
 
 
 def create_reliability_tables(op) -> None:
-    """For each service's first migration: the outbox and processed events."""
-    from certtrack_shared.tables import reliability_metadata
+    """For each service's first migration: the outbox and processed events.
 
-    reliability_metadata.create_all(op.get_bind())
+    Only those two: the reliability metadata has grown since (dead letters),
+    and a first migration must create what it always created.
+    """
+    from certtrack_shared.tables import FIRST_TABLES, reliability_metadata
+
+    reliability_metadata.create_all(op.get_bind(), tables=list(FIRST_TABLES))
 
 
 def drop_reliability_tables(op) -> None:
-    from certtrack_shared.tables import reliability_metadata
+    from certtrack_shared.tables import FIRST_TABLES, reliability_metadata
 
-    reliability_metadata.drop_all(op.get_bind())
+    reliability_metadata.drop_all(op.get_bind(), tables=list(FIRST_TABLES))
+
+
+def create_dead_letter_tables(op) -> None:
+    """For the migration that gives a consuming service its dead-letter archive
+    (`dead_letters`, `dead_letter_audit`; certtrack_shared/deadletters.py)."""
+    from certtrack_shared.tables import DEAD_LETTER_TABLES, reliability_metadata
+
+    reliability_metadata.create_all(op.get_bind(), tables=list(DEAD_LETTER_TABLES))
+
+
+def drop_dead_letter_tables(op) -> None:
+    from certtrack_shared.tables import DEAD_LETTER_TABLES, reliability_metadata
+
+    reliability_metadata.drop_all(op.get_bind(), tables=list(DEAD_LETTER_TABLES))
 
 
 def main(argv=None) -> int:

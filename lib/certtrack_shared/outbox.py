@@ -52,6 +52,25 @@ class OutboxWriter:
             )
         )
 
+    def republish(self, queue: str, body: str, message_id: str, key: str):
+        """Send `body` (JSON text) exactly as given, by the default exchange,
+        straight to `queue`, keeping `message_id`: a dead letter replayed.
+
+        `key` names the outbox row (unique per service), since the same
+        message_id may be replayed from more than one dead letter.
+        """
+        self.session.execute(
+            outbox_messages.insert().values(
+                kind="message",
+                message_id=key,
+                exchange="",
+                routing_key=queue,
+                payload={"message_id": message_id, "body": body},
+                created_at=self.clock(),
+                attempts=0,
+            )
+        )
+
     def mail(self, mail: Mail):
         self.session.execute(
             outbox_messages.insert().values(
@@ -134,11 +153,10 @@ class OutboxRelay(Extension):
             if not rows:
                 return 0
             errors: dict[int, str | None] = {}
-            events = [row for row in rows if row.kind == "event"]
+            events = [row for row in rows if row.kind in ("event", "message")]
             try:
                 if events:
-                    self.publisher.publish_batch(
-                        [(r.exchange, r.routing_key, r.payload, r.message_id) for r in events])
+                    self.publisher.publish_batch([_outgoing(r) for r in events])
                     errors.update({row.id: None for row in events})
                 for row in rows:
                     if row.kind == "mail":
@@ -170,6 +188,14 @@ class OutboxRelay(Extension):
             log.warning("mail %s refused by the server: %s", row.message_id, exc.recipients)
             return f"recipients refused: {sorted(exc.recipients)}"
         return None
+
+
+def _outgoing(row) -> tuple:
+    """(exchange, routing_key, body, message_id) of an outbox row to publish."""
+    if row.kind == "message":  # OutboxWriter.republish: the body as it was given
+        return (row.exchange, row.routing_key, row.payload["body"].encode("utf-8"),
+                row.payload["message_id"])
+    return (row.exchange, row.routing_key, row.payload, row.message_id)
 
 
 class TopologyDeclaration(SharedExtension):

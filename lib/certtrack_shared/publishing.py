@@ -24,8 +24,14 @@ class ConfirmingPublisher:
     Not shared across threads: each user (relay, consumer) holds its own.
     """
 
-    def __init__(self, amqp_uri: str):
+    def __init__(self, amqp_uri: str, connect_retries: int = 3,
+                 confirm_timeout: float | None = None):
+        """`connect_retries` and `confirm_timeout` (seconds, None: wait as long
+        as the broker takes) bound how long a publish may take, for callers
+        that answer someone waiting (the gateway's vendor endpoint)."""
         self.amqp_uri = amqp_uri
+        self.connect_retries = connect_retries
+        self.confirm_timeout = confirm_timeout
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._tx: Connection | None = None
@@ -37,7 +43,7 @@ class ConfirmingPublisher:
             self._connection = Connection(
                 self.amqp_uri, transport_options={"confirm_publish": True}, heartbeat=0
             )
-            self._connection.ensure_connection(max_retries=3)
+            self._connection.ensure_connection(max_retries=self.connect_retries)
             self._producer = Producer(self._connection.default_channel)
         return self._producer
 
@@ -66,6 +72,7 @@ class ConfirmingPublisher:
                     mandatory=mandatory,
                     declare=[],
                     retry=False,
+                    confirm_timeout=self.confirm_timeout,
                 )
             except Exception:
                 # A half-broken connection must not be reused for the next try.

@@ -1,8 +1,10 @@
 """Tables every service database carries for reliable messaging.
 
-Defined once here (SQLAlchemy Core) and created by each service's first
-migration, so the outbox relay and the idempotent consumer work the same way
-in every service.
+Defined once here (SQLAlchemy Core) so the outbox relay, the idempotent
+consumer and the dead-letter archive work the same way in every service.
+`outbox_messages` and `processed_events` are created by each service's first
+migration; `dead_letters` and `dead_letter_audit` by a later migration of
+each service that consumes events (`certtrack_shared.migrations`).
 """
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -28,7 +32,8 @@ outbox_messages = Table(
     "outbox_messages",
     reliability_metadata,
     Column("id", _Id, primary_key=True, autoincrement=True),
-    # "event": publish to exchange/routing_key; "mail": send by SMTP.
+    # "event": publish to exchange/routing_key; "mail": send by SMTP;
+    # "message": publish payload["body"] as it is (a replayed dead letter).
     Column("kind", String(10), nullable=False),
     Column("message_id", String(200), nullable=False, unique=True),
     Column("exchange", String(200)),
@@ -49,3 +54,48 @@ processed_events = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("handler", "event_id", name="uq_processed_events_handler_event"),
 )
+
+
+# The dead letters of this service's own consuming queues, archived from
+# `<queue>.dlq` so staff can browse them (a queue cannot be browsed without
+# consuming it); see certtrack_shared/deadletters.py.
+dead_letters = Table(
+    "dead_letters",
+    reliability_metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("queue", String(255), nullable=False),
+    Column("exchange", String(200), nullable=False),
+    Column("routing_key", String(200), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    # Exactly the bytes the publisher sent (they may not be UTF-8, or JSON).
+    Column("body", LargeBinary, nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("dead_lettered_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("archived_at", DateTime(timezone=True), nullable=False),
+    # held → replayed | discarded, once.
+    Column("status", String(10), nullable=False, index=True),
+    Column("resolved_by", String(254)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("note", Text),
+    # A redelivered dead letter is archived once.
+    UniqueConstraint("queue", "message_id", "dead_lettered_at", name="uq_dead_letters_delivery"),
+)
+
+# Who did what to a dead letter, and when; the body before and after an edit.
+dead_letter_audit = Table(
+    "dead_letter_audit",
+    reliability_metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("dead_letter_id", _Id, ForeignKey("dead_letters.id"), nullable=False, index=True),
+    Column("action", String(10), nullable=False),  # replayed, discarded
+    Column("staff", String(254), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+    Column("body_before", Text),
+    Column("body_after", Text),
+)
+
+# What each migration helper creates (a later change is a new helper).
+FIRST_TABLES = (outbox_messages, processed_events)
+DEAD_LETTER_TABLES = (dead_letters, dead_letter_audit)

@@ -68,6 +68,20 @@ BINDINGS: tuple[Binding, ...] = (
     _handler("identity.events", "registration_linked", "exams"),
 )
 
+def consuming_services(bindings=BINDINGS) -> tuple[str, ...]:
+    """The CertTrack services that consume a queue of `bindings` (named
+    `evt-…--<service>.<handler>`), in order of first appearance: whose
+    dead letters staff may look at. Queues of outside consumers
+    (`warehouse.orders`) name none."""
+    found: list[str] = []
+    for binding in bindings:
+        _, separator, owner = binding.queue.partition("--")
+        service = owner.split(".", 1)[0] if separator else ""
+        if service and service not in found:
+            found.append(service)
+    return tuple(found)
+
+
 SERVICE_EXCHANGES = tuple(
     service_exchange(s) for s in ("identity", "exams", "certs", "fulfillment", "transcripts")
 )

@@ -42,7 +42,8 @@ def sample_db(sample_db_url):
     """The sample database, emptied before each test."""
     engine = create_engine(sample_db_url)
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE samples, outbox_messages, processed_events"))
+        connection.execute(text(
+            "TRUNCATE samples, outbox_messages, processed_events, dead_letter_audit, dead_letters"))
     yield engine
     engine.dispose()
 

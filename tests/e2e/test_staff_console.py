@@ -116,10 +116,10 @@ def test_staff_create_a_candidate_find_them_and_set_their_ccie_number(stack, amq
     candidate_id = re.search(r"/staff/candidates/(\w+)$", staff.url).group(1)
     assert re.fullmatch(r"CSCO\d{8}", candidate_id)
 
-    staff.get_by_label("CCIE number").fill("40123")
+    staff.get_by_label("CCIE number", exact=True).fill("40123")
     staff.get_by_role("button", name="Save attributes").click()
-    assert staff.get_by_text("Attributes saved.").is_visible()
-    assert staff.get_by_label("CCIE number").input_value() == "40123"
+    assert staff.get_by_text("Saved: CCIE number set to 40123.").is_visible()
+    assert staff.get_by_label("CCIE number", exact=True).input_value() == "40123"
 
     staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Candidates").click()
     staff.get_by_label("Candidate ID, email or name").fill(email)
@@ -129,3 +129,13 @@ def test_staff_create_a_candidate_find_them_and_set_their_ccie_number(stack, amq
     with identity_rpc(amqp_uri) as identity:
         assert identity.get_profile(candidate_id=candidate_id)["ccie_number"] == "40123"
     assert mailed_link(stack, email, re.compile(r"https?://\S+")) is not None  # the welcome mail
+
+    # Removing takes the explicit box; an emptied field alone is pointed out, not saved.
+    staff.get_by_label("CCIE number", exact=True).fill("")
+    staff.get_by_role("button", name="Save attributes").click()
+    assert staff.get_by_text("To remove the CCIE number, tick").is_visible()
+    staff.get_by_label("Remove the CCIE number (40123)").check()
+    staff.get_by_role("button", name="Save attributes").click()
+    assert staff.get_by_text("Saved: CCIE number removed.").is_visible()
+    with identity_rpc(amqp_uri) as identity:
+        assert identity.get_profile(candidate_id=candidate_id)["ccie_number"] is None

@@ -39,3 +39,4 @@ def staff_time(iso: str | None) -> str:
 
 # The views register themselves on the blueprint.
 from . import access, auth, candidates, tickets  # noqa: E402, F401
+from . import dead_letters, vendor_keys  # noqa: E402, F401

@@ -1,5 +1,66 @@
-"""Domain errors of the exams service (listed in expected_exceptions)."""
+"""Domain errors of the exams service (listed in expected_exceptions).
+
+As in identity (services/identity/identity/exceptions.py): every error carries
+exactly one argument, a JSON object (`exc.detail`), and `str(exc)` is that
+object as JSON, which the gateway reads from the RemoteError's `value`.
+Field errors map a request field to a message a person can read; the others
+hold the error's attributes.
+"""
+from __future__ import annotations
+
+import json
 
 
 class ExamsError(Exception):
     """Base of every error the exams service reports to its callers."""
+
+    def __init__(self, detail: dict | None = None):
+        super().__init__(dict(detail or {}))
+
+    @property
+    def detail(self) -> dict:
+        return self.args[0]
+
+    def __str__(self) -> str:
+        return json.dumps(self.detail, sort_keys=True)
+
+
+class FieldError(ExamsError):
+    """An error about request fields; the detail maps field → message."""
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return self.detail
+
+
+# -- exam agreements (exams/agreements.py) --------------------------------------
+class AgreementNotFound(ExamsError):
+    """The program has no exam agreement (or not that version): `{"program": …}`."""
+
+
+class AgreementVersionNotCurrent(ExamsError):
+    """Only the current version can be accepted:
+    `{"program": …, "requested_version": n, "current_version": m}`."""
+
+
+class InvalidAgreement(FieldError):
+    """Agreement RPC arguments that are missing or invalid (program, version, title, body)."""
+
+
+AGREEMENT_ERRORS = (AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement)
+
+
+# -- vendor API keys (exams/vendor_keys.py) ---------------------------------------
+class InvalidVendorKey(ExamsError):
+    """The key is unknown, malformed or revoked (deliberately indistinguishable); `{}`."""
+
+
+class VendorKeyNotFound(ExamsError):
+    """No vendor key has this id: `{"key_id": n}`."""
+
+
+class InvalidVendorKeyRequest(FieldError):
+    """Creating or revoking a key with missing or invalid fields (vendor, label, staff)."""
+
+
+VENDOR_KEY_ERRORS = (InvalidVendorKey, VendorKeyNotFound, InvalidVendorKeyRequest)

@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, Integer, String, Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -91,3 +94,55 @@ class PendingRevocation(Base):
     event_id: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExamAgreement(Base):
+    """One published version of a program's exam agreement; the highest version is current."""
+
+    __tablename__ = "exam_agreements"
+    __table_args__ = (UniqueConstraint("program", "version"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    program: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AgreementAcceptance(Base):
+    """A candidate accepted one version of their program's exam agreement."""
+
+    __tablename__ = "agreement_acceptances"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "program", "version"),
+        ForeignKeyConstraint(["program", "version"], ["exam_agreements.program", "exam_agreements.version"]),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(String(20))
+    program: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VendorApiKey(Base):
+    """A testing vendor's key for `POST /api/v1/vendor/events`.
+
+    Only the key's SHA-256 is kept; the key itself is shown to staff once,
+    when it is created. `key_prefix` (its first 8 characters) lets staff
+    tell keys apart.
+    """
+
+    __tablename__ = "vendor_api_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    key_prefix: Mapped[str] = mapped_column(String(8))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[Optional[str]] = mapped_column(String(254))
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class SittingView(BaseModel):
@@ -30,3 +30,87 @@ class SittingView(BaseModel):
 
 class TestingHistory(BaseModel):
     items: list[SittingView]
+
+
+# -- exam agreements ----------------------------------------------------------
+Program = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
+                                          max_length=60, pattern=r"^[A-Za-z0-9_]+$")]
+CandidateId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=20)]
+
+
+class AgreementQuery(BaseModel):
+    candidate_id: CandidateId
+    program: Program
+
+
+class AcceptAgreementRequest(AgreementQuery):
+    version: int = Field(strict=True, ge=1)
+
+
+class PublishAgreementRequest(BaseModel):
+    program: Program
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+
+
+class AgreementView(BaseModel):
+    """One version of a program's exam agreement: plain text, paragraphs split by blank lines."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    program: str
+    version: int
+    title: str
+    body: str
+    published_at: datetime
+
+
+class AcceptanceView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    accepted_at: datetime
+
+
+class AgreementStatus(BaseModel):
+    """The program's current agreement and where the candidate stands with it.
+
+    `accepted` is the candidate's latest acceptance (of any version);
+    `needs_acceptance` is true while it is not of the current version.
+    A program without any agreement has `current` null and needs nothing.
+    """
+
+    program: str
+    current: Optional[AgreementView]
+    accepted: Optional[AcceptanceView]
+    needs_acceptance: bool
+
+
+# -- vendor API keys (exams/vendor_keys.py) ----------------------------------------
+class VendorKeyView(BaseModel):
+    """A vendor key as staff see it: never the key itself, only its first characters."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    vendor: str
+    label: str
+    key_prefix: str
+    created_by: str
+    created_at: datetime
+    revoked_by: Optional[str]
+    revoked_at: Optional[datetime]
+    last_used_at: Optional[datetime]
+    active: bool
+
+
+class CreatedVendorKey(BaseModel):
+    """The reply to creating a key: the only time the full `key` is ever given out."""
+
+    key: str
+    vendor_key: VendorKeyView
+
+
+class AuthenticatedVendor(BaseModel):
+    vendor: str
+    key_id: int

@@ -4,17 +4,25 @@ from datetime import datetime, timezone
 from certtrack_shared import health
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
+from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
 from exams import history, ingestion
+from exams import agreements
+from exams.exceptions import AGREEMENT_ERRORS
+from exams import vendor_keys
+from exams.exceptions import VENDOR_KEY_ERRORS
+from exams.schemas import AcceptAgreementRequest, AgreementQuery, PublishAgreementRequest
 
 
 def now():
     return datetime.now(timezone.utc)
 
 
-class ExamsService:
+class ExamsService(deadletters.DeadLetterDesk):
+    """Also the dead-letter RPCs of its queues (list/get/replay/discard_dead_letter)."""
+
     name = "exams"
 
     db = Database()
@@ -27,6 +35,44 @@ class ExamsService:
     @rpc
     def testing_history(self, candidate_id):
         return history.testing_history(self.db, candidate_id).model_dump(mode="json")
+
+    # -- exam agreements (exams/agreements.py) -------------------------------------
+    @rpc(expected_exceptions=AGREEMENT_ERRORS)
+    def exam_agreement(self, candidate_id, program):
+        query = agreements.parse(AgreementQuery, candidate_id=candidate_id, program=program)
+        return agreements.exam_agreement(self.db, query.candidate_id, query.program).model_dump(mode="json")
+
+    @rpc(expected_exceptions=AGREEMENT_ERRORS)
+    def accept_exam_agreement(self, candidate_id, program, version):
+        request = agreements.parse(
+            AcceptAgreementRequest, candidate_id=candidate_id, program=program, version=version)
+        return agreements.accept_exam_agreement(
+            self.db, request.candidate_id, request.program, request.version, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=AGREEMENT_ERRORS)
+    def publish_exam_agreement(self, program, title, body):
+        """Staff: publish the program's next agreement version (the gateway checks the staff session)."""
+        request = agreements.parse(PublishAgreementRequest, program=program, title=title, body=body)
+        return agreements.publish_exam_agreement(
+            self.db, request.program, request.title, request.body, now()).model_dump(mode="json")
+
+    # -- vendor API keys (exams/vendor_keys.py); staff methods behind the staff console --
+    @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
+    def create_vendor_key(self, vendor, label, staff):
+        """The reply holds the full key: the only time it is ever given out."""
+        return vendor_keys.create_vendor_key(self.db, vendor, label, staff, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
+    def list_vendor_keys(self):
+        return [key.model_dump(mode="json") for key in vendor_keys.list_vendor_keys(self.db)]
+
+    @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
+    def revoke_vendor_key(self, key_id, staff):
+        return vendor_keys.revoke_vendor_key(self.db, key_id, staff, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
+    def authenticate_vendor_key(self, key):
+        return vendor_keys.authenticate_vendor_key(self.db, key, now()).model_dump(mode="json")
 
     @event_consumer("vendor.events", "exam_registration")
     def handle_exam_registration(self, event):

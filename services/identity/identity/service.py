@@ -8,6 +8,7 @@ docs/decisions/0003-identity.md; errors are the domain errors of
 from certtrack_shared import health
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
+from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
@@ -29,7 +30,9 @@ def _json(reply):
     return reply.model_dump(mode="json")
 
 
-class IdentityService:
+class IdentityService(deadletters.DeadLetterDesk):
+    """Also the dead-letter RPCs of its queues (certtrack_shared/deadletters.py)."""
+
     name = "identity"
 
     db = Database()
@@ -70,11 +73,11 @@ class IdentityService:
 
     @rpc(expected_exceptions=ERRORS)
     def start_first_time_by_score_report(self, last_name, registration_number, new_email,
-                                         external_identity=None):
+                                         external_identity=None, client_address=None):
         return _json(first_time.start_first_time_by_score_report(
             self.db, self.outbox, self.clock, last_name=last_name,
             registration_number=registration_number, new_email=new_email,
-            external_identity=external_identity))
+            external_identity=external_identity, client_address=client_address))
 
     @rpc(expected_exceptions=ERRORS)
     def inspect_link_token(self, token, purpose):

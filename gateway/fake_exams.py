@@ -1,0 +1,164 @@
+"""An in-memory exams service for the gateway's unit tests.
+
+It answers the exams RPC methods the candidate site uses (testing history and
+the exam agreement, services/exams/exams/service.py) with the real service's
+signatures, reply shapes and rules, and fails the way the real one does over
+nameko: a domain error reaches the gateway as a `RemoteError` whose `value`
+is the error's JSON detail, an unknown method as `MethodNotFound`, wrong
+arguments as `IncorrectSignature`. Arguments and replies are copied through
+JSON.
+
+`FakeServices` puts it beside the identity fake as `app.extensions["rpc"]`
+(the `fake_identity` and `fake_exams` fixtures do). Test helpers:
+`add_sitting`, `calls`, `called`.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+from datetime import datetime, timezone
+
+from nameko.exceptions import IncorrectSignature, MethodNotFound, deserialize, serialize
+
+from gateway.errors import ServiceUnreachable
+
+
+class _DomainError(Exception):
+    """Like exams.exceptions.ExamsError: one JSON object as detail, `str()` is its JSON."""
+
+    def __init__(self, detail: dict | None = None):
+        super().__init__(dict(detail or {}))
+
+    def __str__(self) -> str:
+        return json.dumps(self.args[0], sort_keys=True)
+
+
+AgreementNotFound = type("AgreementNotFound", (_DomainError,), {})
+AgreementVersionNotCurrent = type("AgreementVersionNotCurrent", (_DomainError,), {})
+InvalidAgreement = type("InvalidAgreement", (_DomainError,), {})
+
+RPC_METHODS = {"health", "testing_history", "exam_agreement", "accept_exam_agreement", "publish_exam_agreement"}
+SEEDED_AT = "2026-11-24T00:00:00Z"
+
+
+class FakeServices:
+    """The gateway's RPC client, answering from one fake per service."""
+
+    def __init__(self, **services):
+        self.services = services
+
+    def call(self, service: str, method: str, *args, **kwargs):
+        fake = self.services.get(service)
+        if fake is None:
+            raise ServiceUnreachable(f"no {service} service is listening")
+        return fake.call(service, method, *args, **kwargs)
+
+    def close(self):
+        pass
+
+
+class FakeExams:
+    def __init__(self):
+        self.now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+        self.sittings: list[dict] = []
+        self.agreements: dict[str, list[dict]] = {
+            program: [{"program": program, "version": 1, "title": title, "body": body,
+                       "published_at": SEEDED_AT}]
+            for program, title, body in (
+                ("cisco", "Cisco Certification Exam Agreement",
+                 "Exams are confidential.\n\nTake the exam yourself.\n\nScores are reported by the vendor."),
+                ("juniper", "Juniper Networks Certification Program Exam Agreement",
+                 "Juniper exams are confidential.\n\nScores are final once reported."),
+            )
+        }
+        self.acceptances: list[dict] = []
+        self.calls: list[tuple[str, dict]] = []
+
+    # -- the RPC client's interface ----------------------------------------------------
+    def call(self, service: str, method: str, *args, **kwargs):
+        if service != "exams":
+            raise ServiceUnreachable(f"no {service} service is listening")
+        if method not in RPC_METHODS:
+            raise MethodNotFound(method)
+        handler = getattr(self, method)
+        try:
+            inspect.signature(handler).bind(*args, **kwargs)
+        except TypeError as error:
+            raise IncorrectSignature(str(error)) from None
+        args, kwargs = json.loads(json.dumps([args, kwargs]))
+        self.calls.append((method, kwargs))
+        try:
+            result = handler(*args, **kwargs)
+        except _DomainError as error:
+            raise deserialize(serialize(error)) from None
+        return json.loads(json.dumps(result))
+
+    def close(self):
+        pass
+
+    # -- test helpers ---------------------------------------------------------------------
+    def add_sitting(self, candidate_id: str, registration_number: str, *, exam_code="200-301",
+                    exam_title="Implementing and Administering Cisco Solutions",
+                    taken_at="2026-12-01T11:42:00Z", score=842, passing_score=825,
+                    test_center=("TC-88231", "Online proctored", "US"), revoked_reason=None) -> dict:
+        sitting = {
+            "id": len(self.sittings) + 1, "exam_code": exam_code, "exam_title": exam_title,
+            "taken_at": taken_at, "score": score, "passing_score": passing_score,
+            "result": "pass" if score >= passing_score else "fail",
+            "registration_number": registration_number, "vendor": "pearson_vue",
+            "test_center": dict(zip(("id", "name", "country"), test_center)),
+            "revoked": revoked_reason is not None, "revoked_reason": revoked_reason,
+            "revoked_at": "2026-12-09T10:00:00Z" if revoked_reason else None, "corrected": False,
+            "candidate_id": candidate_id,
+        }
+        self.sittings.append(sitting)
+        return sitting
+
+    def called(self, method: str) -> list[dict]:
+        return [arguments for name, arguments in self.calls if name == method]
+
+    # -- RPC methods ----------------------------------------------------------------------
+    def health(self):
+        return {"service": "exams", "database": "ok"}
+
+    def testing_history(self, candidate_id):
+        own = [s for s in self.sittings if s["candidate_id"] == candidate_id]
+        own.sort(key=lambda s: (s["taken_at"], s["id"]), reverse=True)
+        return {"items": [{k: v for k, v in s.items() if k != "candidate_id"} for s in own]}
+
+    def exam_agreement(self, candidate_id, program):
+        versions = self.agreements.get(program, [])
+        current = versions[-1] if versions else None
+        accepted = [a for a in self.acceptances if (a["candidate_id"], a["program"]) == (candidate_id, program)]
+        latest = max(accepted, key=lambda a: a["version"]) if accepted else None
+        return {
+            "program": program, "current": current,
+            "accepted": {"version": latest["version"], "accepted_at": latest["accepted_at"]} if latest else None,
+            "needs_acceptance": current is not None and (latest is None or latest["version"] != current["version"]),
+        }
+
+    def accept_exam_agreement(self, candidate_id, program, version):
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise InvalidAgreement({"version": "Input should be a valid integer"})
+        versions = self.agreements.get(program)
+        if not versions:
+            raise AgreementNotFound({"program": program})
+        if version != versions[-1]["version"]:
+            raise AgreementVersionNotCurrent(
+                {"program": program, "requested_version": version, "current_version": versions[-1]["version"]})
+        key = (candidate_id, program, version)
+        if not any((a["candidate_id"], a["program"], a["version"]) == key for a in self.acceptances):
+            self.acceptances.append({"candidate_id": candidate_id, "program": program, "version": version,
+                                     "accepted_at": self.now.isoformat()})
+        return self.exam_agreement(candidate_id, program)
+
+    def publish_exam_agreement(self, program, title, body):
+        problems = {name: "String should have at least 1 character"
+                    for name, value in (("title", title), ("body", body)) if not str(value).strip()}
+        if problems:
+            raise InvalidAgreement(problems)
+        versions = self.agreements.setdefault(program, [])
+        agreement = {"program": program, "version": len(versions) + 1, "title": title.strip(),
+                     "body": body.strip(), "published_at": self.now.isoformat()}
+        versions.append(agreement)
+        return agreement

@@ -1,0 +1,213 @@
+"""`POST /api/v1/vendor/events`: testing vendors post the messages of
+CONTRACTS.md §2 over HTTP instead of publishing them to RabbitMQ.
+
+1. The vendor API key (`Authorization: Bearer ctv_…`, created by staff,
+   exams' `authenticate_vendor_key`) is checked first: 401 without one or
+   with an unknown or revoked one.
+2. The body is validated against the contract models; which message it is
+   follows from its shape (the bodies carry no type field): `reason` ⇒
+   `exam_result_revoked`, else `score` ⇒ `exam_result`, else `scheduled_at`
+   ⇒ `exam_registration`. 422 with `fields` otherwise.
+3. Its `vendor` must be the key's vendor: 403 otherwise.
+4. It is published to `vendor.events` with the message type as routing key,
+   `message_id` = `event_id`, persistent, `mandatory` and with publisher
+   confirms; 202 only once the broker confirmed it. A broker that is down or
+   does not confirm in time answers 503: nothing is promised, and posting the
+   same body again is safe (exams applies an `event_id` once).
+
+The key is never logged and never stored by the gateway.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import queue
+from typing import Literal, Union
+
+from flask import Blueprint, Flask, current_app, request
+from nameko.exceptions import RemoteError
+from pydantic import BaseModel, RootModel, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from certtrack_shared.contracts import UnknownSchemaVersion, model_for
+from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultRevokedV1, ExamResultV1
+from certtrack_shared.publishing import ConfirmingPublisher, encode
+
+from .errors import ServiceUnreachable, VendorKeyNotAccepted, VendorKeyRequired, VendorMismatch
+from .openapi import api_operation
+from .schemas import ErrorResponse
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("vendor_api", __name__, url_prefix="/api/v1/vendor")
+
+EXCHANGE = "vendor.events"
+TAGS = ("vendor",)
+# Longer than any real key (`ctv_` + 43 characters); anything longer is not one.
+_MAX_KEY_LENGTH = 200
+
+EVENT_TYPE_RULE = (
+    "The message type follows from the body's shape: a `reason` makes it `exam_result_revoked`, "
+    "else a `score` makes it `exam_result`, else a `scheduled_at` makes it `exam_registration`."
+)
+
+
+def event_type_of(body) -> str | None:
+    """Which vendor message `body` is, by its shape (see EVENT_TYPE_RULE)."""
+    if not isinstance(body, dict):
+        return None
+    for field, event_type in (("reason", "exam_result_revoked"), ("score", "exam_result"),
+                              ("scheduled_at", "exam_registration")):
+        if field in body:
+            return event_type
+    return None
+
+
+class VendorEvent(RootModel[Union[ExamResultRevokedV1, ExamResultV1, ExamRegistrationV1]]):
+    """An `exam_registration`, `exam_result` or `exam_result_revoked` body exactly as in
+    CONTRACTS.md §2. The message type follows from the body's shape: a `reason` makes it
+    `exam_result_revoked`, else a `score` makes it `exam_result`, else a `scheduled_at`
+    makes it `exam_registration`."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _by_shape(cls, data, handler):
+        if isinstance(data, cls):
+            return data
+        event_type = event_type_of(data)
+        if event_type is None:
+            raise PydanticCustomError("vendor_event_type", EVENT_TYPE_RULE)
+        version = data.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            # As the consumer decides (contracts.parse_message): `true` is not 1.
+            raise _field_error("schema_version", "schema_version must be an integer, e.g. 1", version)
+        try:
+            model = model_for(EXCHANGE, event_type, version)
+        except UnknownSchemaVersion:
+            model = model_for(EXCHANGE, event_type, 1)  # its errors say which version it takes
+        # A ValidationError raised here keeps its field paths (`candidate.email`, …).
+        return cls.model_construct(model.model_validate(data))
+
+
+def _field_error(field: str, message: str, value) -> ValidationError:
+    return ValidationError.from_exception_data("VendorEvent", [InitErrorDetails(
+        type=PydanticCustomError("vendor_event", message), loc=(field,), input=value)])
+
+
+class VendorEventAccepted(BaseModel):
+    """The broker confirmed the message: it will be applied (once, however often it is posted)."""
+
+    status: Literal["accepted"] = "accepted"
+    event_id: str
+    event_type: Literal["exam_registration", "exam_result", "exam_result_revoked"]
+
+
+def vendor_key_required(view):
+    """Refuse the call without an active vendor API key; pass the view `vendor=<its vendor>`.
+
+    Above `@api_operation`, so the key is checked before the body is read.
+    """
+
+    @functools.wraps(view)
+    def guarded(**url_values):
+        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+        key = raw.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise VendorKeyRequired()
+        if len(key) > _MAX_KEY_LENGTH:
+            raise VendorKeyNotAccepted()
+        try:
+            found = current_app.extensions["rpc"].call("exams", "authenticate_vendor_key", key=key)
+        except RemoteError as error:
+            if error.exc_type == "InvalidVendorKey":
+                raise VendorKeyNotAccepted() from None
+            raise
+        return view(vendor=found["vendor"], **url_values)
+
+    guarded.requires_vendor_key = True
+    return guarded
+
+
+@blueprint.post("/events")
+@vendor_key_required
+@api_operation(
+    request=VendorEvent, response=VendorEventAccepted, status=202, tags=TAGS,
+    summary="Post an exam_registration, exam_result or exam_result_revoked message "
+    "(Authorization: Bearer <vendor API key>). " + EVENT_TYPE_RULE + " 202 once the broker "
+    "confirmed it; 401 without a valid key, 403 when `vendor` is not the key's vendor, "
+    "422 with `fields` for an invalid body, 503 when the broker cannot take it (post again: "
+    "an event_id is applied once).",
+    other_responses={
+        401: (ErrorResponse, "`vendor_key_required` or `invalid_vendor_key` (unknown or revoked)."),
+        403: (ErrorResponse, "`vendor_mismatch`: the body's `vendor` is not the key's vendor."),
+        503: (ErrorResponse, "`service_unavailable`: the broker did not confirm; nothing was accepted."),
+    },
+)
+def post_event(vendor: str, body: VendorEvent):
+    event = body.root
+    if event.vendor != vendor:
+        raise VendorMismatch()
+    # The vendor's document as sent, in UTF-8 JSON (CONTRACTS.md §1).
+    document = json.loads(request.get_data(cache=True))
+    current_app.extensions["vendor_publishers"].publish(
+        event.event_type, encode(document), message_id=event.event_id)
+    log.info("vendor %s posted %s %s", vendor, event.event_type, event.event_id)
+    return VendorEventAccepted(event_id=event.event_id, event_type=event.event_type)
+
+
+class VendorPublishers:
+    """Confirming publishers to `vendor.events`, each lent to one thread at a time.
+
+    Opened lazily (the gateway starts while the broker is still coming up)
+    and kept: a confirmed publish costs one round trip on an open connection.
+    A publish that fails on a connection the broker dropped while it sat idle
+    is tried once more on a fresh one; publishing twice is harmless, since
+    exams applies an event_id once.
+    """
+
+    def __init__(self, amqp_uri: str, size: int, timeout: float):
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+        self._idle: queue.LifoQueue[ConfirmingPublisher | None] = queue.LifoQueue()
+        for _ in range(size):
+            self._idle.put(None)
+
+    def publish(self, routing_key: str, body: bytes, message_id: str) -> None:
+        try:
+            publisher = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise ServiceUnreachable("every vendor publisher of this process is busy") from None
+        try:
+            if publisher is None:
+                publisher = ConfirmingPublisher(
+                    self.amqp_uri, connect_retries=0, confirm_timeout=self.timeout)
+            try:
+                publisher.publish(EXCHANGE, routing_key, body, message_id=message_id, mandatory=True)
+            except Exception:  # noqa: BLE001 - the publisher closed its connection; a fresh one
+                publisher.publish(EXCHANGE, routing_key, body, message_id=message_id, mandatory=True)
+        except Exception as error:  # noqa: BLE001 - not confirmed, whatever the cause
+            log.warning("vendor event %s not confirmed by the broker: %s", message_id,
+                        type(error).__name__)
+            raise ServiceUnreachable("the broker did not confirm the vendor event") from error
+        finally:
+            self._idle.put(publisher)
+
+    def close(self) -> None:
+        while True:
+            try:
+                publisher = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            if publisher is not None:
+                publisher.close()
+
+
+def install(app: Flask) -> None:
+    import atexit
+
+    publishers = VendorPublishers(
+        app.config["AMQP_URI"], app.config["RPC_POOL_SIZE"], app.config["RPC_TIMEOUT"])
+    app.extensions["vendor_publishers"] = publishers
+    atexit.register(publishers.close)
+    app.register_blueprint(blueprint)

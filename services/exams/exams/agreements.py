@@ -1,0 +1,112 @@
+"""Exam agreements: each program's versioned text, and which version each
+candidate accepted when.
+
+The current agreement of a program is its highest version. A candidate is
+asked to accept it until they have accepted exactly that version; when staff
+publish a new version, every earlier acceptance is out of date and the
+candidate is asked again. Acceptances are kept (one row per version
+accepted), so the record shows what was agreed to and when.
+
+Every function takes the worker's session (and the time where it writes);
+none reads the clock itself. Arguments arrive validated (`parse`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
+from exams.models import AgreementAcceptance, ExamAgreement
+from exams.schemas import AcceptanceView, AgreementStatus, AgreementView
+
+
+def parse(model: type[BaseModel], **arguments) -> BaseModel:
+    """The RPC's arguments as `model`; InvalidAgreement({field: message}) when they do not fit."""
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors(include_url=False):
+            name = ".".join(str(part) for part in problem["loc"]) or "arguments"
+            fields.setdefault(name, problem["msg"])
+        raise InvalidAgreement(fields) from None
+
+
+def current_agreement(session: Session, program: str) -> ExamAgreement | None:
+    return session.scalars(
+        select(ExamAgreement)
+        .where(ExamAgreement.program == program)
+        .order_by(ExamAgreement.version.desc())
+        .limit(1)
+    ).first()
+
+
+def exam_agreement(session: Session, candidate_id: str, program: str) -> AgreementStatus:
+    """The program's current agreement and the candidate's latest acceptance."""
+    current = current_agreement(session, program)
+    accepted = session.scalars(
+        select(AgreementAcceptance)
+        .where(AgreementAcceptance.candidate_id == candidate_id, AgreementAcceptance.program == program)
+        .order_by(AgreementAcceptance.version.desc())
+        .limit(1)
+    ).first()
+    return AgreementStatus(
+        program=program,
+        current=AgreementView.model_validate(current) if current else None,
+        accepted=AcceptanceView.model_validate(accepted) if accepted else None,
+        needs_acceptance=current is not None and (accepted is None or accepted.version != current.version),
+    )
+
+
+def accept_exam_agreement(session: Session, candidate_id: str, program: str, version: int,
+                          now: datetime) -> AgreementStatus:
+    """Record that the candidate accepted `version`, which must be the current one.
+
+    Accepting the same version again changes nothing (the first time stands),
+    so a double-clicked Accept button is harmless.
+    """
+    _lock(session, f"acceptance\x1f{candidate_id}\x1f{program}")
+    current = current_agreement(session, program)
+    if current is None:
+        raise AgreementNotFound({"program": program})
+    if version != current.version:
+        raise AgreementVersionNotCurrent({
+            "program": program, "requested_version": version, "current_version": current.version,
+        })
+    already = session.scalars(select(AgreementAcceptance).where(
+        AgreementAcceptance.candidate_id == candidate_id,
+        AgreementAcceptance.program == program,
+        AgreementAcceptance.version == version,
+    )).first()
+    if already is None:
+        session.add(AgreementAcceptance(
+            candidate_id=candidate_id, program=program, version=version, accepted_at=now))
+        session.flush()
+    return exam_agreement(session, candidate_id, program)
+
+
+def publish_exam_agreement(session: Session, program: str, title: str, body: str,
+                           now: datetime) -> AgreementView:
+    """Publish the program's next version; from now on candidates are asked to accept it."""
+    _lock(session, f"agreement\x1f{program}")
+    latest = session.scalar(
+        select(func.max(ExamAgreement.version)).where(ExamAgreement.program == program))
+    agreement = ExamAgreement(
+        program=program, version=(latest or 0) + 1, title=title, body=body, published_at=now)
+    session.add(agreement)
+    session.flush()
+    return AgreementView.model_validate(agreement)
+
+
+def _lock(session: Session, key: str) -> None:
+    """Serialise writers of one key for the rest of the transaction.
+
+    Two publishes would otherwise both pick the same next version, and two
+    accepts both insert the same acceptance; neither row exists yet to lock.
+    SQLite serialises writers anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
