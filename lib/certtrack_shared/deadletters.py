@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from certtrack_shared.errors import DomainError
 from certtrack_shared.consumer import EventConsumer, RawQueueConsumer
 from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import find_database
@@ -55,18 +56,8 @@ ARCHIVE_RETRY_SECONDS = 5.0
 
 
 # -- errors ---------------------------------------------------------------------
-class DeadLetterError(Exception):
+class DeadLetterError(DomainError):
     """Base of the dead-letter errors: one JSON-object argument, its `detail`."""
-
-    def __init__(self, detail: dict | None = None):
-        super().__init__(dict(detail or {}))
-
-    @property
-    def detail(self) -> dict:
-        return self.args[0]
-
-    def __str__(self) -> str:
-        return json.dumps(self.detail, sort_keys=True)
 
 
 class DeadLetterNotFound(DeadLetterError):

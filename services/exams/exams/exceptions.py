@@ -8,29 +8,15 @@ hold the error's attributes.
 """
 from __future__ import annotations
 
-import json
+from certtrack_shared.errors import DomainError, FieldErrors
 
 
-class ExamsError(Exception):
+class ExamsError(DomainError):
     """Base of every error the exams service reports to its callers."""
 
-    def __init__(self, detail: dict | None = None):
-        super().__init__(dict(detail or {}))
 
-    @property
-    def detail(self) -> dict:
-        return self.args[0]
-
-    def __str__(self) -> str:
-        return json.dumps(self.detail, sort_keys=True)
-
-
-class FieldError(ExamsError):
+class FieldError(FieldErrors, ExamsError):
     """An error about request fields; the detail maps field → message."""
-
-    @property
-    def fields(self) -> dict[str, str]:
-        return self.detail
 
 
 # -- exam agreements (exams/agreements.py) --------------------------------------

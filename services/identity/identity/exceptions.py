@@ -27,29 +27,15 @@ Nothing secret ever goes into a detail (no password, token or document).
 """
 from __future__ import annotations
 
-import json
+from certtrack_shared.errors import DomainError, FieldErrors
 
 
-class IdentityError(Exception):
+class IdentityError(DomainError):
     """Base of every error the identity service reports to its callers."""
 
-    def __init__(self, detail: dict | None = None):
-        super().__init__(dict(detail or {}))
 
-    @property
-    def detail(self) -> dict:
-        return self.args[0]
-
-    def __str__(self) -> str:
-        return json.dumps(self.detail, sort_keys=True)
-
-
-class FieldError(IdentityError):
+class FieldError(FieldErrors, IdentityError):
     """An error about request fields; the detail maps field → message."""
-
-    @property
-    def fields(self) -> dict[str, str]:
-        return self.detail
 
 
 # -- looking things up --------------------------------------------------------
