@@ -45,7 +45,8 @@ class TcpProxy:
                 if not data:
                     break
                 sink.sendall(data)
-        except OSError:
+        except (OSError, EOFError):
+            # cut() closed the socket under us (eventlet raises EOFError then).
             pass
         finally:
             for end in (source, sink):
