@@ -17,13 +17,18 @@ class TcpProxy:
         self.up = True
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._closing = False
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
 
     def _accept(self):
         while True:
             try:
                 client, _ = self.listener.accept()
             except OSError:
+                return
+            if self._closing:
+                client.close()
                 return
             if not self.up:
                 client.close()
@@ -71,5 +76,19 @@ class TcpProxy:
         self.up = True
 
     def close(self):
+        """Stop accepting, then close the listening socket.
+
+        The acceptor is woken by a connection of our own and returns before
+        the socket is closed: closing a socket another (green) thread is
+        blocked on leaves eventlet listening on a file number the OS hands
+        out again, and the next socket to get it fails with "Second
+        simultaneous read" in some later, unrelated test.
+        """
+        self._closing = True
         self.cut()
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+        except OSError:
+            pass
+        self._acceptor.join(5)
         self.listener.close()
