@@ -14,23 +14,15 @@ JSON.
 """
 from __future__ import annotations
 
-import inspect
-import json
 from datetime import datetime, timezone
 
-from nameko.exceptions import IncorrectSignature, MethodNotFound, deserialize, serialize
+from certtrack_shared.errors import DomainError
 
 from gateway.errors import ServiceUnreachable
+from fake_rpc import FakeService
 
 
-class _DomainError(Exception):
-    """Like exams.exceptions.ExamsError: one JSON object as detail, `str()` is its JSON."""
-
-    def __init__(self, detail: dict | None = None):
-        super().__init__(dict(detail or {}))
-
-    def __str__(self) -> str:
-        return json.dumps(self.args[0], sort_keys=True)
+_DomainError = DomainError  # as the service's own base: one JSON object as detail
 
 
 AgreementNotFound = type("AgreementNotFound", (_DomainError,), {})
@@ -57,7 +49,10 @@ class FakeServices:
         pass
 
 
-class FakeExams:
+class FakeExams(FakeService):
+    service_name = "exams"
+    rpc_methods = RPC_METHODS
+
     def __init__(self):
         self.now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
         self.sittings: list[dict] = []
@@ -74,27 +69,6 @@ class FakeExams:
         self.acceptances: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
 
-    # -- the RPC client's interface ----------------------------------------------------
-    def call(self, service: str, method: str, *args, **kwargs):
-        if service != "exams":
-            raise ServiceUnreachable(f"no {service} service is listening")
-        if method not in RPC_METHODS:
-            raise MethodNotFound(method)
-        handler = getattr(self, method)
-        try:
-            inspect.signature(handler).bind(*args, **kwargs)
-        except TypeError as error:
-            raise IncorrectSignature(str(error)) from None
-        args, kwargs = json.loads(json.dumps([args, kwargs]))
-        self.calls.append((method, kwargs))
-        try:
-            result = handler(*args, **kwargs)
-        except _DomainError as error:
-            raise deserialize(serialize(error)) from None
-        return json.loads(json.dumps(result))
-
-    def close(self):
-        pass
 
     # -- test helpers ---------------------------------------------------------------------
     def add_sitting(self, candidate_id: str, registration_number: str, *, exam_code="200-301",

@@ -15,26 +15,17 @@ Besides the RPC methods it has helpers for tests: `add_candidate`, `mails`
 from __future__ import annotations
 
 import base64
-import inspect
-import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from nameko.exceptions import IncorrectSignature, MethodNotFound, deserialize, serialize
+from certtrack_shared.errors import DomainError
 
-from gateway.errors import ServiceUnreachable
+from fake_rpc import FakeService
 
 
-class _DomainError(Exception):
-    """Like identity.exceptions.IdentityError: one JSON object as detail, `str()` is its JSON."""
-
-    def __init__(self, detail: dict | None = None):
-        super().__init__(dict(detail or {}))
-
-    def __str__(self) -> str:
-        return json.dumps(self.args[0], sort_keys=True)
+_DomainError = DomainError  # as the service's own base: one JSON object as detail
 
 
 def _error(name: str) -> type[_DomainError]:
@@ -92,7 +83,10 @@ def mask_email(email: str) -> str:
     return f"{masked}@{domain}"
 
 
-class FakeIdentity:
+class FakeIdentity(FakeService):
+    service_name = "identity"
+    rpc_methods = RPC_METHODS
+
     def __init__(self):
         self.now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
         self.candidates: dict[str, dict] = {}
@@ -105,28 +99,6 @@ class FakeIdentity:
         self.calls: list[tuple[str, dict]] = []
         self._numbers = iter(range(10000001, 99999999))
 
-    # -- the RPC client's interface ------------------------------------------------
-    def call(self, service: str, method: str, *args, **kwargs):
-        if service != "identity":
-            raise ServiceUnreachable(f"no {service} service is listening")
-        if method not in RPC_METHODS:
-            raise MethodNotFound(method)
-        handler = getattr(self, method)
-        try:
-            inspect.signature(handler).bind(*args, **kwargs)
-        except TypeError as error:
-            raise IncorrectSignature(str(error)) from None
-        # nameko's json serializer: anything else cannot be sent at all.
-        args, kwargs = json.loads(json.dumps([args, kwargs]))
-        self.calls.append((method, kwargs))
-        try:
-            result = handler(*args, **kwargs)
-        except _DomainError as error:
-            raise deserialize(serialize(error)) from None
-        return json.loads(json.dumps(result))
-
-    def close(self):
-        pass
 
     # -- test helpers --------------------------------------------------------------
     def add_candidate(self, first_name="Ada", last_name="Lovelace", email="ada@example.com", *,
