@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -32,13 +33,19 @@ class Mail(BaseModel):
     html: str
 
 
+# The layout every service's HTML mail extends (`_layout.html`, `_button.html`),
+# so that all CertTrack mail looks the same; a service's own folder may override it.
+SHARED_TEMPLATES = str(Path(__file__).with_name("mail_templates"))
+
+
 class MailTemplates:
     """`<name>.subject.txt`, `<name>.txt` and `<name>.html` in a folder."""
 
     def __init__(self, folder: str):
-        self.text_env = Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined)
+        folders = [folder, SHARED_TEMPLATES]
+        self.text_env = Environment(loader=FileSystemLoader(folders), undefined=StrictUndefined)
         self.html_env = Environment(
-            loader=FileSystemLoader(folder),
+            loader=FileSystemLoader(folders),
             undefined=StrictUndefined,
             autoescape=select_autoescape(["html"]),
         )

@@ -66,6 +66,31 @@ BINDINGS: tuple[Binding, ...] = (
     _handler("exams.events", "candidate_reported", "identity"),
     _handler("exams.events", "exam_results_available", "identity"),
     _handler("identity.events", "registration_linked", "exams"),
+    # certs evaluates certifications from sittings; keeps names for documents and mail.
+    _handler("exams.events", "exam_passed", "certs"),
+    _handler("exams.events", "exam_failed", "certs"),
+    _handler("exams.events", "sitting_revoked", "certs"),
+    _handler("identity.events", "candidate_registered", "certs"),
+    _handler("identity.events", "candidate_profile_updated", "certs"),
+    # identity records a first CCIE/CCDE number as the candidate's attribute.
+    _handler("certs.events", "expert_number_assigned", "identity"),
+    # fulfillment: kit entitlements and purchasable kits follow certification status.
+    _handler("certs.events", "certification_achieved", "fulfillment"),
+    _handler("certs.events", "certification_recertified", "fulfillment"),
+    _handler("certs.events", "certification_expired", "fulfillment"),
+    _handler("certs.events", "certification_revoked", "fulfillment"),
+    _handler("identity.events", "candidate_registered", "fulfillment"),
+    _handler("identity.events", "candidate_profile_updated", "fulfillment"),
+    # transcripts: the verification projection (status, exams, names) kept close.
+    _handler("certs.events", "certification_achieved", "transcripts"),
+    _handler("certs.events", "certification_recertified", "transcripts"),
+    _handler("certs.events", "certification_expired", "transcripts"),
+    _handler("certs.events", "certification_revoked", "transcripts"),
+    _handler("exams.events", "exam_passed", "transcripts"),
+    _handler("exams.events", "exam_failed", "transcripts"),
+    _handler("exams.events", "sitting_revoked", "transcripts"),
+    _handler("identity.events", "candidate_registered", "transcripts"),
+    _handler("identity.events", "candidate_profile_updated", "transcripts"),
 )
 
 def consuming_services(bindings=BINDINGS) -> tuple[str, ...]:

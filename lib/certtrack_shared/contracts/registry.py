@@ -1,7 +1,7 @@
 """Which model parses a message: (exchange, routing key, schema_version) → model."""
 from __future__ import annotations
 
-from certtrack_shared.contracts import exams, fulfillment, identity, vendor, warehouse
+from certtrack_shared.contracts import certs, exams, fulfillment, identity, vendor, warehouse
 from certtrack_shared.contracts.envelope import Event, UnknownSchemaVersion
 
 _MODELS: dict[tuple[str, str, int], type[Event]] = {}
@@ -38,3 +38,7 @@ for _model in (exams.CandidateReportedV1, exams.ExamPassedV1, exams.ExamFailedV1
 for _model in (identity.CandidateRegisteredV1, identity.RegistrationLinkedV1,
                identity.CandidateProfileUpdatedV1, identity.ExternalIdentityLinkedV1):
     register("identity.events", _model, 1)
+for _model in (certs.CertificationAchievedV1, certs.CertificationRecertifiedV1,
+               certs.CertificationExpiredV1, certs.CertificationRevokedV1,
+               certs.ExpertNumberAssignedV1):
+    register("certs.events", _model, 1)
