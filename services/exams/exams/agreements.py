@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 
 from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
 from exams.models import AgreementAcceptance, ExamAgreement
-from exams.schemas import AcceptanceView, AgreementStatus, AgreementView
+from exams.schemas import (
+    AcceptanceView,
+    AgreementStatus,
+    AgreementVersions,
+    AgreementView,
+    ProgramAgreements,
+    PublishedAgreementView,
+)
 
 
 def parse(model: type[BaseModel], **arguments) -> BaseModel:
@@ -88,17 +95,37 @@ def accept_exam_agreement(session: Session, candidate_id: str, program: str, ver
     return exam_agreement(session, candidate_id, program)
 
 
-def publish_exam_agreement(session: Session, program: str, title: str, body: str,
-                           now: datetime) -> AgreementView:
-    """Publish the program's next version; from now on candidates are asked to accept it."""
+def publish_exam_agreement(session: Session, program: str, title: str, body: str, staff: str,
+                           now: datetime) -> PublishedAgreementView:
+    """Publish the program's next version; from now on candidates are asked to accept it.
+
+    `staff` (the staff member's email, from the console's session) is kept
+    with the version: who published which text when is the audit record.
+    """
     _lock(session, f"agreement\x1f{program}")
     latest = session.scalar(
         select(func.max(ExamAgreement.version)).where(ExamAgreement.program == program))
     agreement = ExamAgreement(
-        program=program, version=(latest or 0) + 1, title=title, body=body, published_at=now)
+        program=program, version=(latest or 0) + 1, title=title, body=body, published_at=now,
+        published_by=staff)
     session.add(agreement)
     session.flush()
-    return AgreementView.model_validate(agreement)
+    return PublishedAgreementView.model_validate(agreement)
+
+
+def exam_agreement_versions(session: Session, program: str | None = None) -> AgreementVersions:
+    """Staff: every program's versions (or one program's), newest first, with who published each."""
+    query = select(ExamAgreement).order_by(ExamAgreement.program, ExamAgreement.version.desc())
+    if program is not None:
+        query = query.where(ExamAgreement.program == program)
+    programs: dict[str, list[PublishedAgreementView]] = {}
+    for agreement in session.scalars(query):
+        programs.setdefault(agreement.program, []).append(
+            PublishedAgreementView.model_validate(agreement))
+    return AgreementVersions(programs=[
+        ProgramAgreements(program=name, current_version=versions[0].version, versions=versions)
+        for name, versions in programs.items()
+    ])
 
 
 def _lock(session: Session, key: str) -> None:

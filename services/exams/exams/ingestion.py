@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from certtrack_shared.contracts.identity import RegistrationLinkedV1
@@ -37,8 +37,13 @@ def lock_registration(session: Session, vendor: str, number: str) -> None:
     advisory lock on the key first. SQLite serialises writers anyway.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(
-            func.hashtextextended(f"{vendor}\x1f{number}", 0))))
+        session.execute(_LOCK_REGISTRATION, {"key": f"{vendor}\x1f{number}"})
+
+
+# Built once: every message takes this lock, and SQLAlchemy then finds the
+# compiled form in its cache without deriving a cache key anew.
+_LOCK_REGISTRATION = select(func.pg_advisory_xact_lock(
+    func.hashtextextended(bindparam("key"), literal_column("0"))))
 
 
 def _registration(session: Session, vendor: str, number: str) -> Registration | None:
@@ -46,6 +51,9 @@ def _registration(session: Session, vendor: str, number: str) -> Registration | 
         select(Registration)
         .where(Registration.vendor == vendor, Registration.registration_number == number)
         .with_for_update()
+        # Fresh from the database: in a batch, an earlier message may have
+        # changed the row through Core, behind the identity map's back.
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -54,6 +62,9 @@ def _sitting(session: Session, vendor: str, number: str) -> Sitting | None:
         select(Sitting)
         .where(Sitting.vendor == vendor, Sitting.registration_number == number)
         .with_for_update()
+        # Fresh from the database: in a batch, an earlier message may have
+        # changed the row through Core, behind the identity map's back.
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -76,46 +87,83 @@ def record_registration(session: Session, outbox, event: ExamRegistrationV1, now
         event.vendor, event.program, event.registration_number, event.candidate, now))
 
 
-def record_result(session: Session, outbox, event: ExamResultV1, now: datetime) -> Sitting:
-    lock_registration(session, event.vendor, event.registration_number)
-    sitting = _sitting(session, event.vendor, event.registration_number)
-    registration = _registration(session, event.vendor, event.registration_number)
-    first_result = sitting is None
-    if first_result:
-        sitting = Sitting(
-            vendor=event.vendor, registration_number=event.registration_number,
-            recorded_at=now, corrections=0, revoked=False,
-        )
-        session.add(sitting)
-    else:
-        sitting.corrections += 1
-    sitting.program = event.program
-    sitting.exam_code = event.exam.code
-    sitting.exam_title = event.exam.title
-    sitting.taken_at = event.taken_at
-    sitting.score = event.score
-    sitting.passing_score = event.passing_score
-    sitting.result = event.result
-    sitting.test_center_id = event.test_center.id
-    sitting.test_center_name = event.test_center.name
-    sitting.test_center_country = event.test_center.country
-    sitting.updated_at = now
-    if registration is not None and registration.candidate_id:
-        sitting.candidate_id = registration.candidate_id
-    session.flush()
-    session.add(SittingChange(
-        sitting_id=sitting.id, kind="result" if first_result else "correction",
-        event_id=event.event_id, payload=event.model_dump(mode="json"), recorded_at=now,
-    ))
-    if first_result:
-        _apply_pending_revocation(session, sitting, now)
+def record_result(session: Session, outbox, event: ExamResultV1, now: datetime):
+    """Store the result (new sitting or correction) and announce it.
 
-    if sitting.candidate_id:
-        _announce(outbox, sitting, now, new_result=first_result)
+    The hot path of ingestion, so it is one statement after the lock (see
+    `_RECORD_RESULT`) instead of the ORM's selects, inserts and flushes.
+    Returns the stored sitting's row.
+    """
+    lock_registration(session, event.vendor, event.registration_number)
+    stored = session.execute(_RECORD_RESULT, {
+        "vendor": event.vendor, "registration_number": event.registration_number,
+        "program": event.program, "exam_code": event.exam.code, "exam_title": event.exam.title,
+        "taken_at": event.taken_at, "score": event.score, "passing_score": event.passing_score,
+        "result": event.result, "test_center_id": event.test_center.id,
+        "test_center_name": event.test_center.name,
+        "test_center_country": event.test_center.country, "now": now,
+        "event_id": event.event_id, "payload": event.model_dump(mode="json"),
+    }).one()
+    first_result = stored.corrections == 0
+    if first_result and stored.pending_revocation_id is not None:
+        # Rare (a revocation overtook its result): the ORM reads clearer than speed matters.
+        sitting = session.get(Sitting, stored.id, populate_existing=True)
+        _apply_pending_revocation(session, sitting, now)
+        session.flush()
+        stored = sitting
+    if stored.candidate_id:
+        _announce(outbox, stored, now, new_result=first_result)
     else:
         outbox.publish(announcements.candidate_reported(
             event.vendor, event.program, event.registration_number, event.candidate, now))
-    return sitting
+    return stored
+
+
+# The sitting, its history row and whether a revocation waits for it, in one
+# round trip (written as SQL: SQLAlchemy cannot cache a compiled PostgreSQL
+# ON CONFLICT statement, and compiling it anew per message cost more than
+# the statement itself):
+# - a first result inserts the sitting (`corrections` 0); a later one for the
+#   same (vendor, registration number) is a correction: it updates the row in
+#   place, counts one more correction and keeps `recorded_at` (latest wins);
+# - the candidate is the linked registration's if identity has answered,
+#   else whoever the sitting already had;
+# - the history row (`result` or `correction`) is a data-modifying CTE, which
+#   PostgreSQL runs whether or not the outer query reads it.
+# The caller holds the registration's advisory lock, so the registration and
+# pending revocation read here cannot change before commit.
+_RECORD_RESULT = text("""
+WITH stored AS (
+    INSERT INTO sittings (
+        vendor, registration_number, program, candidate_id, exam_code, exam_title, taken_at,
+        score, passing_score, result, test_center_id, test_center_name, test_center_country,
+        revoked, corrections, recorded_at, updated_at)
+    VALUES (
+        :vendor, :registration_number, :program,
+        (SELECT candidate_id FROM registrations
+          WHERE vendor = :vendor AND registration_number = :registration_number),
+        :exam_code, :exam_title, :taken_at, :score, :passing_score, :result,
+        :test_center_id, :test_center_name, :test_center_country, false, 0, :now, :now)
+    ON CONFLICT (vendor, registration_number) DO UPDATE SET
+        program = excluded.program,
+        candidate_id = coalesce(excluded.candidate_id, sittings.candidate_id),
+        exam_code = excluded.exam_code, exam_title = excluded.exam_title,
+        taken_at = excluded.taken_at, score = excluded.score,
+        passing_score = excluded.passing_score, result = excluded.result,
+        test_center_id = excluded.test_center_id, test_center_name = excluded.test_center_name,
+        test_center_country = excluded.test_center_country,
+        corrections = sittings.corrections + 1, updated_at = excluded.updated_at
+    RETURNING *
+), history AS (
+    INSERT INTO sitting_changes (sitting_id, kind, event_id, payload, recorded_at)
+    SELECT id, CASE WHEN corrections = 0 THEN 'result' ELSE 'correction' END,
+           :event_id, :payload, :now
+      FROM stored
+)
+SELECT stored.*, pending_revocations.id AS pending_revocation_id
+  FROM stored
+  LEFT JOIN pending_revocations USING (vendor, registration_number)
+""").bindparams(bindparam("payload", type_=JSON))
 
 
 def record_revocation(session: Session, outbox, event: ExamResultRevokedV1, now: datetime):

@@ -108,6 +108,8 @@ class ExamAgreement(Base):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The staff member's email (audit); the seeded first versions say "CertTrack".
+    published_by: Mapped[str] = mapped_column(String(254))
 
 
 class AgreementAcceptance(Base):

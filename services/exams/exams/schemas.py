@@ -51,6 +51,12 @@ class PublishAgreementRequest(BaseModel):
     program: Program
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+    staff: Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1,
+                                            max_length=254)]
+
+
+class AgreementVersionsQuery(BaseModel):
+    program: Optional[Program] = None
 
 
 class AgreementView(BaseModel):
@@ -63,6 +69,24 @@ class AgreementView(BaseModel):
     title: str
     body: str
     published_at: datetime
+
+
+class PublishedAgreementView(AgreementView):
+    """A version as staff see it: also who published it. Candidates never get this."""
+
+    published_by: str
+
+
+class ProgramAgreements(BaseModel):
+    """Every published version of one program's agreement, newest (the current one) first."""
+
+    program: str
+    current_version: int
+    versions: list[PublishedAgreementView]
+
+
+class AgreementVersions(BaseModel):
+    programs: list[ProgramAgreements]
 
 
 class AcceptanceView(BaseModel):

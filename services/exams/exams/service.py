@@ -13,7 +13,15 @@ from exams import agreements
 from exams.exceptions import AGREEMENT_ERRORS
 from exams import vendor_keys
 from exams.exceptions import VENDOR_KEY_ERRORS
-from exams.schemas import AcceptAgreementRequest, AgreementQuery, PublishAgreementRequest
+from exams.schemas import (
+    AcceptAgreementRequest,
+    AgreementQuery,
+    AgreementVersionsQuery,
+    PublishAgreementRequest,
+)
+
+
+RESULT_BATCH = 20
 
 
 def now():
@@ -50,11 +58,20 @@ class ExamsService(deadletters.DeadLetterDesk):
             self.db, request.candidate_id, request.program, request.version, now()).model_dump(mode="json")
 
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
-    def publish_exam_agreement(self, program, title, body):
-        """Staff: publish the program's next agreement version (the gateway checks the staff session)."""
-        request = agreements.parse(PublishAgreementRequest, program=program, title=title, body=body)
+    def publish_exam_agreement(self, program, title, body, staff):
+        """Staff: publish the program's next agreement version (the gateway checks the staff
+        session and names the staff member, who is recorded with the version)."""
+        request = agreements.parse(
+            PublishAgreementRequest, program=program, title=title, body=body, staff=staff)
         return agreements.publish_exam_agreement(
-            self.db, request.program, request.title, request.body, now()).model_dump(mode="json")
+            self.db, request.program, request.title, request.body, request.staff, now(),
+        ).model_dump(mode="json")
+
+    @rpc(expected_exceptions=AGREEMENT_ERRORS)
+    def exam_agreement_versions(self, program=None):
+        """Staff: each program's current version and every version published, newest first."""
+        query = agreements.parse(AgreementVersionsQuery, program=program)
+        return agreements.exam_agreement_versions(self.db, query.program).model_dump(mode="json")
 
     # -- vendor API keys (exams/vendor_keys.py); staff methods behind the staff console --
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
@@ -78,7 +95,9 @@ class ExamsService(deadletters.DeadLetterDesk):
     def handle_exam_registration(self, event):
         ingestion.record_registration(self.db, self.outbox, event, now())
 
-    @event_consumer("vendor.events", "exam_result")
+    # The high-volume queue: results are applied in batches (one commit per
+    # batch, a savepoint per result when one fails; docs/decisions/0008-exams-ingestion-throughput.md).
+    @event_consumer("vendor.events", "exam_result", batch_size=RESULT_BATCH)
     def handle_exam_result(self, event):
         ingestion.record_result(self.db, self.outbox, event, now())
 

@@ -41,9 +41,12 @@ def session(exams_engine):
         transaction.rollback()
 
 
+STAFF = "sam@certtrack.example"
+
+
 def publish(session, program="cisco", title="Cisco Certification Exam Agreement", body="Version two.",
-            at=NOW):
-    return agreements.publish_exam_agreement(session, program, title, body, at)
+            at=NOW, staff=STAFF):
+    return agreements.publish_exam_agreement(session, program, title, body, staff, at)
 
 
 # -- the seeded agreements ------------------------------------------------------------------
@@ -116,11 +119,14 @@ def test_a_program_without_an_agreement_asks_nothing_and_accepts_nothing(session
 def test_publishing_creates_the_next_version_and_it_becomes_current(session):
     later = NOW + timedelta(days=30)
 
-    published = publish(session, body="Updated text.", at=later)
+    published = publish(session, body="Updated text.", at=later, staff="kim@certtrack.example")
 
-    assert (published.program, published.version, published.body, published.published_at) == (
-        "cisco", 2, "Updated text.", later)
-    assert agreements.exam_agreement(session, ADA, "cisco").current == published
+    assert (published.program, published.version, published.body, published.published_at,
+            published.published_by) == ("cisco", 2, "Updated text.", later, "kim@certtrack.example")
+    current = agreements.exam_agreement(session, ADA, "cisco").current
+    assert current.model_dump() == published.model_dump(exclude={"published_by"})
+    # Candidates are not told which staff member published it.
+    assert "published_by" not in current.model_dump()
     assert agreements.exam_agreement(session, ADA, "juniper").current.version == 1
 
 
@@ -137,6 +143,22 @@ def test_a_new_version_asks_again_and_only_it_can_be_accepted(session):
     accepted = agreements.accept_exam_agreement(session, ADA, "cisco", 2, NOW + timedelta(days=1))
     assert accepted.needs_acceptance is False
     assert (accepted.accepted.version, accepted.accepted.accepted_at) == (2, NOW + timedelta(days=1))
+
+
+def test_staff_see_every_version_newest_first_with_who_published_it(session):
+    publish(session, body="Second.", at=NOW + timedelta(days=1), staff="kim@certtrack.example")
+    publish(session, body="Third.", at=NOW + timedelta(days=2))
+
+    listed = {p.program: p for p in agreements.exam_agreement_versions(session).programs}
+
+    cisco = listed["cisco"]
+    assert cisco.current_version == 3
+    assert [(v.version, v.published_by) for v in cisco.versions] == [
+        (3, STAFF), (2, "kim@certtrack.example"), (1, "CertTrack")]
+    assert cisco.versions[0].body == "Third." and cisco.versions[0].published_at == NOW + timedelta(days=2)
+    assert [v.version for v in listed["juniper"].versions] == [1]
+    only = agreements.exam_agreement_versions(session, "juniper").programs
+    assert [p.program for p in only] == ["juniper"]
 
 
 def test_versions_count_up_per_program(session):
@@ -165,10 +187,10 @@ def test_invalid_accept_arguments_are_refused_by_field(arguments, field):
     assert list(refused.value.fields) == [field]
 
 
-def test_a_new_version_needs_a_title_and_a_body():
+def test_a_new_version_needs_a_title_a_body_and_the_staff_member():
     with pytest.raises(InvalidAgreement) as refused:
-        agreements.parse(PublishAgreementRequest, program="cisco", title="  ", body="")
-    assert set(refused.value.fields) == {"title", "body"}
+        agreements.parse(PublishAgreementRequest, program="cisco", title="  ", body="", staff=" ")
+    assert set(refused.value.fields) == {"title", "body", "staff"}
 
 
 # -- the service over RPC -----------------------------------------------------------------------
@@ -188,8 +210,12 @@ def test_agreement_rpcs_ask_accept_and_ask_again_after_a_new_version(exams_rpc):
     assert accepted["needs_acceptance"] is False and accepted["accepted"]["version"] == 1
     assert exams_rpc.exam_agreement(candidate_id=ADA, program="cisco") == accepted
 
-    published = exams_rpc.publish_exam_agreement(program="cisco", title="Cisco Exam Agreement", body="v2")
-    assert published["version"] == 2
+    published = exams_rpc.publish_exam_agreement(program="cisco", title="Cisco Exam Agreement", body="v2",
+                                                 staff=STAFF)
+    assert (published["version"], published["published_by"]) == (2, STAFF)
+    versions = exams_rpc.exam_agreement_versions(program="cisco")["programs"][0]
+    assert versions["current_version"] == 2
+    assert [(v["version"], v["published_by"]) for v in versions["versions"]] == [(2, STAFF), (1, "CertTrack")]
 
     again = exams_rpc.exam_agreement(candidate_id=ADA, program="cisco")
     assert again["needs_acceptance"] is True
@@ -205,7 +231,7 @@ def test_agreement_rpc_errors_carry_their_detail_as_json(exams_rpc):
         "program": "juniper", "requested_version": 3, "current_version": 1}
 
     with pytest.raises(RemoteError) as invalid:
-        exams_rpc.publish_exam_agreement(program="cisco", title="", body="text")
+        exams_rpc.publish_exam_agreement(program="cisco", title="", body="text", staff=STAFF)
     assert invalid.value.exc_type == "InvalidAgreement"
     assert list(json.loads(invalid.value.value)) == ["title"]
 
@@ -226,7 +252,7 @@ def test_concurrent_publishes_and_accepts_neither_clash_nor_duplicate(exams_conf
 
     pool = eventlet.GreenPool(5)
     published = list(pool.imap(lambda n: in_own_transaction(
-        agreements.publish_exam_agreement, "juniper", f"Juniper agreement {n}", "text", NOW),
+        agreements.publish_exam_agreement, "juniper", f"Juniper agreement {n}", "text", STAFF, NOW),
         range(5)))
     assert sorted(view.version for view in published) == [2, 3, 4, 5, 6]
 
