@@ -189,3 +189,7 @@ class IdentityService(deadletters.DeadLetterDesk):
     @event_consumer("exams.events", "exam_results_available")
     def handle_exam_results_available(self, event):
         notices.handle_exam_results_available(self.db, self.outbox, event)
+
+    @event_consumer("certs.events", "expert_number_assigned")
+    def handle_expert_number_assigned(self, event):
+        profile.record_expert_number(self.db, self.outbox, self.clock, event)

@@ -206,3 +206,28 @@ def staff_set_attributes(session: Session, outbox, clock, *, candidate_id, ccie_
         candidate.updated_at = now
         publish_profile_updated(outbox, candidate, changed, now)
     return profile(session, candidate)
+
+
+def record_expert_number(session: Session, outbox, clock, event) -> schemas.CandidateProfile:
+    """certs assigned a first CCIE/CCDE number: it becomes the read-only attribute.
+
+    A number already on record is kept: it was set before (the same event
+    redelivered under another id, or staff entering a holder's historical
+    number), and a person's expert number never changes. Staff can clear it
+    (`staff_set_attributes`) if it must be replaced.
+    """
+    from certtrack_shared.consumer import PoisonMessage
+
+    from identity.exceptions import CandidateNotFound
+
+    try:
+        candidate = get_candidate(session, event.candidate_id, lock=True)
+    except CandidateNotFound:
+        raise PoisonMessage(f"no candidate {event.candidate_id!r}") from None
+    field = "ccie_number" if event.series == "CCIE" else "ccde_number"
+    if getattr(candidate, field) is None:
+        now = clock()
+        setattr(candidate, field, event.number)
+        candidate.updated_at = now
+        publish_profile_updated(outbox, candidate, [field], now)
+    return profile(session, candidate)
