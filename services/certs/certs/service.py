@@ -1,16 +1,174 @@
-"""The certs Nameko service: entrypoints only."""
-from certtrack_shared import health
+"""The certs Nameko service: entrypoints only.
+
+The RPC interface is /work/helpers/CERTS_RPC.md (summarised in
+docs/decisions/0005-certifications-service.md); each entrypoint hands its
+arguments and explicit dependencies (session, outbox, catalogs, clock) to
+one plain function and returns JSON.
+"""
+import logging
+from datetime import date
+
+from nameko.timer import timer
+
+from certtrack_shared import deadletters, health
+from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
+from certs import (
+    agreements, catalog_view, continuing_education, daily, downloads, intake, overview, standings,
+)
+from certs.catalogs import Catalogs
+from certs.clock import ClockProvider
+from certs.exceptions import CANDIDATE_ERRORS, STAFF_ERRORS, InvalidRequest
 
-class CertsService:
+log = logging.getLogger(__name__)
+
+
+def _json(reply):
+    if isinstance(reply, list):
+        return [item.model_dump(mode="json") for item in reply]
+    return reply.model_dump(mode="json")
+
+
+class CertsService(deadletters.DeadLetterDesk):
+    """Also the dead-letter RPCs of its queues (certtrack_shared/deadletters.py)."""
+
     name = "certs"
 
     db = Database()
     outbox = Outbox()
+    catalogs = Catalogs()
+    clock = ClockProvider()
 
     @rpc
     def health(self):
         return health.check(self.db, self.name).model_dump(mode="json")
+
+    # -- candidate -------------------------------------------------------------
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def certifications(self, candidate_id):
+        return overview.certifications(self.db, self.catalogs, self.clock, candidate_id)
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def certification(self, candidate_id, certification_id):
+        return overview.certification(self.db, self.catalogs, self.clock, candidate_id, certification_id)
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def continuing_education(self, candidate_id):
+        return _json(overview.continuing_education(self.db, self.catalogs, self.clock, candidate_id))
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id=None,
+                           document=None):
+        return _json(continuing_education.submit(
+            self.db, self.catalogs, self.clock, candidate_id=candidate_id, title=title, provider=provider,
+            completed_on=completed_on, kind=kind, certification_id=certification_id, document=document))
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def certification_agreement(self, candidate_id):
+        return _json(agreements.agreement(self.db, standings.get_candidate(self.db, candidate_id)))
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def accept_certification_agreement(self, candidate_id, version):
+        return _json(agreements.accept(
+            self.db, standings.get_candidate(self.db, candidate_id), version, self.clock.now()))
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def logo(self, candidate_id, certification_id, format):
+        return _json(downloads.logo(self.db, self.catalogs, self.clock, candidate_id, certification_id, format))
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def certificate_pdf(self, candidate_id, certification_id):
+        return _json(downloads.certificate_pdf(self.db, self.catalogs, self.clock, candidate_id, certification_id))
+
+    # -- public ----------------------------------------------------------------
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def verify_certificate(self, code):
+        return _json(downloads.verify_certificate(self.db, self.catalogs, self.clock, code))
+
+    # -- staff (the gateway checks the staff session) ----------------------------
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def ce_review_queue(self):
+        return _json(continuing_education.review_queue(self.db))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def ce_activity(self, activity_id):
+        return _json(continuing_education.staff_activity(self.db, activity_id))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def ce_activity_document(self, activity_id):
+        return _json(continuing_education.document(self.db, activity_id))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def approve_ce_activity(self, activity_id, credits=None, staff=None):
+        return _json(continuing_education.approve(
+            self.db, self.outbox, self.catalogs, self.clock, activity_id=activity_id, credits=credits,
+            staff=staff))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def reject_ce_activity(self, activity_id, reason=None, staff=None):
+        return _json(continuing_education.reject(
+            self.db, self.outbox, self.catalogs, self.clock, activity_id=activity_id, reason=reason,
+            staff=staff))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def catalog(self):
+        return catalog_view.catalog(self.catalogs)
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def reload_catalog(self, staff):
+        reply = catalog_view.reload(self.db, self.outbox, self.catalogs, self.clock)
+        log.info("catalog reloaded by staff: %d candidates re-evaluated, %d changes",
+                 reply.candidates_reevaluated, reply.changes)
+        return _json(reply)
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def certification_agreement_versions(self):
+        return _json(agreements.versions(self.db, self.catalogs.by_program))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def publish_certification_agreement(self, program, title, body, staff):
+        return _json(agreements.publish(
+            self.db, self.clock.now(), self.catalogs.by_program, program=program, title=title, body=body,
+            staff=staff))
+
+    # -- the daily run -----------------------------------------------------------
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def run_daily(self, as_of=None):
+        """Expire what is due and send reminders as of `as_of` (default: the clock's day)."""
+        try:
+            day = date.fromisoformat(as_of) if as_of else self.clock.today()
+        except (TypeError, ValueError):
+            raise InvalidRequest({"as_of": "Give a date as YYYY-MM-DD."}, message="Give a date as YYYY-MM-DD.")
+        return _json(daily.run_day(self.db, self.outbox, self.catalogs, self.clock, day))
+
+    @timer(interval=3600)
+    def daily_tick(self):
+        """Hourly: run today once. Timers do not commit for us, hence the commit here."""
+        day = self.clock.today()
+        if not daily.already_ran(self.db, day):
+            daily.run_day(self.db, self.outbox, self.catalogs, self.clock, day)
+        self.db.commit()
+
+    # -- events --------------------------------------------------------------------
+    @event_consumer("exams.events", "exam_passed")
+    def handle_exam_passed(self, event):
+        intake.sitting_result(self.db, self.outbox, self.catalogs, self.clock, event)
+
+    @event_consumer("exams.events", "exam_failed")
+    def handle_exam_failed(self, event):
+        intake.sitting_result(self.db, self.outbox, self.catalogs, self.clock, event)
+
+    @event_consumer("exams.events", "sitting_revoked")
+    def handle_sitting_revoked(self, event):
+        intake.sitting_revoked(self.db, self.outbox, self.catalogs, self.clock, event)
+
+    @event_consumer("identity.events", "candidate_registered")
+    def handle_candidate_registered(self, event):
+        intake.candidate_announced(self.db, self.outbox, self.clock, event)
+
+    @event_consumer("identity.events", "candidate_profile_updated")
+    def handle_candidate_profile_updated(self, event):
+        intake.candidate_announced(self.db, self.outbox, self.clock, event)

@@ -1,0 +1,105 @@
+"""The daily run: expire what is due, remind before expiry.
+
+An hourly timer runs each day once (`daily_runs` remembers the days done),
+so a service that was down at midnight catches up within the hour of its
+restart; staff and tests call `run_daily(as_of)` for a given day.
+
+- Expiry: every candidate with a published active period whose
+  `expires_on` has come is re-evaluated as of that day, which publishes
+  `certification_expired` (or, when a higher certification lapsed, a renewal
+  from the lower one's own credits — decision 0004 §7) through the outbox.
+- Reminders: 180, 90 and 30 days before `expires_on`, one mail per
+  threshold and validity period (`expiry_reminders`). A day missed by the
+  run is caught up by the next one, with the nearest threshold only (a
+  candidate 85 days from expiry gets the 90-day reminder, not also the
+  180-day one). A renewal starts a new period, so its reminders start over.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from certs import mails, standings
+from certs.catalogs import LoadedCatalogs
+from certs.clock import Clock
+from certs.models import Candidate, DailyRun, PublishedStanding, ReminderSent
+from certs.schemas import DailyRunReport
+
+REMINDER_DAYS = (180, 90, 30)
+
+
+def reminder_due(expires_on: date, day: date) -> int | None:
+    """The threshold whose reminder is due on `day`, if any (the nearest one reached)."""
+    days_left = (expires_on - day).days
+    if days_left <= 0:
+        return None
+    reached = [threshold for threshold in REMINDER_DAYS if days_left <= threshold]
+    return min(reached) if reached else None
+
+
+def already_ran(session: Session, day: date) -> bool:
+    return session.get(DailyRun, day) is not None
+
+
+def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, day: date) -> DailyRunReport:
+    # The hourly timer of another process (or staff's RPC) may run the same day now.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended("certs-daily-run", 0))))
+    day_clock = Clock(pinned_day=day)
+    due = session.scalars(
+        select(PublishedStanding.candidate_id).where(
+            PublishedStanding.status == "active", PublishedStanding.expires_on.is_not(None),
+            PublishedStanding.expires_on <= day).distinct()
+    ).all()
+    expired = 0
+    for candidate_id in sorted(due):
+        changes = standings.reevaluate(session, outbox, catalogs, day_clock, candidate_id)
+        expired += sum(1 for change in changes if change.event_type == "certification_expired")
+    reminders = _send_reminders(session, outbox, catalogs, day_clock, day)
+    run = session.get(DailyRun, day)
+    if run is None:
+        session.add(DailyRun(day=day, completed_at=clock.now(), expired=expired, reminders=reminders))
+    else:
+        run.completed_at, run.expired, run.reminders = clock.now(), run.expired + expired, run.reminders + reminders
+    session.flush()
+    return DailyRunReport(day=day, expired=expired, reminders=reminders, candidates_reevaluated=len(due))
+
+
+def _send_reminders(session: Session, outbox, catalogs: LoadedCatalogs, day_clock: Clock, day: date) -> int:
+    rows = session.scalars(
+        select(PublishedStanding).where(
+            PublishedStanding.status == "active", PublishedStanding.expires_on > day,
+            PublishedStanding.expires_on <= day + timedelta(days=max(REMINDER_DAYS)))
+        .order_by(PublishedStanding.candidate_id, PublishedStanding.id)
+    ).all()
+    sent = 0
+    for row in rows:
+        threshold = reminder_due(row.expires_on, day)
+        if threshold is None or _reminded(session, row, threshold):
+            continue
+        candidate = session.get(Candidate, row.candidate_id)
+        if candidate is None or candidate.program not in catalogs.by_program:
+            continue
+        standing = standings.evaluate_candidate(session, catalogs, candidate, day_clock).certification(
+            row.certification_id)
+        if standing.status != "active" or standing.expires_on != row.expires_on:
+            continue  # renewed or lapsed meanwhile: the published period is not the live one
+        session.add(ReminderSent(candidate_id=row.candidate_id, certification_id=row.certification_id,
+                                 expires_on=row.expires_on, days_before=threshold, sent_on=day))
+        mails.send(session, outbox, candidate, "expiry_reminder", day_clock.now(),
+                   certification_name=standing.name,
+                   program_name=catalogs.program(candidate.program).name,
+                   expires_on=mails.long_date(standing.expires_on),
+                   days_left=(standing.expires_on - day).days,
+                   summary=standing.recertification_summary)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def _reminded(session: Session, row: PublishedStanding, threshold: int) -> bool:
+    return session.scalars(select(ReminderSent.id).where(
+        ReminderSent.candidate_id == row.candidate_id, ReminderSent.certification_id == row.certification_id,
+        ReminderSent.expires_on == row.expires_on, ReminderSent.days_before == threshold)).first() is not None

@@ -1,0 +1,99 @@
+"""What a candidate sees: certifications, one certification, continuing education.
+
+Standings are evaluated live from the facts as of the clock's day (never
+read from the published table, which may lag a day behind an expiry until
+the daily run); the published table adds the certificate code.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certs import agreements
+from certs.catalog import Catalog, Certification
+from certs.catalog.expressions import LEVEL_RANK, CeCredits, walk
+from certs.catalogs import LoadedCatalogs
+from certs.clock import Clock
+from certs.exceptions import CertificationNotFound
+from certs.models import Activity, Candidate
+from certs.rules import CertificationStanding
+from certs.continuing_education import course_certifications
+from certs.schemas import ActivityView, CeBalanceView, ContinuingEducation, CourseOption
+from certs.standings import evaluate_candidate, get_candidate, published
+
+STATUS_ORDER = {"active": 0, "in_progress": 1, "expired": 2, "revoked": 3}
+
+
+def standing_view(standing: CertificationStanding, certificate_code: str | None, accepted: bool) -> dict:
+    view = standing.model_dump(mode="json")
+    view["certificate_code"] = certificate_code
+    view["downloads"] = standing.status == "active" and accepted
+    return view
+
+
+def certifications(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id) -> dict:
+    candidate = get_candidate(session, candidate_id)
+    evaluation = evaluate_candidate(session, catalogs, candidate, clock)
+    codes = {cid: row.certificate_code for cid, row in published(session, candidate.candidate_id).items()}
+    agreement = agreements.summary(session, candidate)
+    shown = [s for s in evaluation.certifications if s.touched or s.id in codes]
+    order = {s.id: index for index, s in enumerate(evaluation.certifications)}
+    shown.sort(key=lambda s: (STATUS_ORDER[s.status], -LEVEL_RANK[s.level], order[s.id]))
+    return {
+        "candidate_id": candidate.candidate_id,
+        "program": candidate.program,
+        "as_of": evaluation.as_of.isoformat(),
+        "agreement": agreement.model_dump(mode="json"),
+        "items": [standing_view(s, codes.get(s.id), agreement.accepted) for s in shown],
+    }
+
+
+def certification_of(catalog: Catalog, certification_id) -> Certification:
+    try:
+        return catalog.certification(str(certification_id))
+    except KeyError:
+        raise CertificationNotFound({"certification_id": str(certification_id)[:100]},
+                                    message="No such certification in your program.") from None
+
+
+def certification(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
+                  certification_id) -> dict:
+    candidate = get_candidate(session, candidate_id)
+    certification_of(catalogs.program(candidate.program), certification_id)
+    evaluation = evaluate_candidate(session, catalogs, candidate, clock)
+    row = published(session, candidate.candidate_id).get(certification_id)
+    agreement = agreements.summary(session, candidate)
+    return standing_view(evaluation.certification(certification_id),
+                         row.certificate_code if row else None, agreement.accepted)
+
+
+def takes_ce(certification: Certification) -> bool:
+    return any(isinstance(node, CeCredits)
+               for path in certification.recertification for _, node in walk(path.requires))
+
+
+def continuing_education(session: Session, catalogs: LoadedCatalogs, clock: Clock,
+                         candidate_id) -> ContinuingEducation:
+    candidate = get_candidate(session, candidate_id)
+    catalog = catalogs.program(candidate.program)
+    evaluation = evaluate_candidate(session, catalogs, candidate, clock)
+    balances = [
+        CeBalanceView(certification_id=s.id, name=s.name, status=s.status, active_on=s.active_on,
+                      expires_on=s.expires_on, credits_available=s.ce_credits_available,
+                      recertification_summary=s.recertification_summary)
+        for s in evaluation.certifications
+        if s.status == "active" and takes_ce(catalog.certification(s.id))
+    ]
+    by_course = course_certifications(catalogs, candidate.program)
+    courses = [CourseOption(certification_id=s.id, name=s.name) for s in evaluation.certifications
+               if s.status == "active" and s.id in by_course]
+    return ContinuingEducation(balances=balances, items=activities_of(session, candidate),
+                               course_certifications=courses)
+
+
+def activities_of(session: Session, candidate: Candidate) -> list[ActivityView]:
+    rows = session.scalars(
+        select(Activity).where(Activity.candidate_id == candidate.candidate_id)
+        .order_by(Activity.submitted_at.desc(), Activity.id.desc())
+    ).all()
+    return [ActivityView.model_validate(row) for row in rows]

@@ -1,0 +1,73 @@
+"""The service's plain rules, without a broker: document sniffing, the clock,
+expert series, and which change publishes which event."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from certs.clock import Clock, pinned_day
+from certs.continuing_education import content_type_of
+from certs.models import PublishedStanding
+from certs.numbering import series_of
+from certs.standings import _event_type, _same, new_certificate_code
+from services.certs.tests.support import passed, standing_of
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"%PDF-1.7\n...", "application/pdf"),
+    (b"\xff\xd8\xff\xdb\x00", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n\x00", "image/png"),
+    (b"GIF89a", None),
+    (b"<html>%PDF-", None),  # the signature must open the file
+    (b"", None),
+])
+def test_documents_are_recognised_by_their_first_bytes(data, expected):
+    assert content_type_of(data) == expected
+
+
+def test_the_clock_can_be_pinned_by_config_or_environment(monkeypatch):
+    monkeypatch.delenv("CERTTRACK_TODAY", raising=False)
+    assert pinned_day({}) is None
+    assert pinned_day({"CERTTRACK_TODAY": "2027-01-15"}) == date(2027, 1, 15)
+    monkeypatch.setenv("CERTTRACK_TODAY", "2028-02-29")
+    assert pinned_day({}) == date(2028, 2, 29)
+    clock = Clock(date(2027, 1, 15))
+    assert clock.today() == date(2027, 1, 15) and clock.now().date() == date(2027, 1, 15)
+    assert clock.now().tzinfo is not None
+
+
+def test_only_ccie_and_ccde_certifications_are_numbered():
+    assert series_of("cisco", "ccie_enterprise_infrastructure") == "CCIE"
+    assert series_of("cisco", "ccde") == "CCDE"
+    assert series_of("cisco", "ccnp_enterprise") is None
+    assert series_of("juniper", "jncie_ent") is None
+
+
+def test_certificate_codes_are_long_url_safe_and_distinct():
+    codes = {new_certificate_code() for _ in range(1000)}
+    assert len(codes) == 1000
+    assert all(len(code) >= 22 and code.replace("-", "").replace("_", "").isalnum() for code in codes)
+
+
+def row(status, active_on=None, expires_on=None):
+    return PublishedStanding(status=status, active_on=active_on and date.fromisoformat(active_on),
+                             expires_on=expires_on and date.fromisoformat(expires_on))
+
+
+def test_which_change_publishes_which_event():
+    first = standing_of("cisco", [passed("200-301", "2024-01-15")], "2026-06-01").certification("ccna")
+    renewed = standing_of("cisco", [passed("200-301", "2024-01-15"), passed("200-301", "2026-03-01")],
+                          "2026-06-01").certification("ccna")
+    lapsed_and_again = standing_of("cisco", [passed("200-301", "2020-01-15"), passed("200-301", "2026-03-01")],
+                                   "2026-06-01").certification("ccna")
+    expired = standing_of("cisco", [passed("200-301", "2020-01-15")], "2026-06-01").certification("ccna")
+
+    assert _same(None, standing_of("cisco", [], "2026-06-01").certification("ccna"))
+    assert not _same(None, first)
+    assert _event_type(first, None) == "certification_achieved"
+    assert _same(row("active", "2024-01-15", "2027-01-15"), first)
+    assert _event_type(renewed, row("active", "2024-01-15", "2027-01-15")) == "certification_recertified"
+    assert _event_type(lapsed_and_again, row("active", "2020-01-15", "2023-01-15")) == "certification_achieved"
+    assert _event_type(lapsed_and_again, row("expired", "2020-01-15", "2023-01-15")) == "certification_achieved"
+    assert _event_type(expired, row("active", "2020-01-15", "2023-01-15")) == "certification_expired"
