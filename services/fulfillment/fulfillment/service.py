@@ -1,16 +1,130 @@
-"""The fulfillment Nameko service: entrypoints only."""
-from certtrack_shared import health
+"""The fulfillment Nameko service: entrypoints only (rules in kits, orders,
+shipments, staff and payments)."""
+from datetime import datetime, timezone
+
+from nameko.dependency_providers import Config
+
+from certtrack_shared import deadletters, health
+from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
+from fulfillment import kits, orders, shipments, staff
+from fulfillment.exceptions import ORDER_ERRORS, STAFF_ERRORS
+from fulfillment.payments import Payments
+from fulfillment.schemas import OrderRequest, OrderSearch, PlaceOrderRequest
 
-class FulfillmentService:
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+class FulfillmentService(deadletters.DeadLetterDesk):
+    """Also the dead-letter RPCs of its queues (list/get/replay/discard_dead_letter)."""
+
     name = "fulfillment"
 
     db = Database()
     outbox = Outbox()
+    payments = Payments()
+    config = Config()
+
+    @property
+    def tracked_fee_cents(self) -> int:
+        return int(self.config.get("TRACKED_SHIPPING_FEE_CENTS", 1500))
+
+    @property
+    def currency(self) -> str:
+        return str(self.config.get("CURRENCY", "USD"))
 
     @rpc
     def health(self):
         return health.check(self.db, self.name).model_dump(mode="json")
+
+    # -- candidates (the gateway passes the session's or token's candidate) ---------------
+    @rpc(expected_exceptions=ORDER_ERRORS)
+    def fulfillment_overview(self, candidate_id):
+        return kits.overview(self.db, candidate_id, self.tracked_fee_cents, self.currency).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ORDER_ERRORS)
+    def quote_order(self, candidate_id, items, ship_to, shipping_method):
+        request = orders.parse(OrderRequest, items=items, ship_to=ship_to, shipping_method=shipping_method)
+        return orders.quote(self.db, candidate_id, request, self.tracked_fee_cents, self.currency).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ORDER_ERRORS)
+    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None):
+        request = orders.parse(PlaceOrderRequest, idempotency_key=idempotency_key, items=items, ship_to=ship_to,
+                               shipping_method=shipping_method, card=card)
+        return orders.place_order(self.db, self.outbox, self.payments, candidate_id, request,
+                                  self.tracked_fee_cents, self.currency, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ORDER_ERRORS)
+    def list_orders(self, candidate_id):
+        return orders.list_orders(self.db, candidate_id).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ORDER_ERRORS)
+    def get_order(self, candidate_id, order_id):
+        return orders.order_view(orders.own_order(self.db, candidate_id, order_id)).model_dump(mode="json")
+
+    @rpc(expected_exceptions=ORDER_ERRORS)
+    def cancel_order(self, candidate_id, order_id):
+        return orders.cancel_order(self.db, self.outbox, candidate_id, order_id, "cancelled by the candidate",
+                                   now()).model_dump(mode="json")
+
+    # -- staff (the gateway checks the staff session) -------------------------------------
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False):
+        search = orders.parse(OrderSearch, order_id=order_id or None, candidate_id=candidate_id or None,
+                              status=status or None, refund_due=bool(refund_due))
+        return staff.search_orders(self.db, search).model_dump(mode="json")
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_get_order(self, order_id):
+        return orders.order_view(orders.own_order(self.db, None, order_id)).model_dump(mode="json")
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_correct_status(self, order_id, status, reason, staff_member):
+        correction = staff.parse_correction(order_id=order_id, status=status, reason=reason, staff=staff_member)
+        return staff.correct_status(self.db, correction, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_refund_order(self, order_id, staff_member):
+        return staff.refund_order(self.db, self.payments, order_id, staff_member, now()).model_dump(mode="json")
+
+    # -- events -----------------------------------------------------------------------------
+    @event_consumer("certs.events", "certification_achieved")
+    def handle_certification_achieved(self, event):
+        kits.record_certification(self.db, self.outbox, event, now())
+
+    @event_consumer("certs.events", "certification_recertified")
+    def handle_certification_recertified(self, event):
+        kits.record_certification(self.db, self.outbox, event, now())
+
+    @event_consumer("certs.events", "certification_expired")
+    def handle_certification_expired(self, event):
+        kits.record_certification(self.db, self.outbox, event, now())
+
+    @event_consumer("certs.events", "certification_revoked")
+    def handle_certification_revoked(self, event):
+        kits.record_certification(self.db, self.outbox, event, now())
+
+    @event_consumer("identity.events", "candidate_registered")
+    def handle_candidate_registered(self, event):
+        kits.record_candidate(self.db, self.outbox, event, now())
+
+    @event_consumer("identity.events", "candidate_profile_updated")
+    def handle_candidate_profile_updated(self, event):
+        kits.record_candidate(self.db, self.outbox, event, now())
+
+    @event_consumer("warehouse.events", "order_shipped")
+    def handle_order_shipped(self, event):
+        shipments.record_shipped(self.db, self.outbox, event, now())
+
+    @event_consumer("warehouse.events", "order_delivered")
+    def handle_order_delivered(self, event):
+        shipments.record_delivered(self.db, self.outbox, event, now())
+
+    @event_consumer("warehouse.events", "order_rejected")
+    def handle_order_rejected(self, event):
+        shipments.record_rejected(self.db, self.outbox, event, now())

@@ -1,0 +1,275 @@
+"""Claims and purchases become orders: pricing, payment, numbering, cancelling.
+
+Placing an order (`place_order`) runs in the RPC worker's transaction:
+
+1. an advisory lock on (candidate, idempotency key) makes a second request
+   with the same key wait for the first, then find its order and answer it
+   (a double click, a retried form, nameko re-running the RPC after a crash
+   between reply and ack): one order, one charge;
+2. items are priced from the projections (the free kit at $0, purchases at
+   the catalog's price), the address is validated, the total computed;
+3. the card is charged only when the total is above zero, with the same
+   idempotency key, so even a crash after the charge and before the commit
+   charges once when the request is retried; a decline raises and the
+   transaction rolls back: no order, no number used, nothing charged;
+4. the order gets the next number of the year, and `order_placed` goes into
+   the outbox in the same transaction as the order.
+
+A charge that succeeded for a request whose order then failed to commit is
+refunded at once (best effort; the idempotent retry would reuse it anyway).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from pydantic import ValidationError
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from certtrack_shared.contracts.fulfillment import (
+    OrderCancelledV1, OrderItem, OrderPlacedV1, ShipTo, Shipping,
+)
+
+from fulfillment import addresses
+from fulfillment.exceptions import InvalidOrder, OrderNotCancellable, OrderNotFound, PaymentDeclined
+from fulfillment.kits import claimable
+from fulfillment.models import Certification, Entitlement, Order, OrderLine, OrderStatusChange
+from fulfillment.payments import Card, CardDeclined, PaymentProcessor
+from fulfillment.schemas import (
+    LineView, OrderList, OrderRequest, OrderView, PaymentView, PlaceOrderRequest, Quote, ShippingView,
+    StatusChangeView,
+)
+
+log = logging.getLogger(__name__)
+
+CANCELLABLE = {"placed"}
+
+
+def parse(model, **arguments):
+    """RPC arguments → the request model, or InvalidOrder naming each bad field.
+
+    The card's number and CVC never go into the error (pydantic's messages
+    do not echo input, and `input` is left out).
+    """
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors(include_url=False, include_input=False):
+            path = ".".join(str(part) for part in problem["loc"]) or "request"
+            fields[path] = problem["msg"]
+        raise InvalidOrder(fields) from None
+
+
+def quote(session: Session, candidate_id: str, request: OrderRequest, tracked_fee_cents: int,
+          currency: str) -> Quote:
+    """Price and check an order without placing it (the review page, and step 2 of placing)."""
+    lines = _price_lines(session, candidate_id, request)
+    ship_to = addresses.validate_ship_to(request.ship_to)
+    fee = tracked_fee_cents if request.shipping_method == "tracked" else 0
+    items_total = sum(line.total_cents for line in lines)
+    return Quote(items=lines, ship_to=ship_to, shipping=ShippingView(method=request.shipping_method, fee_cents=fee),
+                 items_total_cents=items_total, total_cents=items_total + fee, currency=currency,
+                 payment_required=items_total + fee > 0)
+
+
+def place_order(session: Session, outbox, processor: PaymentProcessor, candidate_id: str,
+                request: PlaceOrderRequest, tracked_fee_cents: int, currency: str, now: datetime) -> OrderView:
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                    {"key": f"order:{candidate_id}:{request.idempotency_key}"})
+    earlier = session.scalar(select(Order).where(
+        Order.candidate_id == candidate_id, Order.idempotency_key == request.idempotency_key))
+    if earlier is not None:
+        return order_view(earlier)
+
+    priced = quote(session, candidate_id, request, tracked_fee_cents, currency)
+    charge = None
+    if priced.total_cents > 0:
+        if request.card is None:
+            raise InvalidOrder({"card": "Enter your card details: this order costs "
+                                        f"{priced.total_cents / 100:.2f} {currency}."})
+        card = Card(request.card.number, request.card.exp_month, request.card.exp_year, request.card.cvc)
+        try:
+            charge = processor.charge(priced.total_cents, currency, card,
+                                      idempotency_key=f"charge:{candidate_id}:{request.idempotency_key}")
+        except CardDeclined as declined:
+            log.info("payment declined for candidate %s: %s", candidate_id, declined.code)
+            raise PaymentDeclined({"card": declined.message}) from None
+    try:
+        return _record_order(session, outbox, candidate_id, request, priced, charge, now)
+    except Exception:
+        if charge is not None:
+            _refund_quietly(processor, charge)
+        raise
+
+
+def _record_order(session, outbox, candidate_id, request, priced: Quote, charge, now) -> OrderView:
+    order = Order(
+        order_id=next_order_id(session, now.year), candidate_id=candidate_id,
+        idempotency_key=request.idempotency_key, status="placed", ship_to=priced.ship_to,
+        shipping_method=priced.shipping.method, shipping_fee_cents=priced.shipping.fee_cents,
+        items_total_cents=priced.items_total_cents, total_cents=priced.total_cents, currency=priced.currency,
+        card_brand=charge.brand if charge else None, card_last4=charge.last4 if charge else None,
+        payment_reference=charge.reference if charge else None, refunded_cents=0,
+        placed_at=now, updated_at=now)
+    session.add(order)
+    session.flush()
+    for line in priced.items:
+        session.add(OrderLine(order_id=order.order_id, kind=line.kind, certification_id=line.certification_id,
+                              sku=line.sku, description=line.description, quantity=line.quantity,
+                              unit_price_cents=line.unit_price_cents))
+        if line.kind == "entitlement":
+            entitlement = session.scalar(select(Entitlement).where(
+                Entitlement.candidate_id == candidate_id,
+                Entitlement.certification_id == line.certification_id).with_for_update())
+            if entitlement.order_id is not None:  # claimed meanwhile by another request
+                raise InvalidOrder({"items": f"The {entitlement.certification_name} kit was already claimed."})
+            entitlement.order_id = order.order_id
+    session.add(OrderStatusChange(order_id=order.order_id, status="placed", occurred_at=now, recorded_at=now,
+                                  source="candidate", applied=True, detail={}))
+    outbox.publish(OrderPlacedV1(
+        schema_version=1, event_id=f"ful-{uuid.uuid4()}", order_id=order.order_id, placed_at=now,
+        candidate_id=candidate_id, ship_to=ShipTo(**priced.ship_to),
+        items=_warehouse_items(priced.items), shipping=Shipping(method=priced.shipping.method)))
+    session.flush()
+    session.refresh(order)
+    return order_view(order)
+
+
+def _warehouse_items(lines: list[LineView]) -> list[OrderItem]:
+    """One line per SKU, as the warehouse picks them."""
+    merged: dict[str, OrderItem] = {}
+    for line in lines:
+        if line.sku in merged:
+            merged[line.sku] = OrderItem(sku=line.sku, description=line.description,
+                                         quantity=merged[line.sku].quantity + line.quantity)
+        else:
+            merged[line.sku] = OrderItem(sku=line.sku, description=line.description, quantity=line.quantity)
+    return list(merged.values())
+
+
+def next_order_id(session: Session, year: int) -> str:
+    """`ORD-2026-000042`: the next number of the year, never reused (the row lock
+    on the year serializes concurrent orders; a rolled-back order frees its number)."""
+    number = session.execute(text(
+        "INSERT INTO order_numbers (year, last) VALUES (:year, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = order_numbers.last + 1 RETURNING last"), {"year": year}).scalar_one()
+    return f"ORD-{year:04d}-{number:06d}"
+
+
+def _price_lines(session: Session, candidate_id: str, request: OrderRequest) -> list[LineView]:
+    problems: dict[str, str] = {}
+    lines: list[LineView] = []
+    seen_entitlements: set[str] = set()
+    purchases: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(request.items):
+        where = f"items.{index}"
+        certification = session.get(Certification, (candidate_id, item.certification_id))
+        if item.kind == "entitlement":
+            entitlement = session.scalar(select(Entitlement).where(
+                Entitlement.candidate_id == candidate_id, Entitlement.certification_id == item.certification_id))
+            # Someone else's entitlement "does not exist" for this candidate.
+            if entitlement is None or not claimable(entitlement, certification):
+                problems[where] = "There is no unclaimed kit for this certification."
+                continue
+            if item.certification_id in seen_entitlements:
+                continue
+            seen_entitlements.add(item.certification_id)
+            lines.extend(LineView(kind="entitlement", certification_id=item.certification_id, sku=i["sku"],
+                                  description=i["description"], quantity=i["quantity"], unit_price_cents=0,
+                                  total_cents=0) for i in entitlement.items)
+            continue
+        if certification is None or certification.status != "active":
+            problems[where] = "Kits can be bought only for your active certifications."
+            continue
+        kit = {i["sku"]: i for i in certification.kit if i["price_cents"] > 0}
+        if item.sku not in kit:
+            problems[where] = "This item is not sold for this certification."
+            continue
+        key = (item.certification_id, item.sku)
+        purchases[key] = purchases.get(key, 0) + item.quantity
+    for (certification_id, sku), quantity in purchases.items():
+        certification = session.get(Certification, (candidate_id, certification_id))
+        catalog_item = next(i for i in certification.kit if i["sku"] == sku)
+        if quantity > 10:
+            problems["items"] = f"At most 10 of {catalog_item['description']} per order."
+        lines.append(LineView(kind="purchase", certification_id=certification_id, sku=sku,
+                              description=catalog_item["description"], quantity=quantity,
+                              unit_price_cents=catalog_item["price_cents"],
+                              total_cents=catalog_item["price_cents"] * quantity))
+    if problems:
+        raise InvalidOrder(problems)
+    return lines
+
+
+def _refund_quietly(processor: PaymentProcessor, charge) -> None:
+    try:
+        processor.refund(charge.reference, charge.amount_cents, idempotency_key=f"void:{charge.reference}")
+    except Exception:
+        log.exception("could not refund charge %s of an order that was not recorded", charge.reference)
+
+
+# -- reading and cancelling --------------------------------------------------------------
+def own_order(session: Session, candidate_id: str | None, order_id: str, lock: bool = False) -> Order:
+    """The order, or OrderNotFound — also when it belongs to another candidate."""
+    order = session.get(Order, order_id, with_for_update=lock) if order_id else None
+    if order is None or (candidate_id is not None and order.candidate_id != candidate_id):
+        raise OrderNotFound({"order_id": order_id})
+    return order
+
+
+def list_orders(session: Session, candidate_id: str) -> OrderList:
+    orders = session.scalars(select(Order).where(Order.candidate_id == candidate_id)
+                             .order_by(Order.placed_at.desc(), Order.order_id.desc())).all()
+    return OrderList(items=[order_view(order) for order in orders])
+
+
+def cancel_order(session: Session, outbox, candidate_id: str | None, order_id: str, reason: str,
+                 now: datetime) -> OrderView:
+    order = own_order(session, candidate_id, order_id, lock=True)
+    if order.status not in CANCELLABLE:
+        raise OrderNotCancellable({"order_id": order_id, "status": order.status})
+    order.status, order.updated_at = "cancelled", now
+    session.add(OrderStatusChange(order_id=order.order_id, status="cancelled", occurred_at=now, recorded_at=now,
+                                  source="candidate", applied=True, detail={"reason": reason}))
+    release_entitlements(session, order.order_id)
+    outbox.publish(OrderCancelledV1(schema_version=1, event_id=f"ful-{uuid.uuid4()}", order_id=order.order_id,
+                                    cancelled_at=now, reason=reason))
+    session.flush()
+    session.refresh(order)
+    return order_view(order)
+
+
+def release_entitlements(session: Session, order_id: str) -> bool:
+    """A cancelled or rejected order gives its free kit back to be claimed again."""
+    released = False
+    for entitlement in session.scalars(select(Entitlement).where(Entitlement.order_id == order_id)):
+        entitlement.order_id = None
+        released = True
+    return released
+
+
+def order_view(order: Order) -> OrderView:
+    payment = None
+    if order.payment_reference:
+        payment = PaymentView(brand=order.card_brand, last4=order.card_last4, reference=order.payment_reference,
+                              amount_cents=order.total_cents, refunded_cents=order.refunded_cents or 0,
+                              refund_reference=order.refund_reference)
+    return OrderView(
+        order_id=order.order_id, candidate_id=order.candidate_id, status=order.status, placed_at=order.placed_at,
+        items=[LineView(kind=line.kind, certification_id=line.certification_id, sku=line.sku,
+                        description=line.description, quantity=line.quantity,
+                        unit_price_cents=line.unit_price_cents, total_cents=line.unit_price_cents * line.quantity)
+               for line in order.lines],
+        ship_to=order.ship_to,
+        shipping=ShippingView(method=order.shipping_method, fee_cents=order.shipping_fee_cents,
+                              carrier=order.carrier, tracking_number=order.tracking_number),
+        items_total_cents=order.items_total_cents, total_cents=order.total_cents, currency=order.currency,
+        payment_required=order.total_cents > 0, payment=payment,
+        history=[StatusChangeView(status=c.status, occurred_at=c.occurred_at, recorded_at=c.recorded_at,
+                                  source=c.source, applied=c.applied, detail=c.detail or {})
+                 for c in order.changes],
+        cancellable=order.status in CANCELLABLE,
+    )

@@ -1,0 +1,57 @@
+"""Helpers for the fulfillment tests (imported as `services.fulfillment.tests.support`):
+speaking to the service the way certs, identity and the gateway do."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from tests.harness.messages import publish_raw, wait_for
+
+SUCCESS_CARD = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+US_ADDRESS = {"name": "John Doe", "line1": "1 Main St", "line2": None, "city": "San Jose", "region": "CA",
+              "postal_code": "95134", "country": "US", "phone": "+1 408 555 0100"}
+CCNA_KIT = [
+    {"sku": "CCNA-CERT", "description": "CCNA certificate", "price_cents": 0, "initial": True},
+    {"sku": "CCNA-CERT-COPY", "description": "CCNA certificate (additional copy)", "price_cents": 2500,
+     "initial": False},
+    {"sku": "CCNA-PLAQUE", "description": "CCNA wall plaque", "price_cents": 7500, "initial": False},
+]
+
+
+
+def certification_event(candidate_id, event_type="certification_achieved", *, revision=1, status="active",
+                        first_achievement=True, kit=CCNA_KIT, certification_id="ccna", event_id=None):
+    body = {
+        "schema_version": 1, "event_id": event_id or f"certs-{uuid.uuid4()}",
+        "occurred_at": datetime.now(timezone.utc).isoformat(), "candidate_id": candidate_id,
+        "program": "cisco", "certification_id": certification_id, "certification_name": "CCNA",
+        "level": "associate", "track": "enterprise", "status": status, "started_on": "2026-11-01",
+        "active_on": "2026-12-01", "expires_on": "2029-12-01", "revision": revision,
+    }
+    if event_type == "certification_achieved":
+        body.update(first_achievement=first_achievement, kit=kit)
+    if event_type == "certification_recertified":
+        body.update(path="exam")
+    return body
+
+
+def register(amqp_uri, candidate_id, email=None, first_name="John"):
+    publish_raw(amqp_uri, "identity.events", "candidate_registered", {
+        "schema_version": 1, "event_id": f"id-{uuid.uuid4()}", "occurred_at": "2026-11-20T10:00:00Z",
+        "candidate_id": candidate_id, "program": "cisco", "first_name": first_name, "last_name": "Doe",
+        "email": email or f"{candidate_id.lower()}@example.com", "source": "vendor"})
+
+
+def achieve(amqp_uri, rpc, candidate_id, **kwargs):
+    """Publish a first achievement of CCNA and wait until the kit is claimable."""
+    event = certification_event(candidate_id, **kwargs)
+    publish_raw(amqp_uri, "certs.events", "certification_achieved", event, message_id=event["event_id"])
+    wait_for(lambda: rpc.fulfillment_overview(candidate_id)["entitlements"], message="the kit entitlement")
+    return event
+
+
+def place(rpc, candidate_id, *, key=None, items=None, card=SUCCESS_CARD, shipping="tracked", ship_to=US_ADDRESS):
+    return rpc.place_order(
+        candidate_id=candidate_id, idempotency_key=key or uuid.uuid4().hex,
+        items=items or [{"kind": "entitlement", "certification_id": "ccna"}],
+        ship_to=ship_to, shipping_method=shipping, card=card)

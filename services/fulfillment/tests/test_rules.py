@@ -1,0 +1,69 @@
+"""The plain rules, without a broker: addresses per country, cards, status order."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from fulfillment.addresses import validate_ship_to
+from fulfillment.exceptions import InvalidOrder
+from fulfillment.payments import Card, CardDeclined, check_card, luhn_valid
+from fulfillment.shipments import moves_forward
+
+TODAY = datetime(2026, 12, 2, tzinfo=timezone.utc)
+BASE = {"name": "A Person", "line1": "1 Street", "city": "Town"}
+
+
+@pytest.mark.parametrize("country, region, postal, normalized", [
+    ("US", "CA", "95134-1706", "95134-1706"), ("US", "California", "95134", "95134"),
+    ("CA", "ON", "k1a0b1", "K1A 0B1"), ("GB", None, "sw1a1aa", "SW1A 1AA"), ("DE", None, "10115", "10115"),
+    ("FR", None, "75008", "75008"), ("JP", None, "100-0001", "100-0001"), ("IN", None, "110001", "110001"),
+    ("AU", "NSW", "2000", "2000"), ("NL", None, "1012ab", "1012 AB"), ("BE", None, "1000", "1000"),
+    ("IE", None, None, None),  # no postal code needed where we know no format
+])
+def test_valid_addresses_are_normalized(country, region, postal, normalized):
+    address = validate_ship_to({**BASE, "country": country.lower(), "region": region, "postal_code": postal})
+    assert address["country"] == country and address["postal_code"] == normalized
+    if region:
+        assert len(address["region"]) <= 3  # the short code the warehouse prints
+
+
+@pytest.mark.parametrize("country, region, postal, field", [
+    ("US", None, "95134", "ship_to.region"), ("US", "XX", "95134", "ship_to.region"),
+    ("US", "CA", "951", "ship_to.postal_code"), ("CA", "ON", "12345", "ship_to.postal_code"),
+    ("AU", None, "2000", "ship_to.region"), ("DE", None, "1011", "ship_to.postal_code"),
+    ("IN", None, "011001", "ship_to.postal_code"), ("JP", None, None, "ship_to.postal_code"),
+    ("ZZ", None, "1", "ship_to.country"), ("BE", None, "#", "ship_to.postal_code"),
+])
+def test_invalid_addresses_name_the_field(country, region, postal, field):
+    with pytest.raises(InvalidOrder) as refused:
+        validate_ship_to({**BASE, "country": country, "region": region, "postal_code": postal})
+    assert field in refused.value.fields
+
+
+def test_luhn():
+    assert luhn_valid("4242424242424242") and not luhn_valid("4242424242424241") and not luhn_valid("42")
+
+
+@pytest.mark.parametrize("card, code", [
+    (Card("4242424242424241", 12, 2030, "123"), "incorrect_number"),
+    (Card("4242424242424242", 13, 2030, "123"), "invalid_expiry_month"),
+    (Card("4242424242424242", 11, 2026, "123"), "expired_card"),
+    (Card("4242424242424242", 12, 2030, "12"), "invalid_cvc"),
+    (Card("378282246310005", 12, 2030, "123"), "invalid_cvc"),  # Amex has 4 digits
+])
+def test_cards_that_cannot_be_charged(card, code):
+    with pytest.raises(CardDeclined) as declined:
+        check_card(card, TODAY)
+    assert declined.value.code == code and declined.value.message
+
+
+def test_a_card_never_shows_its_number_or_cvc():
+    card = Card("4242424242424242", 12, 2030, "987")
+    assert "424242424242" not in repr(card) and "987" not in repr(card) and "4242" in repr(card)
+
+
+def test_status_only_moves_forward():
+    assert moves_forward("placed", "shipped") and moves_forward("shipped", "delivered")
+    assert not moves_forward("delivered", "shipped") and not moves_forward("shipped", "rejected")
+    assert moves_forward("cancelled", "shipped")  # the parcel had left: the warehouse wins
