@@ -1,11 +1,42 @@
-"""The transcripts Nameko service: entrypoints only."""
-from certtrack_shared import health
+"""The transcripts Nameko service: entrypoints only.
+
+Candidate methods take the candidate ID the gateway took from the session or
+token (never from a URL) and act only on that candidate's transcripts.
+Public verification is not here: it is served over HTTP by
+transcripts/public_web.py, the service's second entrypoint, from this
+service's own projection (transcripts/projection.py), which the consumers
+below keep current (docs/decisions/0006-transcripts.md).
+"""
+from datetime import datetime, timezone
+
+from pydantic import TypeAdapter, ValidationError
+
+from certtrack_shared import deadletters, health
+from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
+from transcripts import mails, projection, sharing
+from transcripts.exceptions import CANDIDATE_ERRORS, InvalidTranscript
+from transcripts.schemas import CandidateId, ShareMailRequest, TranscriptRequest
+from transcripts.sharing import parse
 
-class TranscriptsService:
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def _candidate(candidate_id) -> str:
+    try:
+        return TypeAdapter(CandidateId).validate_python(candidate_id)
+    except ValidationError:
+        raise InvalidTranscript({"candidate_id": "A candidate ID is required."}) from None
+
+
+class TranscriptsService(deadletters.DeadLetterDesk):
+    """Also the dead-letter RPCs of its queues (list/get/replay/discard_dead_letter)."""
+
     name = "transcripts"
 
     db = Database()
@@ -14,3 +45,88 @@ class TranscriptsService:
     @rpc
     def health(self):
         return health.check(self.db, self.name).model_dump(mode="json")
+
+    # -- the candidate's transcripts (transcripts/sharing.py) ---------------------------------
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def transcript_options(self, candidate_id):
+        return sharing.transcript_options(self.db, _candidate(candidate_id)).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def create_transcript(self, candidate_id, transcript):
+        """The reply holds the access code: the only time (with regenerate) it is given out."""
+        request = parse(TranscriptRequest, **(transcript if isinstance(transcript, dict) else {}))
+        return sharing.create_transcript(self.db, _candidate(candidate_id), request, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def list_transcripts(self, candidate_id):
+        return sharing.list_transcripts(self.db, _candidate(candidate_id), now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def get_transcript(self, candidate_id, code):
+        return sharing.get_transcript(self.db, _candidate(candidate_id), code, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def update_transcript(self, candidate_id, code, transcript):
+        request = parse(TranscriptRequest, **(transcript if isinstance(transcript, dict) else {}))
+        return sharing.update_transcript(
+            self.db, _candidate(candidate_id), code, request, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def deactivate_transcript(self, candidate_id, code):
+        return sharing.deactivate_transcript(self.db, _candidate(candidate_id), code, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def regenerate_access_code(self, candidate_id, code):
+        return sharing.regenerate_access_code(
+            self.db, _candidate(candidate_id), code, now()).model_dump(mode="json")
+
+    # -- sharing by mail (transcripts/mails.py) -------------------------------------------------
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def preview_share_mail(self, candidate_id, code, access_code, to, message=""):
+        """The mail as it would be sent (subject, text, html); sends nothing."""
+        request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
+        return mails.preview_share_mail(
+            self.db, _candidate(candidate_id), code, request, now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def send_share_mail(self, candidate_id, code, access_code, to, message=""):
+        request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
+        return mails.send_share_mail(
+            self.db, self.outbox, _candidate(candidate_id), code, request, now()).model_dump(mode="json")
+
+    # -- the projection (transcripts/projection.py) -------------------------------------------
+    @event_consumer("certs.events", "certification_achieved")
+    def handle_certification_achieved(self, event):
+        projection.record_certification(self.db, event)
+
+    @event_consumer("certs.events", "certification_recertified")
+    def handle_certification_recertified(self, event):
+        projection.record_certification(self.db, event)
+
+    @event_consumer("certs.events", "certification_expired")
+    def handle_certification_expired(self, event):
+        projection.record_certification(self.db, event)
+
+    @event_consumer("certs.events", "certification_revoked")
+    def handle_certification_revoked(self, event):
+        projection.record_certification(self.db, event)
+
+    @event_consumer("exams.events", "exam_passed")
+    def handle_exam_passed(self, event):
+        projection.record_sitting_result(self.db, event, "pass")
+
+    @event_consumer("exams.events", "exam_failed")
+    def handle_exam_failed(self, event):
+        projection.record_sitting_result(self.db, event, "fail")
+
+    @event_consumer("exams.events", "sitting_revoked")
+    def handle_sitting_revoked(self, event):
+        projection.record_sitting_revoked(self.db, event)
+
+    @event_consumer("identity.events", "candidate_registered")
+    def handle_candidate_registered(self, event):
+        projection.record_candidate(self.db, event)
+
+    @event_consumer("identity.events", "candidate_profile_updated")
+    def handle_candidate_profile_updated(self, event):
+        projection.record_candidate(self.db, event)
