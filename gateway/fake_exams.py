@@ -1,7 +1,8 @@
 """An in-memory exams service for the gateway's unit tests.
 
-It answers the exams RPC methods the candidate site uses (testing history and
-the exam agreement, services/exams/exams/service.py) with the real service's
+It answers the exams RPC methods the candidate site and the staff console use
+(testing history, the exam agreement, publishing and listing agreement
+versions; services/exams/exams/service.py) with the real service's
 signatures, reply shapes and rules, and fails the way the real one does over
 nameko: a domain error reaches the gateway as a `RemoteError` whose `value`
 is the error's JSON detail, an unknown method as `MethodNotFound`, wrong
@@ -29,7 +30,8 @@ AgreementNotFound = type("AgreementNotFound", (_DomainError,), {})
 AgreementVersionNotCurrent = type("AgreementVersionNotCurrent", (_DomainError,), {})
 InvalidAgreement = type("InvalidAgreement", (_DomainError,), {})
 
-RPC_METHODS = {"health", "testing_history", "exam_agreement", "accept_exam_agreement", "publish_exam_agreement"}
+RPC_METHODS = {"health", "testing_history", "exam_agreement", "accept_exam_agreement", "publish_exam_agreement",
+               "exam_agreement_versions"}
 SEEDED_AT = "2026-11-24T00:00:00Z"
 
 
@@ -58,7 +60,7 @@ class FakeExams(FakeService):
         self.sittings: list[dict] = []
         self.agreements: dict[str, list[dict]] = {
             program: [{"program": program, "version": 1, "title": title, "body": body,
-                       "published_at": SEEDED_AT}]
+                       "published_at": SEEDED_AT, "published_by": "CertTrack"}]
             for program, title, body in (
                 ("cisco", "Cisco Certification Exam Agreement",
                  "Exams are confidential.\n\nTake the exam yourself.\n\nScores are reported by the vendor."),
@@ -102,7 +104,8 @@ class FakeExams(FakeService):
 
     def exam_agreement(self, candidate_id, program):
         versions = self.agreements.get(program, [])
-        current = versions[-1] if versions else None
+        # Candidates are not told who published it.
+        current = {k: v for k, v in versions[-1].items() if k != "published_by"} if versions else None
         accepted = [a for a in self.acceptances if (a["candidate_id"], a["program"]) == (candidate_id, program)]
         latest = max(accepted, key=lambda a: a["version"]) if accepted else None
         return {
@@ -126,13 +129,23 @@ class FakeExams(FakeService):
                                      "accepted_at": self.now.isoformat()})
         return self.exam_agreement(candidate_id, program)
 
-    def publish_exam_agreement(self, program, title, body):
+    def publish_exam_agreement(self, program, title, body, staff):
         problems = {name: "String should have at least 1 character"
-                    for name, value in (("title", title), ("body", body)) if not str(value).strip()}
+                    for name, value in (("title", title), ("body", body), ("staff", staff))
+                    if not str(value).strip()}
+        if len(str(title).strip()) > 300:
+            problems["title"] = "String should have at most 300 characters"
         if problems:
             raise InvalidAgreement(problems)
         versions = self.agreements.setdefault(program, [])
         agreement = {"program": program, "version": len(versions) + 1, "title": title.strip(),
-                     "body": body.strip(), "published_at": self.now.isoformat()}
+                     "body": body.strip(), "published_at": self.now.isoformat(), "published_by": staff.strip()}
         versions.append(agreement)
         return agreement
+
+    def exam_agreement_versions(self, program=None):
+        return {"programs": [
+            {"program": name, "current_version": versions[-1]["version"], "versions": versions[::-1]}
+            for name, versions in sorted(self.agreements.items())
+            if versions and program in (None, name)
+        ]}

@@ -4,10 +4,14 @@ from __future__ import annotations
 import atexit
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, auth, devmail, errors, health, me_api, profile, security, settings, site, sso, staff
 from . import exams
+from . import certifications
 from . import vendor_api
+from . import transcripts
+from . import fulfillment
 from .rpc import RpcPool
 
 
@@ -24,6 +28,10 @@ def create_app(config: dict | None = None) -> Flask:
     # answers) while the broker is still coming up.
     atexit.register(rpc.close)
 
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     security.install(app)
     errors.install(app)
 
@@ -34,7 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(profile.blueprint)
     app.register_blueprint(me_api.blueprint)
     exams.install(app)  # Testing History page, /api/v1/me/exams and /api/v1/me/exam-agreement
+    certifications.install(app)  # Certifications, Continuing Education, downloads, /verify/certificate
     vendor_api.install(app)  # POST /api/v1/vendor/events (vendor API keys, publisher confirms)
+    fulfillment.install(app)  # Certificates & Plaques, claim/purchase flow, /api/v1/me/orders
+    transcripts.install(app)  # Transcripts tab, /api/v1/me/transcripts, public /verify/<code> and its API
     sso.install(app)  # only when OIDC_ISSUER names a provider
     app.register_blueprint(staff.blueprint)
     if development:

@@ -225,6 +225,50 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_agreement", "Exam agreement not valid",
         "Some of the exam agreement's details are missing or not valid; `fields` says which.",
     ),
+    # certs (services/certs/certs/exceptions.py, /work/helpers/CERTS_RPC.md):
+    "CertificationNotFound": Problem(
+        404, "certification_not_found", "Certification not found",
+        "There is no certification with that ID in your program.",
+    ),
+    "CertificateNotFound": Problem(
+        404, "certificate_not_found", "Certificate not found",
+        "No certificate has this code. Check the code printed on the certificate.",
+    ),
+    "ActivityNotFound": Problem(
+        404, "activity_not_found", "Activity not found", "There is no continuing-education activity with that ID.",
+    ),
+    "CertificationNotActive": Problem(
+        409, "certification_not_active", "This certification is not active",
+        "Logos and certificates can only be downloaded for an active certification.",
+    ),
+    "AgreementRequired": Problem(
+        409, "agreement_required", "Accept the certification agreement first",
+        "Before downloading a logo or a certificate, read and accept the current certification agreement "
+        "on your Certifications page (or POST /api/v1/me/certification-agreement).",
+    ),
+    "AgreementVersionMismatch": Problem(
+        409, "agreement_version_mismatch", "A newer certification agreement was published",
+        "That is not the current version of the certification agreement. Read the current version and accept it.",
+    ),
+    "InvalidSubmission": Problem(
+        422, "invalid_submission", "Activity not submitted",
+        "Some details of the activity are missing or not valid; `fields` says which.",
+    ),
+    "ActivityAlreadyReviewed": Problem(
+        409, "activity_already_reviewed", "Activity already reviewed",
+        "This activity was approved or rejected already, perhaps by a colleague; nothing was changed.",
+    ),
+    "InvalidReview": Problem(
+        422, "invalid_review", "Review not recorded",
+        "Approve with a number of credits, or reject with a reason for the candidate.",
+    ),
+    "InvalidRequest": Problem(
+        422, "invalid_request", "Invalid request", "Some details are missing or not valid; `fields` says which.",
+    ),
+    "CatalogInvalid": Problem(
+        422, "catalog_invalid", "Catalog not loaded",
+        "The changed catalog did not validate, so the previous one stays in use.",
+    ),
     # The vendor endpoint, POST /api/v1/vendor/events (gateway/vendor_api.py):
     VendorKeyRequired: Problem(
         401, "vendor_key_required", "Vendor API key required",
@@ -248,6 +292,20 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_vendor_key_request", "Vendor key not created",
         "Some of the vendor key's details are missing or not valid; `fields` says which.",
     ),
+    # transcripts (services/transcripts/transcripts/exceptions.py, docs/decisions/0006-transcripts.md);
+    # a wrong access code is the same 404 as an unknown transcript (CONTRACTS.md §5):
+    "TranscriptNotFound": Problem(
+        404, "transcript_not_found", "Transcript not found",
+        "No transcript matches this code and access code.",
+    ),
+    "TranscriptInactive": Problem(
+        410, "transcript_inactive", "Transcript no longer available",
+        "This transcript has expired or was deactivated by its owner.",
+    ),
+    "InvalidTranscript": Problem(
+        422, "invalid_transcript", "Transcript not saved",
+        "Some of the transcript's details are missing or not valid; `fields` says which.",
+    ),
     # Dead letters of every consuming service (lib/certtrack_shared/deadletters.py):
     "DeadLetterNotFound": Problem(
         404, "dead_letter_not_found", "No such dead letter", "There is no dead letter with that ID.",
@@ -264,13 +322,38 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_dead_letter_request", "Not done",
         "Some of the details are missing or not valid; `fields` says which.",
     ),
+    # fulfillment (services/fulfillment/fulfillment/exceptions.py, docs/decisions/0007-fulfillment.md):
+    "InvalidOrder": Problem(
+        422, "invalid_order", "Order not placed",
+        "Some of the order's details (items, address, card) are missing or not valid; `fields` says which.",
+    ),
+    "PaymentDeclined": Problem(
+        402, "payment_declined", "Payment declined",
+        "The card was not accepted; `fields.card` says why. No order was placed and nothing was charged.",
+    ),
+    "OrderNotFound": Problem(404, "order_not_found", "No such order", "There is no order with that number here."),
+    "OrderNotCancellable": Problem(
+        409, "order_not_cancellable", "Order can no longer be cancelled",
+        "Only an order that has not shipped yet can be cancelled.",
+    ),
+    "RefundNotAllowed": Problem(
+        409, "refund_not_allowed", "Not refunded",
+        "Only a cancelled or rejected paid order is refunded, once.",
+    ),
+    "InvalidStatusCorrection": Problem(
+        422, "invalid_status_correction", "Status not corrected",
+        "Choose a status and give a reason; `fields` says what is missing.",
+    ),
 }
 
 # Remote errors whose detail maps request fields to messages (identity's FieldError).
 REMOTE_FIELD_ERRORS = frozenset({
+    "InvalidOrder", "PaymentDeclined", "InvalidStatusCorrection",
     "InvalidProfile", "EmailTaken", "WeakPassword", "EmailBelongsToAnotherCandidate", "InvalidDocument",
     "InvalidDecision", "InvalidAgreement",
     "InvalidVendorKeyRequest", "InvalidDeadLetterCorrection", "InvalidDeadLetterRequest",
+    "InvalidTranscript",
+    "InvalidSubmission", "InvalidReview", "InvalidRequest",
 })
 
 
@@ -287,13 +370,25 @@ def remote_detail(error: RemoteError) -> dict:
     return detail if isinstance(detail, dict) else {}
 
 
+def refused(error: BaseException, *exc_types: str) -> bool:
+    """True when `error` is a service's answer of one of these domain error types (by name:
+    the gateway imports no service's exception classes)."""
+    return isinstance(error, RemoteError) and error.exc_type in exc_types
+
+
+def field_errors(error: RemoteError) -> dict[str, str]:
+    """A field error's `{field: message}` (nested fields dotted: `address.city`)."""
+    return {str(key): str(value) for key, value in remote_detail(error).items()}
+
+
 def problem_for(error: Exception) -> Problem:
     if isinstance(error, RemoteError):
         problem = ERRORS.get(error.exc_type)
         if problem is None:
             return INTERNAL_ERROR
         if error.exc_type in REMOTE_FIELD_ERRORS:
-            fields = {str(key): str(value) for key, value in remote_detail(error).items()}
+            # certs' field errors also carry their `message`, which is not a field.
+            fields = {str(key): str(value) for key, value in remote_detail(error).items() if key != "message"}
             return replace(problem, fields=fields) if fields else problem
         return problem
     for kind in type(error).__mro__:

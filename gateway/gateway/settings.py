@@ -36,6 +36,11 @@ def load(overrides: dict | None = None) -> dict:
         "SERVICES": tuple(shared.SERVICES),
         "RPC_TIMEOUT": _number("RPC_TIMEOUT", DEFAULT_RPC_TIMEOUT, float),
         "RPC_POOL_SIZE": _number("RPC_POOL_SIZE", DEFAULT_RPC_POOL_SIZE, int),
+        # How many proxies in front of the gateway append to X-Forwarded-For (an
+        # ingress: 1). Rate limits key on the client address: behind a proxy
+        # that is not counted, every client would share the proxy's limit;
+        # counting one too many would let a client pick its own address.
+        "TRUSTED_PROXY_COUNT": _number("TRUSTED_PROXY_COUNT", 0, int, minimum=0),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         # Single sign-on (OpenID Connect): off unless OIDC_ISSUER names a provider.
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
@@ -63,7 +68,7 @@ def load(overrides: dict | None = None) -> dict:
     return settings
 
 
-def _number(name: str, default, kind):
+def _number(name: str, default, kind, minimum=None):
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
@@ -71,7 +76,10 @@ def _number(name: str, default, kind):
         value = kind(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
-    if value <= 0:
+    if minimum is not None:
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, not {raw!r}")
+    elif value <= 0:
         raise SettingsError(f"{name} must be positive, not {raw!r}")
     return value
 

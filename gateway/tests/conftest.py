@@ -9,6 +9,8 @@ import pytest
 
 from gateway.app import create_app
 
+from .accounts import OTHER_PASSWORD, PASSWORD, staff_signed_in
+
 # Unit tests must never reach a broker by accident: nothing listens on port 1.
 NO_BROKER = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -67,11 +69,72 @@ def fake_exams():
 @pytest.fixture
 def fake_identity(app, fake_exams):
     """An in-memory identity service (gateway/fake_identity.py), with `fake_exams`
-    beside it, as `app`'s RPC client."""
+    and a certs fake (its candidates are this identity's) beside it, as `app`'s RPC client."""
+    from fake_certs import FakeCerts
     from fake_exams import FakeServices
     from fake_identity import FakeIdentity
 
     app.extensions["rpc"].close()
     fake = FakeIdentity()
-    app.extensions["rpc"] = FakeServices(identity=fake, exams=fake_exams)
+    app.extensions["rpc"] = FakeServices(identity=fake, exams=fake_exams, certs=FakeCerts(fake))
+    # The Transcripts tab is in every candidate page's nav (gateway/fake_transcripts.py).
+    from fake_transcripts import FakeTranscripts
+
+    app.extensions["rpc"].services["transcripts"] = FakeTranscripts(site_url=app.config["SITE_URL"].rstrip("/"))
+    # So is Certificates & Plaques (gateway/fake_fulfillment.py).
+    from fake_fulfillment import FakeFulfillment
+
+    app.extensions["rpc"].services["fulfillment"] = FakeFulfillment()
     return fake
+
+
+@pytest.fixture
+def fake_fulfillment(app, fake_identity):
+    """The fulfillment fake (gateway/fake_fulfillment.py) that `fake_identity` installed."""
+    return app.extensions["rpc"].services["fulfillment"]
+
+
+@pytest.fixture
+def fake_transcripts(app, fake_identity):
+    """The transcripts fake (gateway/fake_transcripts.py) that `fake_identity` installed."""
+    return app.extensions["rpc"].services["transcripts"]
+
+
+@pytest.fixture
+def fake_certs(app, fake_identity):
+    """The certs fake (gateway/fake_certs.py) that `fake_identity` installed."""
+    return app.extensions["rpc"].services["certs"]
+
+
+@pytest.fixture
+def certs(fake_certs):
+    """`fake_certs`, by the name the certifications tests use."""
+    return fake_certs
+
+
+@pytest.fixture
+def ada(fake_identity):
+    """A Cisco candidate with password `accounts.PASSWORD`; a test module adds what it needs
+    (exams, a kit) by overriding this fixture with one that takes `ada`."""
+    return fake_identity.add_candidate("Ada", "Lovelace", "ada@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def grace(fake_identity):
+    """A second candidate, to prove each sees only their own; password `accounts.OTHER_PASSWORD`."""
+    return fake_identity.add_candidate("Grace", "Hopper", "grace@example.com", password=OTHER_PASSWORD)
+
+
+@pytest.fixture
+def as_ada(client, ada):
+    """`client`, logged in on the site as Ada."""
+    from fake_identity import log_in
+
+    log_in(client, ada, PASSWORD)
+    return client
+
+
+@pytest.fixture
+def staff(app, client):
+    """`client` with a staff session (accounts.STAFF)."""
+    return staff_signed_in(app, client)

@@ -4,31 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-PASSWORD = "correct horse battery staple"
-OTHER_PASSWORD = "a different long passphrase"
-
-
-@pytest.fixture
-def ada(fake_identity):
-    return fake_identity.add_candidate("Ada", "Lovelace", "ada@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def grace(fake_identity):
-    return fake_identity.add_candidate("Grace", "Hopper", "grace@example.com", password=OTHER_PASSWORD)
-
-
-def _bearer(client, login, password=PASSWORD):
-    response = client.post("/api/v1/auth/token", json={"login": login, "password": password})
-    assert response.status_code == 200, response.json
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
-
-
-def _error(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert set(response.json["error"]) == {"code", "message", "fields"}
-    assert response.json["error"]["code"] == code
-    return response.json["error"]
+from .accounts import OTHER_PASSWORD, api_error, bearer
 
 
 # -- /me/exams ------------------------------------------------------------------------------
@@ -37,7 +13,7 @@ def test_exams_are_listed_newest_first_with_the_contract_fields(client, ada, fak
     fake_exams.add_sitting(ada, "460000002", exam_code="350-401", exam_title="ENCOR",
                            taken_at="2026-03-05T10:00:00Z", revoked_reason="scoring error")
 
-    response = client.get("/api/v1/me/exams", headers=_bearer(client, ada))
+    response = client.get("/api/v1/me/exams", headers=bearer(client, ada))
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -54,7 +30,7 @@ def test_exams_are_listed_newest_first_with_the_contract_fields(client, ada, fak
 
 
 def test_no_exams_is_an_empty_list(client, ada):
-    response = client.get("/api/v1/me/exams", headers=_bearer(client, ada))
+    response = client.get("/api/v1/me/exams", headers=bearer(client, ada))
 
     assert response.status_code == 200
     assert response.json == {"items": []}
@@ -64,8 +40,8 @@ def test_each_candidate_gets_only_their_own_exams(client, ada, grace, fake_exams
     fake_exams.add_sitting(ada, "460000010")
     fake_exams.add_sitting(grace, "460000011")
 
-    as_grace = client.get("/api/v1/me/exams", headers=_bearer(client, grace, OTHER_PASSWORD)).json["items"]
-    as_ada = client.get("/api/v1/me/exams", headers=_bearer(client, ada)).json["items"]
+    as_grace = client.get("/api/v1/me/exams", headers=bearer(client, grace, OTHER_PASSWORD)).json["items"]
+    as_ada = client.get("/api/v1/me/exams", headers=bearer(client, ada)).json["items"]
 
     assert [i["registration_number"] for i in as_grace] == ["460000011"]
     assert [i["registration_number"] for i in as_ada] == ["460000010"]
@@ -76,15 +52,15 @@ def test_candidate_endpoints_need_a_bearer_token(client, fake_exams, path):
     missing = client.get(path)
     forged = client.get(path, headers={"Authorization": "Bearer not-a-token"})
 
-    _error(missing, 401, "not_authenticated")
-    _error(forged, 401, "invalid_token")
+    api_error(missing, 401, "not_authenticated")
+    api_error(forged, 401, "invalid_token")
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
     assert fake_exams.calls == []
 
 
 # -- /me/exam-agreement ---------------------------------------------------------------------------
 def test_the_agreement_of_the_candidates_program_and_its_acceptance(client, ada):
-    headers = _bearer(client, ada)
+    headers = bearer(client, ada)
 
     before = client.get("/api/v1/me/exam-agreement", headers=headers)
     assert before.status_code == 200
@@ -101,24 +77,25 @@ def test_the_agreement_of_the_candidates_program_and_its_acceptance(client, ada)
 
 
 def test_a_new_version_needs_accepting_again_and_the_old_one_is_refused(client, ada, fake_exams):
-    headers = _bearer(client, ada)
+    headers = bearer(client, ada)
     client.post("/api/v1/me/exam-agreement", json={"version": 1}, headers=headers)
-    fake_exams.publish_exam_agreement("cisco", "Cisco Certification Exam Agreement", "Version two.")
+    fake_exams.publish_exam_agreement("cisco", "Cisco Certification Exam Agreement", "Version two.",
+                                    staff="sam@certtrack.example")
 
     status = client.get("/api/v1/me/exam-agreement", headers=headers).json
     assert status["needs_acceptance"] is True
     assert (status["current"]["version"], status["accepted"]["version"]) == (2, 1)
 
     stale = client.post("/api/v1/me/exam-agreement", json={"version": 1}, headers=headers)
-    _error(stale, 409, "agreement_version_not_current")
+    api_error(stale, 409, "agreement_version_not_current")
     assert client.post("/api/v1/me/exam-agreement", json={"version": 2}, headers=headers).json[
         "needs_acceptance"] is False
 
 
 def test_accepting_is_the_token_candidates_own(client, ada, grace, fake_exams):
-    client.post("/api/v1/me/exam-agreement", json={"version": 1}, headers=_bearer(client, ada))
+    client.post("/api/v1/me/exam-agreement", json={"version": 1}, headers=bearer(client, ada))
 
-    as_grace = client.get("/api/v1/me/exam-agreement", headers=_bearer(client, grace, OTHER_PASSWORD)).json
+    as_grace = client.get("/api/v1/me/exam-agreement", headers=bearer(client, grace, OTHER_PASSWORD)).json
 
     assert as_grace["needs_acceptance"] is True and as_grace["accepted"] is None
     assert [a["candidate_id"] for a in fake_exams.acceptances] == [ada]
@@ -131,18 +108,18 @@ def test_accepting_is_the_token_candidates_own(client, ada, grace, fake_exams):
     ({"version": 1, "candidate_id": "CSCO10000009"}, "candidate_id"),
 ])
 def test_an_invalid_acceptance_body_is_a_422_with_fields(client, ada, fake_exams, body, field):
-    response = client.post("/api/v1/me/exam-agreement", json=body, headers=_bearer(client, ada))
+    response = client.post("/api/v1/me/exam-agreement", json=body, headers=bearer(client, ada))
 
-    error = _error(response, 422, "validation_failed")
+    error = api_error(response, 422, "validation_failed")
     assert field in error["fields"]
     assert fake_exams.called("accept_exam_agreement") == []
 
 
 def test_a_token_older_than_a_password_change_cannot_read_the_agreement(client, ada, fake_identity):
-    headers = _bearer(client, ada)
+    headers = bearer(client, ada)
     fake_identity._set_password(fake_identity.candidates[ada], "another long passphrase")
 
-    _error(client.get("/api/v1/me/exam-agreement", headers=headers), 401, "invalid_token")
+    api_error(client.get("/api/v1/me/exam-agreement", headers=headers), 401, "invalid_token")
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------------

@@ -7,23 +7,7 @@ import re
 import pytest
 from fake_identity import csrf_token, log_in, submit
 
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def ada(fake_identity):
-    return fake_identity.add_candidate("Ada", "Lovelace", "ada@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def grace(fake_identity):
-    return fake_identity.add_candidate("Grace", "Hopper", "grace@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def as_ada(client, ada):
-    log_in(client, ada, PASSWORD)
-    return client
+from .accounts import OTHER_PASSWORD, PASSWORD
 
 
 def _text(response) -> str:
@@ -95,7 +79,7 @@ def test_a_revoked_result_is_marked_with_its_reason(as_ada, ada, fake_exams):
 def test_a_candidate_sees_only_their_own_exams(client, fake_identity, fake_exams, ada, grace):
     fake_exams.add_sitting(ada, "460000010")
     fake_exams.add_sitting(grace, "460000011")
-    log_in(client, grace, PASSWORD)
+    log_in(client, grace, OTHER_PASSWORD)
 
     page = _text(client.get("/testing-history"))
 
@@ -139,7 +123,8 @@ def test_accepting_records_the_version_and_shows_when(as_ada, ada, fake_exams):
 
 def test_a_new_version_asks_again(as_ada, ada, fake_exams):
     submit(as_ada, "/testing-history/agreement", {"version": "1"}, form_page="/testing-history")
-    fake_exams.publish_exam_agreement("cisco", "Cisco Certification Exam Agreement", "New rules.")
+    fake_exams.publish_exam_agreement("cisco", "Cisco Certification Exam Agreement", "New rules.",
+                                    staff="sam@certtrack.example")
 
     page = re.sub(r"\s+", " ", _text(as_ada.get("/testing-history")))
 
@@ -151,7 +136,8 @@ def test_a_new_version_asks_again(as_ada, ada, fake_exams):
 
 def test_accepting_a_version_replaced_meanwhile_says_so_and_records_nothing(as_ada, fake_exams):
     page = _text(as_ada.get("/testing-history"))
-    fake_exams.publish_exam_agreement("cisco", "Cisco Certification Exam Agreement", "Newer.")
+    fake_exams.publish_exam_agreement("cisco", "Cisco Certification Exam Agreement", "Newer.",
+                                    staff="sam@certtrack.example")
 
     response = as_ada.post("/testing-history/agreement", data={"version": "1", "csrf_token": csrf_token(page)},
                            follow_redirects=True)

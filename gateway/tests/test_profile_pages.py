@@ -7,7 +7,8 @@ import re
 import pytest
 from fake_identity import csrf_token, log_in, submit
 
-PASSWORD = "correct horse battery staple"
+from .accounts import OTHER_PASSWORD, PASSWORD
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SETTINGS = {
     "email": "ada@example.com", "phone": "+44 20 7946 0000", "line1": "1 Analytical Row", "line2": "",
@@ -17,18 +18,8 @@ SETTINGS = {
 
 @pytest.fixture
 def ada(fake_identity):
+    """conftest.py's Ada, with a CCIE number."""
     return fake_identity.add_candidate("Ada", "Lovelace", "ada@example.com", password=PASSWORD, ccie_number="12345")
-
-
-@pytest.fixture
-def grace(fake_identity):
-    return fake_identity.add_candidate("Grace", "Hopper", "grace@example.com", password=PASSWORD)
-
-
-@pytest.fixture
-def as_ada(client, ada):
-    log_in(client, ada, PASSWORD)
-    return client
 
 
 def _text(response) -> str:
@@ -261,7 +252,7 @@ def test_other_forms_keep_the_small_body_limit(as_ada):
 
 
 def test_name_change_tickets_are_only_the_candidates_own(client, fake_identity, ada, grace):
-    log_in(client, grace, PASSWORD)
+    log_in(client, grace, OTHER_PASSWORD)
     _name_change(client, {"first_name": "Grace", "last_name": "Murray", "reason": "Maiden name"})
     client.post("/logout", data={"csrf_token": csrf_token(_text(client.get("/")))})
 

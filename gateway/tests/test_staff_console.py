@@ -177,6 +177,16 @@ STAFF_URLS = [
     ("GET", "/staff/dead-letters"), ("GET", "/staff/dead-letters/exams/1"),
     ("POST", "/staff/dead-letters/exams/1/replay"), ("POST", "/staff/dead-letters/exams/1/discard"),
     ("GET", "/staff/vendor-keys"), ("POST", "/staff/vendor-keys"), ("POST", "/staff/vendor-keys/1/revoke"),
+    # CE review and the catalog (gateway/staff/continuing_education.py, catalog.py).
+    ("GET", "/staff/continuing-education"), ("GET", "/staff/continuing-education/1"),
+    ("GET", "/staff/continuing-education/1/document"), ("POST", "/staff/continuing-education/1/approve"),
+    ("POST", "/staff/continuing-education/1/reject"), ("GET", "/staff/catalog"), ("POST", "/staff/catalog/reload"),
+    # Kit orders (gateway/staff/orders.py).
+    ("GET", "/staff/orders"), ("GET", "/staff/orders/ORD-2026-000001"),
+    ("POST", "/staff/orders/ORD-2026-000001/status"), ("POST", "/staff/orders/ORD-2026-000001/refund"),
+    # Exam and certification agreements (gateway/staff/agreements.py).
+    ("GET", "/staff/exam-agreements"), ("POST", "/staff/exam-agreements/cisco"),
+    ("GET", "/staff/certification-agreements"), ("POST", "/staff/certification-agreements/cisco"),
 ]
 
 
@@ -184,7 +194,8 @@ def test_the_list_covers_every_staff_route(app):
     listed = {re.sub(r"\?.*", "", path) for _, path in STAFF_URLS}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff")}
     concrete = {re.sub(r"<int:ticket_id>", "2", re.sub(r"<candidate_id>", "CSCO10000001", rule)) for rule in rules}
-    concrete = {re.sub(r"<int:(dead_letter_id|key_id)>", "1", rule.replace("<service>", "exams"))
+    concrete = {rule.replace("<order_id>", "ORD-2026-000001").replace("<program>", "cisco") for rule in concrete}
+    concrete = {re.sub(r"<int:(dead_letter_id|key_id|activity_id)>", "1", rule.replace("<service>", "exams"))
                 for rule in concrete}
 
     assert concrete == listed

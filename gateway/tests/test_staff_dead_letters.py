@@ -7,30 +7,19 @@ import re
 import time
 
 import pytest
-from nameko.exceptions import RemoteError
 
 from fake_staff_desks import StaffDesks
 from gateway.auth import session as candidate_session
 
-STAFF = {"id": 7, "email": "sam@certtrack.example", "name": "Sam Support", "role": "support"}
-PASSWORD = "correct horse battery staple"
+from .accounts import STAFF, form_token
+
 RESULT = {"schema_version": 1, "event_id": "pv-1", "vendor": "pearson_vue", "score": 842,
           "passing_score": 825, "result": "fail"}
 
 
-class StaffLogin:
-    """identity's staff_authenticate, and nothing else."""
-
-    def call(self, service, method, **kwargs):
-        assert (service, method) == ("identity", "staff_authenticate")
-        if (kwargs["email"], kwargs["password"]) == (STAFF["email"], PASSWORD):
-            return dict(STAFF)
-        raise RemoteError("InvalidCredentials", "{}")
-
-
 @pytest.fixture
 def desks():
-    return StaffDesks(fallback=StaffLogin())
+    return StaffDesks()
 
 
 @pytest.fixture
@@ -41,21 +30,8 @@ def app(make_app, desks):
     return app
 
 
-def _csrf(client, path="/staff/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-@pytest.fixture
-def staff(client):
-    response = client.post("/staff/login", data={
-        "csrf_token": _csrf(client), "email": STAFF["email"], "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
 def _post(client, path, **data):
-    return client.post(path, data={"csrf_token": _csrf(client, "/staff/dead-letters"), **data})
+    return client.post(path, data={"csrf_token": form_token(client, "/staff/dead-letters"), **data})
 
 
 # -- the list --------------------------------------------------------------------------
@@ -116,7 +92,7 @@ def test_undecodable_or_hostile_bodies_are_shown_escaped(staff, desks):
 
 def test_a_service_outside_the_topology_is_never_called(staff, desks):
     assert staff.get("/staff/dead-letters/gateway/1").status_code == 404
-    assert staff.get("/staff/dead-letters/certs/1").status_code == 404
+    assert staff.get("/staff/dead-letters/billing/1").status_code == 404  # no such service
     assert staff.get("/staff/dead-letters/exams/99").status_code == 404  # DeadLetterNotFound
 
 
@@ -210,7 +186,7 @@ def test_a_candidate_session_opens_no_dead_letter_or_vendor_key_page(client, des
 # -- vendor keys ---------------------------------------------------------------------------
 def test_a_new_key_is_shown_once_and_never_again(staff, desks):
     response = staff.post("/staff/vendor-keys", data={
-        "csrf_token": _csrf(staff, "/staff/vendor-keys"), "vendor": "pearson_vue", "label": "Production"})
+        "csrf_token": form_token(staff, "/staff/vendor-keys"), "vendor": "pearson_vue", "label": "Production"})
 
     page = response.get_data(as_text=True)
     assert response.status_code == 201
@@ -226,7 +202,7 @@ def test_a_new_key_is_shown_once_and_never_again(staff, desks):
 
 
 def test_creating_a_key_needs_vendor_and_label(staff, desks):
-    token = _csrf(staff, "/staff/vendor-keys")
+    token = form_token(staff, "/staff/vendor-keys")
     missing = staff.post("/staff/vendor-keys", data={"csrf_token": token, "vendor": "", "label": ""})
     assert missing.status_code == 400 and desks.vendor_keys.called("create_vendor_key") == []
 
@@ -238,7 +214,7 @@ def test_creating_a_key_needs_vendor_and_label(staff, desks):
 def test_revoking_a_key_records_who(staff, desks):
     desks.vendor_keys.issue(vendor="pearson_vue")
 
-    response = staff.post("/staff/vendor-keys/1/revoke", data={"csrf_token": _csrf(staff, "/staff/vendor-keys")})
+    response = staff.post("/staff/vendor-keys/1/revoke", data={"csrf_token": form_token(staff, "/staff/vendor-keys")})
 
     assert response.status_code == 302
     assert desks.vendor_keys.called("revoke_vendor_key") == [{"key_id": 1, "staff": STAFF["email"]}]

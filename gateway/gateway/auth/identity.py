@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from nameko.exceptions import RemoteError
 
-from ..errors import remote_detail
+from ..errors import field_errors, refused, remote_detail  # noqa: F401 — callers use identity.refused, …
 
 # Purposes of mailed link tokens (identity/tokens.py).
 FIRST_TIME = "first_time"
@@ -20,16 +20,6 @@ EMAIL_CONFIRMATION = "email_confirmation"
 def call(method: str, **arguments):
     """`identity.<method>(**arguments)` over the process's pooled RPC client."""
     return current_app.extensions["rpc"].call("identity", method, **arguments)
-
-
-def refused(error: BaseException, *exc_types: str) -> bool:
-    """True when `error` is identity's answer of one of these domain error types."""
-    return isinstance(error, RemoteError) and error.exc_type in exc_types
-
-
-def field_errors(error: RemoteError) -> dict[str, str]:
-    """A FieldError's `{field: message}` (nested address fields are dotted: `address.city`)."""
-    return {str(key): str(value) for key, value in remote_detail(error).items()}
 
 
 def link_token_reason(error: RemoteError) -> str:

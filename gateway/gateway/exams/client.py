@@ -7,17 +7,12 @@ from __future__ import annotations
 from flask import current_app
 from nameko.exceptions import RemoteError
 
-from ..errors import remote_detail
+from ..errors import refused, remote_detail  # noqa: F401 — callers use client.refused
 
 
 def call(method: str, **arguments):
     """`exams.<method>(**arguments)` over the process's pooled RPC client."""
     return current_app.extensions["rpc"].call("exams", method, **arguments)
-
-
-def refused(error: BaseException, *exc_types: str) -> bool:
-    """True when `error` is the exams service's answer of one of these domain error types."""
-    return isinstance(error, RemoteError) and error.exc_type in exc_types
 
 
 def current_version(error: RemoteError) -> int | None:

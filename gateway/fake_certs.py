@@ -1,0 +1,390 @@
+"""An in-memory certs service for the gateway's unit tests.
+
+It answers the RPC interface of the certs service (/work/helpers/CERTS_RPC.md,
+services/certs/certs/service.py) with the same signatures and reply shapes.
+The standings are not invented: they come from the real rules engine
+(`certs.rules.evaluate` over the shipped catalogs), fed with the sittings and
+CE activities a test adds, so the pages are tested against real wording
+("Pass one of 300-410, …", "30 CE credits") and real dates.
+
+What the fake keeps simple: certificate codes, logos and PDFs are small
+stand-ins of the right type (the gateway only passes them through), and
+documents are checked by their first bytes as the service does.
+
+Candidates come from the identity fake (their program and name), so a test
+logs in with `fake_identity` and adds facts here. Test helpers: `pass_exam`,
+`fail_exam`, `add_activity`, `called`, `catalog_problem`.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from datetime import date, datetime, timedelta, timezone
+
+from certtrack_shared.errors import DomainError, FieldErrors
+
+from certs.catalog import load_catalogs
+from certs.rules import CeActivity, CourseCompletion, Sitting, evaluate
+from certs.rules.describe import describe
+from fake_rpc import FakeService
+
+
+def _error(name: str, *bases) -> type[DomainError]:
+    return type(name, (*bases, DomainError), {})
+
+
+CandidateNotFound = _error("CandidateNotFound")
+CertificationNotFound = _error("CertificationNotFound")
+CertificateNotFound = _error("CertificateNotFound")
+ActivityNotFound = _error("ActivityNotFound")
+CertificationNotActive = _error("CertificationNotActive")
+AgreementRequired = _error("AgreementRequired")
+AgreementVersionMismatch = _error("AgreementVersionMismatch")
+InvalidSubmission = _error("InvalidSubmission", FieldErrors)
+ActivityAlreadyReviewed = _error("ActivityAlreadyReviewed")
+InvalidReview = _error("InvalidReview", FieldErrors)
+CatalogInvalid = _error("CatalogInvalid")
+InvalidRequest = _error("InvalidRequest", FieldErrors)
+
+RPC_METHODS = {
+    "health", "certifications", "certification", "continuing_education", "submit_ce_activity",
+    "certification_agreement", "accept_certification_agreement", "logo", "certificate_pdf",
+    "verify_certificate", "ce_review_queue", "ce_activity", "ce_activity_document", "approve_ce_activity",
+    "reject_ce_activity", "catalog", "reload_catalog", "publish_certification_agreement",
+    "certification_agreement_versions",
+}
+STATUS_ORDER = {"active": 0, "in_progress": 1, "expired": 2, "revoked": 3}
+LEVEL_RANK = {"entry": 0, "associate": 1, "specialist": 2, "professional": 3, "expert": 4}
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_TYPES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+# A real 1×1 PNG: the gateway passes bytes through, a test may still open it.
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_catalogs():
+    """The shipped catalogs, parsed once per test run (frozen models, safe to share)."""
+    return load_catalogs()
+
+
+class FakeCerts(FakeService):
+    service_name = "certs"
+    rpc_methods = RPC_METHODS
+
+    def __init__(self, identity):
+        self.identity = identity  # the FakeIdentity whose candidates these are
+        self.today = date(2026, 11, 25)
+        self.now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+        self.catalogs = _shipped_catalogs()
+        self.loaded_at = self.now.isoformat()
+        self.sittings: dict[str, list[Sitting]] = {}
+        self.activities: list[dict] = []
+        self.agreements: dict[str, list[dict]] = {
+            "cisco": [{"version": 1, "title": "Cisco Certification and Logo Agreement",
+                       "body": "Use the logos only while certified.\n\nDo not alter the certificate."}],
+            "juniper": [{"version": 1, "title": "Juniper Networks Certification Agreement",
+                         "body": "Certificates remain Juniper's property."}],
+        }
+        self.acceptances: dict[tuple[str, int], str] = {}  # (candidate, version) → accepted_at
+        self.codes: dict[str, tuple[str, str]] = {}  # certificate code → (candidate, certification)
+        self.catalog_problem: str | None = None  # makes reload_catalog refuse with this message
+        self.calls: list[tuple[str, dict]] = []
+
+    # -- test helpers ---------------------------------------------------------------------
+    def pass_exam(self, candidate_id: str, exam_code: str, taken_on: str, *, passed=True, revoked=False) -> int:
+        own = self.sittings.setdefault(candidate_id, [])
+        sitting_id = sum(len(s) for s in self.sittings.values()) + 1
+        own.append(Sitting(sitting_id=sitting_id, exam_code=exam_code, taken_on=date.fromisoformat(taken_on),
+                           passed=passed, revoked=revoked))
+        return sitting_id
+
+    def fail_exam(self, candidate_id: str, exam_code: str, taken_on: str) -> int:
+        return self.pass_exam(candidate_id, exam_code, taken_on, passed=False)
+
+    def add_activity(self, candidate_id: str, *, title="Cisco Live session", provider="Cisco Live",
+                     completed_on="2026-10-01", kind="ce", certification_id=None, status="pending",
+                     credits=None, reason=None) -> dict:
+        activity = {
+            "id": len(self.activities) + 1, "kind": kind, "title": title, "provider": provider,
+            "completed_on": completed_on, "certification_id": certification_id, "credits": credits,
+            "status": status, "reason": reason, "submitted_at": self.now.isoformat(),
+            "reviewed_at": self.now.isoformat() if status != "pending" else None,
+            "candidate_id": candidate_id, "document": {"filename": "certificate.pdf",
+                                                       "content_type": "application/pdf",
+                                                       "data": b"%PDF-1.4 attendance"},
+        }
+        self.activities.append(activity)
+        return self._activity(activity)
+
+    def called(self, method: str) -> list[dict]:
+        return [arguments for name, arguments in self.calls if name == method]
+
+    # -- candidate ------------------------------------------------------------------------
+    def health(self):
+        return {"service": "certs", "database": "ok"}
+
+    def certifications(self, candidate_id):
+        program = self._program(candidate_id)
+        standings = [self._standing(candidate_id, s) for s in self._evaluate(candidate_id).certifications
+                     if s.touched]
+        standings.sort(key=lambda s: (STATUS_ORDER[s["status"]], -LEVEL_RANK[s["level"]]))
+        agreement = self.certification_agreement(candidate_id)
+        return {
+            "candidate_id": candidate_id, "program": program, "as_of": self.today.isoformat(),
+            "agreement": {"version": agreement["version"], "accepted": not agreement["needs_acceptance"],
+                          "accepted_at": agreement["accepted_at"]},
+            "items": standings,
+        }
+
+    def certification(self, candidate_id, certification_id):
+        evaluation = self._evaluate(candidate_id)
+        try:
+            standing = evaluation.certification(certification_id)
+        except KeyError:
+            raise CertificationNotFound({"message": "No such certification in your program.",
+                                         "certification_id": certification_id}) from None
+        return self._standing(candidate_id, standing)
+
+    def continuing_education(self, candidate_id):
+        evaluation = self._evaluate(candidate_id)
+        catalog = self.catalogs[self._program(candidate_id)]
+        balances = [
+            {"certification_id": s.id, "name": s.name, "status": s.status,
+             "active_on": s.active_on.isoformat(), "expires_on": s.expires_on.isoformat(),
+             "credits_available": s.ce_credits_available, "recertification_summary": s.recertification_summary}
+            for s in evaluation.certifications
+            if s.status == "active" and s.expires_on is not None and any(
+                "ce_credits" in path.model_dump_json() for path in catalog.certification(s.id).recertification)
+        ]
+        courses = [
+            {"certification_id": s.id, "name": s.name} for s in evaluation.certifications
+            if s.status == "active" and any(
+                "course_completion" in path.model_dump_json() for path in catalog.certification(s.id).recertification)
+        ]
+        own = [a for a in self.activities if a["candidate_id"] == candidate_id]
+        own.sort(key=lambda a: (a["submitted_at"], a["id"]), reverse=True)
+        return {"balances": balances, "items": [self._activity(a) for a in own], "course_certifications": courses}
+
+    def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id, document):
+        catalog = self.catalogs[self._program(candidate_id)]
+        problems = {}
+        if not str(title or "").strip():
+            problems["title"] = "Enter the activity's title."
+        if not str(provider or "").strip():
+            problems["provider"] = "Enter who provided it."
+        try:
+            day = date.fromisoformat(str(completed_on))
+        except ValueError:
+            problems["completed_on"] = "Enter the completion date."
+        else:
+            if day > self.today:
+                problems["completed_on"] = "The completion date cannot be in the future."
+            elif day < self.today - timedelta(days=90):
+                problems["completed_on"] = "Submit an activity within 90 days of its completion."
+        if kind not in ("ce", "course"):
+            problems["kind"] = "Choose continuing education or a course completion."
+        elif kind == "course":
+            with_course = {c.id for c in catalog.certifications
+                           if any("course_completion" in p.model_dump_json() for p in c.recertification)}
+            if certification_id not in with_course:
+                problems["certification_id"] = "Choose the certification the course renews."
+        data = base64.b64decode((document or {}).get("data_b64") or "")
+        content_type = next((kind_ for magic, kind_ in DOCUMENT_TYPES if data.startswith(magic)), None)
+        if content_type is None:
+            problems["document"] = "The document must be a PDF, JPEG or PNG file."
+        elif len(data) > MAX_DOCUMENT_BYTES:
+            problems["document"] = "The document must be at most 5 MB."
+        if problems:
+            raise InvalidSubmission({**problems, "message": "Some details of the activity are not valid."})
+        activity = {
+            "id": len(self.activities) + 1, "kind": kind, "title": title.strip(), "provider": provider.strip(),
+            "completed_on": completed_on, "certification_id": certification_id if kind == "course" else None,
+            "credits": None, "status": "pending", "reason": None, "submitted_at": self.now.isoformat(),
+            "reviewed_at": None, "candidate_id": candidate_id,
+            "document": {"filename": document["filename"], "content_type": content_type, "data": data},
+        }
+        self.activities.append(activity)
+        return self._activity(activity)
+
+    def certification_agreement(self, candidate_id):
+        versions = self.agreements[self._program(candidate_id)]
+        current = versions[-1] if versions else {"version": None, "title": None, "body": None}
+        accepted = [(version, at) for (who, version), at in self.acceptances.items() if who == candidate_id]
+        latest = max(accepted) if accepted else (None, None)
+        return {**current, "accepted_version": latest[0], "accepted_at": latest[1],
+                "needs_acceptance": bool(versions) and latest[0] != current["version"]}
+
+    def accept_certification_agreement(self, candidate_id, version):
+        versions = self.agreements[self._program(candidate_id)]
+        if not versions or version != versions[-1]["version"]:
+            raise AgreementVersionMismatch({"message": "That is not the current agreement.",
+                                            "current_version": versions[-1]["version"] if versions else None})
+        self.acceptances.setdefault((candidate_id, version), self.now.isoformat())
+        return self.certification_agreement(candidate_id)
+
+    def logo(self, candidate_id, certification_id, format):
+        standing = self._downloadable(candidate_id, certification_id)
+        if format == "svg":
+            svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="240" height="80"><text x="10" y="50">'
+                   f'{standing["name"]}</text></svg>')
+            return self._payload(f"{certification_id}-logo.svg", "image/svg+xml", svg.encode())
+        return self._payload(f"{certification_id}-logo.png", "image/png", PNG_1X1)
+
+    def certificate_pdf(self, candidate_id, certification_id):
+        standing = self._downloadable(candidate_id, certification_id)
+        text = f"%PDF-1.4\n% {standing['name']} {standing['certificate_code']}\n%%EOF\n"
+        return self._payload(f"{certification_id}-certificate.pdf", "application/pdf", text.encode())
+
+    # -- public ---------------------------------------------------------------------------
+    def verify_certificate(self, code):
+        if code not in self.codes:
+            raise CertificateNotFound({"message": "No certificate has this code."})
+        candidate_id, certification_id = self.codes[code]
+        standing = self.certification(candidate_id, certification_id)
+        person = self.identity.candidates[candidate_id]
+        return {"certificate_code": code, "candidate_name": f"{person['first_name']} {person['last_name']}",
+                "certification_id": certification_id, "certification_name": standing["name"],
+                "status": standing["status"], "active_on": standing["active_on"],
+                "expires_on": standing["expires_on"], "generated_at": self.now.isoformat()}
+
+    # -- staff ----------------------------------------------------------------------------
+    def ce_review_queue(self):
+        pending = [a for a in self.activities if a["status"] == "pending"]
+        return [self._for_staff(a) for a in sorted(pending, key=lambda a: (a["submitted_at"], a["id"]))]
+
+    def ce_activity(self, activity_id):
+        return self._for_staff(self._find(activity_id))
+
+    def ce_activity_document(self, activity_id):
+        document = self._find(activity_id)["document"]
+        return self._payload(document["filename"], document["content_type"], document["data"])
+
+    def approve_ce_activity(self, activity_id, credits, staff):
+        activity = self._reviewable(activity_id)
+        if activity["kind"] == "ce":
+            if not isinstance(credits, int) or isinstance(credits, bool) or not 1 <= credits <= 200:
+                raise InvalidReview({"credits": "Give between 1 and 200 credits.", "message": "Invalid review."})
+            activity["credits"] = credits
+        activity.update(status="approved", reviewed_at=self.now.isoformat())
+        return self._activity(activity)
+
+    def reject_ce_activity(self, activity_id, reason, staff):
+        activity = self._reviewable(activity_id)
+        if not str(reason or "").strip():
+            raise InvalidReview({"reason": "Say why the activity is rejected.", "message": "Invalid review."})
+        activity.update(status="rejected", reason=reason.strip(), reviewed_at=self.now.isoformat())
+        return self._activity(activity)
+
+    def catalog(self):
+        programs = []
+        for program, catalog in self.catalogs.items():
+            programs.append({
+                "program": program, "name": catalog.name, "source": f"{program}.yaml", "loaded_at": self.loaded_at,
+                "exams": [exam.model_dump(mode="json") for exam in catalog.exams],
+                "certifications": [{
+                    "id": c.id, "name": c.name, "level": c.level, "track": c.track,
+                    "validity_years": c.validity_years, "requirements": describe(c.requirements, catalog),
+                    "recertification": [{"name": p.name, "description": describe(p.requires, catalog)}
+                                        for p in c.recertification],
+                    "prerequisites": list(c.prerequisites),
+                    "kit": [item.model_dump(mode="json") for item in c.kit],
+                } for c in catalog.certifications],
+            })
+        return {"programs": programs}
+
+    def reload_catalog(self, staff):
+        if self.catalog_problem:
+            raise CatalogInvalid({"message": self.catalog_problem})
+        self.loaded_at = self.now.isoformat()
+        return {"programs": sorted(self.catalogs), "candidates_reevaluated": len(self.sittings), "changes": 0}
+
+    def publish_certification_agreement(self, program, title, body, staff):
+        if program not in self.agreements:
+            raise InvalidRequest({"program": "No such program.", "message": "No such program."})
+        if len(title.strip()) > 300:
+            raise InvalidRequest({"title": "Use at most 300 characters.", "message": "Check the highlighted fields."})
+        versions = self.agreements[program]
+        versions.append({"version": len(versions) + 1, "title": title.strip(), "body": body.strip(),
+                         "published_at": self.now.isoformat(), "published_by": staff})
+        return {"program": program, **versions[-1]}
+
+    def certification_agreement_versions(self):
+        names = {"cisco": "Cisco", "juniper": "Juniper"}
+        return {"programs": [
+            {"program": program, "name": names.get(program, program), "current_version": len(versions),
+             "versions": [{"program": program, "version": v["version"], "title": v["title"], "body": v["body"],
+                           "published_at": v.get("published_at", "2026-01-01T00:00:00+00:00"),
+                           "published_by": v.get("published_by")} for v in reversed(versions)]}
+            for program, versions in sorted(self.agreements.items())]}
+
+    # -- inside ---------------------------------------------------------------------------
+    def _program(self, candidate_id) -> str:
+        person = self.identity.candidates.get(candidate_id)
+        if person is None:
+            raise CandidateNotFound({"message": "No such candidate.", "candidate_id": candidate_id})
+        return person["program"]
+
+    def _evaluate(self, candidate_id):
+        catalog = self.catalogs[self._program(candidate_id)]
+        approved = [a for a in self.activities if a["candidate_id"] == candidate_id and a["status"] == "approved"]
+        return evaluate(
+            catalog, self.sittings.get(candidate_id, []),
+            [CeActivity(activity_id=a["id"], credits=a["credits"], completed_on=date.fromisoformat(a["completed_on"]))
+             for a in approved if a["kind"] == "ce"],
+            [CourseCompletion(completion_id=a["id"], certification_id=a["certification_id"],
+                              completed_on=date.fromisoformat(a["completed_on"]))
+             for a in approved if a["kind"] == "course"],
+            as_of=self.today,
+        )
+
+    def _standing(self, candidate_id, standing) -> dict:
+        ever_active = any(entry.event in ("achieved", "recertified") for entry in standing.history) \
+            or standing.status in ("active", "expired")
+        code = self._code(candidate_id, standing.id) if ever_active else None
+        accepted = not self.certification_agreement(candidate_id)["needs_acceptance"]
+        return {**standing.model_dump(mode="json"), "certificate_code": code,
+                "downloads": standing.status == "active" and accepted}
+
+    def _code(self, candidate_id, certification_id) -> str:
+        # URL-safe like the service's `secrets.token_urlsafe` codes ('-' and '_' included).
+        digest = base64.urlsafe_b64encode(hashlib.sha256(f"{candidate_id}/{certification_id}".encode()).digest())
+        code = "c_-" + digest.decode()[:19]
+        self.codes[code] = (candidate_id, certification_id)
+        return code
+
+    def _downloadable(self, candidate_id, certification_id) -> dict:
+        standing = self.certification(candidate_id, certification_id)
+        if standing["status"] != "active":
+            raise CertificationNotActive({"message": f"{standing['name']} is not active.",
+                                          "status": standing["status"]})
+        if self.certification_agreement(candidate_id)["needs_acceptance"]:
+            raise AgreementRequired({"message": "Accept the current certification agreement first."})
+        return standing
+
+    @staticmethod
+    def _payload(filename, content_type, data: bytes) -> dict:
+        return {"filename": filename, "content_type": content_type, "data_b64": base64.b64encode(data).decode()}
+
+    def _find(self, activity_id) -> dict:
+        for activity in self.activities:
+            if activity["id"] == activity_id:
+                return activity
+        raise ActivityNotFound({"message": "No such activity.", "activity_id": activity_id})
+
+    def _reviewable(self, activity_id) -> dict:
+        activity = self._find(activity_id)
+        if activity["status"] != "pending":
+            raise ActivityAlreadyReviewed({"message": "Already reviewed.", "status": activity["status"]})
+        return activity
+
+    @staticmethod
+    def _activity(activity) -> dict:
+        return {key: value for key, value in activity.items() if key not in ("candidate_id", "document")}
+
+    def _for_staff(self, activity) -> dict:
+        person = self.identity.candidates[activity["candidate_id"]]
+        return {**self._activity(activity), "candidate_id": activity["candidate_id"],
+                "candidate_name": f"{person['first_name']} {person['last_name']}",
+                "document_filename": activity["document"]["filename"]}

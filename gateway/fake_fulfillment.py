@@ -1,0 +1,201 @@
+"""An in-memory fulfillment service for the gateway's unit tests.
+
+It answers the fulfillment RPC methods the gateway uses
+(services/fulfillment/fulfillment/service.py) with the real signatures and
+reply shapes, and the rules a page can show: an entitlement claimed once,
+another candidate's order "not found", idempotent `place_order`, the local
+processor's success and decline test cards, a US address needing a state
+and a 5-digit ZIP. Test helpers: `grant_kit`, `charges`, `calls`, `called`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from certtrack_shared.errors import DomainError
+
+from fake_rpc import FakeService
+
+InvalidOrder = type("InvalidOrder", (DomainError,), {})
+PaymentDeclined = type("PaymentDeclined", (DomainError,), {})
+OrderNotFound = type("OrderNotFound", (DomainError,), {})
+OrderNotCancellable = type("OrderNotCancellable", (DomainError,), {})
+RefundNotAllowed = type("RefundNotAllowed", (DomainError,), {})
+InvalidStatusCorrection = type("InvalidStatusCorrection", (DomainError,), {})
+
+RPC_METHODS = {
+    "health", "fulfillment_overview", "quote_order", "place_order", "list_orders", "get_order", "cancel_order",
+    "staff_search_orders", "staff_get_order", "staff_correct_status", "staff_refund_order",
+}
+TRACKED_FEE = 1500
+DECLINES = {"4000000000000002": "Your card was declined. Please use another card or contact your bank.",
+            "4000000000009995": "Your card was declined because it has insufficient funds. Please use another card.",
+            "4000000000000069": "Your card has expired. Please use another card."}
+
+
+class FakeFulfillment(FakeService):
+    service_name = "fulfillment"
+    rpc_methods = RPC_METHODS
+
+    def __init__(self):
+        self.now = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
+        self.entitlements: list[dict] = []
+        self.kits: dict[tuple[str, str], dict] = {}
+        self.orders: dict[str, dict] = {}
+        self.keys: dict[tuple[str, str], str] = {}
+        self.charges: list[dict] = []
+        self.calls: list[tuple[str, dict]] = []
+
+    # -- test helpers -------------------------------------------------------------------
+    def grant_kit(self, candidate_id, certification_id="ccna", name="CCNA"):
+        self.entitlements.append({
+            "candidate_id": candidate_id, "certification_id": certification_id, "certification_name": name,
+            "items": [{"sku": "CCNA-CERT", "description": "CCNA certificate", "quantity": 1}],
+            "granted_at": self.now.isoformat(), "price_cents": 0, "order_id": None})
+        self.kits[(candidate_id, certification_id)] = {
+            "certification_id": certification_id, "certification_name": name,
+            "items": [{"sku": "CCNA-PLAQUE", "description": "CCNA wall plaque", "price_cents": 7500}]}
+
+    def called(self, method):
+        return [arguments for name, arguments in self.calls if name == method]
+
+    # -- RPC methods --------------------------------------------------------------------
+    def health(self):
+        return {"service": "fulfillment", "database": "ok"}
+
+    def fulfillment_overview(self, candidate_id):
+        return {
+            "entitlements": [{**{k: v for k, v in e.items() if k != "candidate_id"}, "claimable": e["order_id"] is None}
+                             for e in self.entitlements if e["candidate_id"] == candidate_id],
+            "purchasable": [kit for (owner, _), kit in self.kits.items() if owner == candidate_id],
+            "tracked_shipping_fee_cents": TRACKED_FEE, "currency": "USD"}
+
+    def quote_order(self, candidate_id, items, ship_to, shipping_method):
+        lines = []
+        for index, item in enumerate(items):
+            if item["kind"] == "entitlement":
+                found = [e for e in self.entitlements if e["candidate_id"] == candidate_id
+                         and e["certification_id"] == item["certification_id"] and e["order_id"] is None]
+                if not found:
+                    raise InvalidOrder({f"items.{index}": "There is no unclaimed kit for this certification."})
+                lines += [{"kind": "entitlement", "certification_id": item["certification_id"], "sku": i["sku"],
+                           "description": i["description"], "quantity": 1, "unit_price_cents": 0, "total_cents": 0}
+                          for i in found[0]["items"]]
+            else:
+                kit = self.kits.get((candidate_id, item["certification_id"]))
+                match = [i for i in (kit or {}).get("items", []) if i["sku"] == item.get("sku")]
+                if not match:
+                    raise InvalidOrder({f"items.{index}": "This item is not sold for this certification."})
+                quantity = item.get("quantity", 1)
+                lines.append({"kind": "purchase", "certification_id": item["certification_id"], "sku": item["sku"],
+                              "description": match[0]["description"], "quantity": quantity,
+                              "unit_price_cents": match[0]["price_cents"],
+                              "total_cents": match[0]["price_cents"] * quantity})
+        address = {k: (ship_to.get(k) or None) for k in
+                   ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")}
+        problems = {f"ship_to.{k}": "Required." for k in ("name", "line1", "city", "country") if not address[k]}
+        if address["country"] == "US":
+            if not address["region"]:
+                problems["ship_to.region"] = "The state is required for US addresses."
+            if not re.fullmatch(r"\d{5}(-\d{4})?", address["postal_code"] or ""):
+                problems["ship_to.postal_code"] = "This is not a valid postal code for US."
+        if problems:
+            raise InvalidOrder(problems)
+        fee = TRACKED_FEE if shipping_method == "tracked" else 0
+        total = sum(line["total_cents"] for line in lines)
+        return {"items": lines, "ship_to": address,
+                "shipping": {"method": shipping_method, "fee_cents": fee, "carrier": None, "tracking_number": None},
+                "items_total_cents": total, "total_cents": total + fee, "currency": "USD",
+                "payment_required": total + fee > 0}
+
+    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None):
+        if (candidate_id, idempotency_key) in self.keys:
+            return self._view(self.orders[self.keys[(candidate_id, idempotency_key)]])
+        quote = self.quote_order(candidate_id, items, ship_to, shipping_method)
+        payment = None
+        if quote["total_cents"] > 0:
+            if not card:
+                raise InvalidOrder({"card": "Enter your card details."})
+            number = re.sub(r"\D", "", card["number"])
+            if number in DECLINES:
+                raise PaymentDeclined({"card": DECLINES[number]})
+            if number != "4242424242424242":
+                raise PaymentDeclined({"card": "Your card number is incorrect. Please check it and try again."})
+            self.charges.append({"amount_cents": quote["total_cents"], "key": idempotency_key})
+            payment = {"brand": "visa", "last4": number[-4:], "reference": f"ch_fake_{len(self.charges)}",
+                       "amount_cents": quote["total_cents"], "refunded_cents": 0, "refund_reference": None}
+        order_id = f"ORD-2026-{len(self.orders) + 1:06d}"
+        order = {**quote, "order_id": order_id, "candidate_id": candidate_id, "status": "placed",
+                 "placed_at": self.now.isoformat(), "payment": payment,
+                 "history": [{"status": "placed", "occurred_at": self.now.isoformat(),
+                              "recorded_at": self.now.isoformat(), "source": "candidate", "applied": True,
+                              "detail": {}}]}
+        for e in self.entitlements:
+            if e["candidate_id"] == candidate_id and any(
+                    i["kind"] == "entitlement" and i["certification_id"] == e["certification_id"] for i in items):
+                e["order_id"] = order_id
+        self.orders[order_id] = order
+        self.keys[(candidate_id, idempotency_key)] = order_id
+        return self._view(order)
+
+    def list_orders(self, candidate_id):
+        own = [o for o in self.orders.values() if o["candidate_id"] == candidate_id]
+        return {"items": [self._view(o) for o in reversed(own)]}
+
+    def get_order(self, candidate_id, order_id):
+        return self._view(self._own(candidate_id, order_id))
+
+    def cancel_order(self, candidate_id, order_id):
+        order = self._own(candidate_id, order_id)
+        if order["status"] != "placed":
+            raise OrderNotCancellable({"order_id": order_id, "status": order["status"]})
+        order["status"] = "cancelled"
+        order["history"].append({"status": "cancelled", "occurred_at": self.now.isoformat(),
+                                 "recorded_at": self.now.isoformat(), "source": "candidate", "applied": True,
+                                 "detail": {"reason": "cancelled by the candidate"}})
+        for e in self.entitlements:
+            if e["order_id"] == order_id:
+                e["order_id"] = None
+        return self._view(order)
+
+    def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False):
+        return {"items": [self._view(o) for o in self.orders.values()
+                          if (not order_id or o["order_id"] == order_id)
+                          and (not candidate_id or o["candidate_id"] == candidate_id)
+                          and (not status or o["status"] == status)
+                          and (not refund_due or (o["status"] in ("cancelled", "rejected") and o["payment"]
+                                                  and not o["payment"]["refunded_cents"]))]}
+
+    def staff_get_order(self, order_id):
+        return self._view(self._own(None, order_id))
+
+    def staff_correct_status(self, order_id, status, reason, staff_member):
+        order = self._own(None, order_id)
+        if not reason or len(reason) < 3:
+            raise InvalidStatusCorrection({"reason": "Give a reason of 3 to 500 characters: it is kept in the "
+                                                     "order's history."})
+        if status == order["status"]:
+            raise InvalidStatusCorrection({"status": f"The order is already {status}."})
+        order["history"].append({"status": status, "occurred_at": self.now.isoformat(),
+                                 "recorded_at": self.now.isoformat(), "source": "staff", "applied": True,
+                                 "detail": {"staff": staff_member, "reason": reason, "previous": order["status"]}})
+        order["status"] = status
+        return self._view(order)
+
+    def staff_refund_order(self, order_id, staff_member):
+        order = self._own(None, order_id)
+        if order["status"] not in ("cancelled", "rejected") or not order["payment"] \
+                or order["payment"]["refunded_cents"]:
+            raise RefundNotAllowed({"order_id": order_id, "reason": "Only a cancelled or rejected order is refunded."})
+        order["payment"]["refunded_cents"] = order["payment"]["amount_cents"]
+        order["payment"]["refund_reference"] = "re_fake_1"
+        return self._view(order)
+
+    def _own(self, candidate_id, order_id):
+        order = self.orders.get(order_id)
+        if order is None or (candidate_id is not None and order["candidate_id"] != candidate_id):
+            raise OrderNotFound({"order_id": order_id})
+        return order
+
+    def _view(self, order):
+        return {**order, "cancellable": order["status"] == "placed"}

@@ -1,0 +1,185 @@
+"""`/api/v1/me/entitlements` and `/api/v1/me/orders`: the token's candidate's kits and orders."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth.tokens import AccessToken, bearer_required
+from ..openapi import api_operation
+from . import client
+
+blueprint = Blueprint("fulfillment_api", __name__, url_prefix="/api/v1/me")
+
+TAGS = ("certificates and plaques",)
+
+
+class KitItem(BaseModel):
+    sku: str
+    description: str
+    price_cents: int
+
+
+class Entitlement(BaseModel):
+    """The free initial kit of a certification achieved for the first time."""
+
+    certification_id: str
+    certification_name: str
+    items: list[dict] = Field(description="`sku`, `description`, `quantity` of each item.")
+    granted_at: datetime
+    price_cents: int = Field(description="Always 0.")
+    claimable: bool = Field(description="False once an order claims it (true again if that order is cancelled).")
+    order_id: Optional[str] = Field(description="The order that claimed it.")
+
+
+class PurchasableKit(BaseModel):
+    certification_id: str
+    certification_name: str
+    items: list[KitItem]
+
+
+class Entitlements(BaseModel):
+    entitlements: list[Entitlement]
+    purchasable: list[PurchasableKit] = Field(description="Additional kits, for active certifications only.")
+    tracked_shipping_fee_cents: int
+    currency: str
+
+
+class ShipTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    line1: str
+    line2: Optional[str] = None
+    city: str
+    region: Optional[str] = Field(default=None, description="Required for US, CA and AU (state or province code).")
+    postal_code: Optional[str] = None
+    country: str = Field(description="ISO 3166-1 alpha-2 code.")
+    phone: Optional[str] = None
+
+
+class OrderItemRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["entitlement", "purchase"]
+    certification_id: str
+    sku: Optional[str] = Field(default=None, description="The SKU to buy (purchases only).")
+    quantity: int = Field(default=1, ge=1, le=10)
+
+
+class Card(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(repr=False)
+    exp_month: int
+    exp_year: int
+    cvc: str = Field(repr=False)
+
+
+class PlaceOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(
+        min_length=8, max_length=100,
+        description="Chosen by the client once per checkout: sending the same key again answers the same order "
+                    "and charges once.")
+    items: list[OrderItemRequest] = Field(min_length=1)
+    ship_to: ShipTo
+    shipping_method: Literal["standard", "tracked"] = "standard"
+    card: Optional[Card] = Field(default=None, description="Required when the total is above zero; never stored.")
+
+
+class OrderLine(BaseModel):
+    kind: Literal["entitlement", "purchase"]
+    certification_id: str
+    sku: str
+    description: str
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+
+
+class Shipping(BaseModel):
+    method: Literal["standard", "tracked"]
+    fee_cents: int
+    carrier: Optional[str] = None
+    tracking_number: Optional[str] = None
+
+
+class Payment(BaseModel):
+    brand: str
+    last4: str
+    reference: str
+    amount_cents: int
+    refunded_cents: int
+    refund_reference: Optional[str] = None
+
+
+class StatusChange(BaseModel):
+    status: str
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str
+    applied: bool = Field(description="False for a late warehouse event that did not move the status.")
+    detail: dict
+
+
+class Order(BaseModel):
+    order_id: str = Field(description="`ORD-YYYY-NNNNNN`.")
+    status: Literal["placed", "cancelled", "rejected", "shipped", "delivered"]
+    placed_at: datetime
+    items: list[OrderLine]
+    ship_to: dict
+    shipping: Shipping
+    items_total_cents: int
+    total_cents: int
+    currency: str
+    payment: Optional[Payment]
+    history: list[StatusChange]
+    cancellable: bool
+
+
+class OrderList(BaseModel):
+    items: list[Order] = Field(description="Newest first.")
+
+
+@blueprint.get("/entitlements")
+@bearer_required
+@api_operation(response=Entitlements, tags=TAGS,
+               summary="The candidate's kit entitlements and the kits they can buy.")
+def list_entitlements(candidate: AccessToken):
+    return client.call("fulfillment_overview", candidate_id=candidate.candidate_id)
+
+
+@blueprint.get("/orders")
+@bearer_required
+@api_operation(response=OrderList, tags=TAGS, summary="The candidate's orders, newest first.")
+def list_orders(candidate: AccessToken):
+    return client.call("list_orders", candidate_id=candidate.candidate_id)
+
+
+@blueprint.post("/orders")
+@bearer_required
+@api_operation(request=PlaceOrder, response=Order, status=201, tags=TAGS,
+               summary="Claim kits and/or buy items. A refused card answers 402 `payment_declined` and places "
+                       "nothing; an invalid address or item 422 `invalid_order`.")
+def place_order(candidate: AccessToken, body: PlaceOrder):
+    arguments = body.model_dump(mode="json")
+    return client.call("place_order", candidate_id=candidate.candidate_id, **arguments), 201
+
+
+@blueprint.get("/orders/<order_id>")
+@bearer_required
+@api_operation(response=Order, tags=TAGS, summary="One of the candidate's orders.")
+def get_order(candidate: AccessToken, order_id: str):
+    return client.call("get_order", candidate_id=candidate.candidate_id, order_id=order_id)
+
+
+@blueprint.post("/orders/<order_id>/cancel")
+@bearer_required
+@api_operation(response=Order, tags=TAGS,
+               summary="Cancel an order that has not shipped yet; otherwise 409 `order_not_cancellable`.")
+def cancel_order(candidate: AccessToken, order_id: str):
+    return client.call("cancel_order", candidate_id=candidate.candidate_id, order_id=order_id)
