@@ -40,6 +40,16 @@ class Stack:
             SECRET_KEY="e2e-secret-key-not-for-production",
             READY_TIMEOUT="120",
             OIDC_PORT=str(self.oidc_port),
+            # The transcripts web app (verification), which the gateway forwards to.
+            TRANSCRIPTS_WEB_PORT=str(free_port()),
+            # The warehouse simulator answers within seconds, never rejects (deploy/warehouse_simulator.py).
+            WAREHOUSE_SHIP_AFTER="2",
+            WAREHOUSE_DELIVER_AFTER="2",
+            WAREHOUSE_REJECT_FRACTION="0",
+            # A handler that fails for a passing reason (a deadlock, a restart) is retried as in
+            # production, only sooner (production: 1 s … 2 min): the unit suites' 200/400 ms would
+            # dead-letter an event the whole stack needs after less than a second of trouble.
+            CONSUMER_RETRY_DELAYS_MS="200,1000,3000,10000",
         )
         self.env.pop("OIDC_ISSUER", None)  # always the stack's own provider
         for service, url in database_urls.items():
@@ -73,6 +83,16 @@ class Stack:
             time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"stack not ready in time:\n{self.log.read_text()[-4000:]}")
+
+    def problems(self, limit: int = 40) -> str:
+        """The services' warnings and errors so far (retries, dead letters, tracebacks), for
+        a failing test's message: the stack's logs are gone with the CI machine."""
+        lines = []
+        for log in sorted((self.folder / "log").glob("*.log")):
+            for line in log.read_text(errors="replace").splitlines():
+                if (" WARNING " in line or " ERROR " in line) and "(expected)" not in line:
+                    lines.append(f"{log.stem}: {line[:300]}")
+        return "\n".join(lines[-limit:]) or "(no warnings or errors logged)"
 
     def stop(self) -> int | None:
         if self.process is None or self.process.poll() is not None:

@@ -107,7 +107,8 @@ def test_candidate_reads_testing_history_and_accepts_the_exam_agreement(stack, a
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as rpc:
         published = rpc.exams.publish_exam_agreement(
             program="cisco", title="Cisco Certification Exam Agreement",
-            body="Exam confidentiality, revised.\n\nOnline exams now require a room scan before you start.")
+            body="Exam confidentiality, revised.\n\nOnline exams now require a room scan before you start.",
+            staff="e2e@certtrack.example")
     assert published["version"] == version + 1
     page.reload()
     assert agreement.get_by_text(f"A new version, version {version + 1}, was published").is_visible()
