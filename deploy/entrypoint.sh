@@ -6,9 +6,12 @@
 #                             (MIGRATE_ON_START=0 skips the migration, e.g. where
 #                             a Kubernetes Job migrates before the rollout)
 #   gateway                   the Flask gateway under gunicorn on 0.0.0.0:$PORT (8000)
+#   transcripts-web           the transcripts service's public verification app
+#                             (/verify/<code>, /api/v1/verify/<code>) under gunicorn
+#                             on 0.0.0.0:$PORT (8000), with the gateway's settings
 #   migrate <name>...         create and migrate the named services' databases
 #   warehouse-simulator       the warehouse stand-in (development and demos)
-#   healthcheck service <name> | healthcheck gateway
+#   healthcheck service <name> | healthcheck gateway | healthcheck transcripts-web
 #                             exit 0 when the component answers (container probes)
 #   anything else             run as a command (e.g. `bash` to look around)
 set -euo pipefail
@@ -22,7 +25,7 @@ DEV_SECRET_KEY="dev-only-insecure-secret-key"
 die() { echo "entrypoint: $*" >&2; exit 2; }
 
 usage() {
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -64,7 +67,7 @@ with ClusterRpcProxy({"AMQP_URI": os.environ["AMQP_URI"]}, timeout=5) as rpc:
     getattr(rpc, sys.argv[1]).health()
 PY
             ;;
-        gateway)
+        gateway | transcripts-web)
             exec python - <<'PY'
 import os, sys, urllib.request
 
@@ -96,6 +99,13 @@ case "$role" in
         # No control socket: its default place, $HOME/.gunicorn, is read-only here.
         exec gunicorn -c gateway/gunicorn.conf.py --bind "0.0.0.0:${PORT:-8000}" \
             --no-control-socket "gateway.app:create_app()"
+        ;;
+    transcripts-web)
+        # Reads only the transcripts database (TRANSCRIPTS_DATABASE_URL): no broker, no
+        # secret key. TRUSTED_PROXY_COUNT says how many proxies append X-Forwarded-For.
+        export PYTHONPATH="services/transcripts${PYTHONPATH:+:$PYTHONPATH}"
+        exec gunicorn -c gateway/gunicorn.conf.py --bind "0.0.0.0:${PORT:-8000}" \
+            --no-control-socket "transcripts.public_web:create_app()"
         ;;
     migrate)
         [ $# -gt 0 ] || usage

@@ -6,13 +6,28 @@ through the system's real paths, with no back door:
 
 1. as a testing vendor, it publishes registrations and results for
    "Dana Demo" to `vendor.events` (pika, publisher confirms) — exams stores
-   the sittings and identity creates the candidate;
+   the sittings and identity creates the candidate; certs evaluates them;
 2. as the candidate, it asks for a first-time login link, reads it from the
-   development mailbox and sets the password.
+   development mailbox and sets the password;
+3. once certs shows CCNA active, it submits two continuing education
+   activities as the candidate would (certs' `submit_ce_activity`, the call
+   the Continuing Education page makes), and a staff member approves one
+   with 12 credits (`approve_ce_activity`, as the staff console does); the
+   other waits in the staff CE review queue.
 
-The vendor event ids are fixed, so running it again changes nothing. The
-password is generated once and kept in var/dev_demo_password. A failure is
-reported and otherwise ignored: the stack stays up without its demo.
+What the demo shows (SITTINGS below):
+- Certifications: CCNA active (passed 14 Mar 2025, recertified by the core
+  exam 350-401 on 20 Feb 2026), the Enterprise Core Specialist active, CCNP
+  Enterprise and CCIE Enterprise Infrastructure in progress (350-401 met; a
+  concentration exam, the lab still needed), CyberOps Associate expired
+  (passed 2021, never renewed);
+- Continuing Education: 12 credits toward CCNA ("18 more CE credits, or …"),
+  one approved and one pending activity.
+
+The vendor event ids are fixed, so running it again changes nothing; the CE
+activities are submitted only when the candidate has none. The password is
+generated once and kept in var/dev_demo_password. A failure is reported and
+otherwise ignored: the stack stays up without its demo.
 
 Environment: CERTTRACK_ENV, AMQP_URI, DEV_MAILDIR, SITE_URL or PORT.
 """
@@ -22,8 +37,9 @@ import os
 import re
 import secrets
 import sys
+import base64
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -46,7 +62,20 @@ SITTINGS = [
      "2025-11-02T13:00:00Z", 801, 825),
     ("460000003", "350-401", "Implementing Cisco Enterprise Network Core Technologies",
      "2026-02-20T08:15:00Z", 912, 825),
+    # CyberOps Associate, never renewed: three years later it expired.
+    ("460000004", "200-201", "Understanding Cisco Cybersecurity Operations Fundamentals",
+     "2021-05-10T12:00:00Z", 905, 825),
 ]
+# (title, provider, days before today it was completed, credits staff approve or None: left pending)
+CE_ACTIVITIES = [
+    ("Cisco Live Las Vegas: network automation track", "Cisco Live", 40, 12),
+    ("Wireless design deep dive (webinar)", "Cisco Learning Network", 12, None),
+]
+# A one-page PDF stands in for the certificate of attendance: certs checks it by its content.
+CE_DOCUMENT = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+               b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+               b"trailer << /Root 1 0 R >>\n%%EOF\n")
+DEMO_STAFF = "demo-loader@certtrack.example"
 
 
 def vendor_messages():
@@ -108,7 +137,35 @@ def load(rpc, password: str) -> dict:
         asked = datetime.now(timezone.utc)
         rpc.identity.start_first_time_by_email(EMAIL)
         rpc.identity.complete_first_time(first_time_token(asked), password)
+    continuing_education(rpc, candidate["candidate_id"])
     return candidate
+
+
+def certs_standing(rpc, candidate_id: str) -> dict | None:
+    """certs' certifications of the candidate by id; None until certs knows the candidate."""
+    try:
+        return {item["id"]: item for item in rpc.certs.certifications(candidate_id=candidate_id)["items"]}
+    except Exception as error:  # noqa: BLE001 - CandidateNotFound until identity's event arrives
+        if getattr(error, "exc_type", None) == "CandidateNotFound":
+            return None
+        raise
+
+
+def continuing_education(rpc, candidate_id: str) -> None:
+    """The demo's CE activities, once: certs must first have granted CCNA from the vendor's results."""
+    wait_for(lambda: (certs_standing(rpc, candidate_id) or {}).get("ccna", {}).get("status") == "active",
+             60, "active CCNA at certs")
+    if rpc.certs.continuing_education(candidate_id=candidate_id)["items"]:
+        return
+    today = datetime.now(timezone.utc).date()
+    for title, provider, days_ago, credits in CE_ACTIVITIES:
+        activity = rpc.certs.submit_ce_activity(
+            candidate_id=candidate_id, title=title, provider=provider,
+            completed_on=(today - timedelta(days=days_ago)).isoformat(), kind="ce", certification_id=None,
+            document={"filename": "certificate-of-attendance.pdf",
+                      "data_b64": base64.b64encode(CE_DOCUMENT).decode("ascii")})
+        if credits:
+            rpc.certs.approve_ce_activity(activity_id=activity["id"], credits=credits, staff=DEMO_STAFF)
 
 
 def main() -> int:

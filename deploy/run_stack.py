@@ -17,9 +17,16 @@ In development, unless OIDC_ISSUER names a real provider, it also starts a
 local OpenID Connect provider (oidc-provider-mock, where anyone signs in as
 any subject) on OIDC_PORT and points the gateway's single sign-on at it.
 
+When the transcripts service runs, its public web app (the verification page
+and API, services/transcripts/transcripts/public_web.py) runs too, as its own
+gunicorn on 127.0.0.1:TRANSCRIPTS_WEB_PORT; the gateway forwards `/verify/<code>`
+and `/api/v1/verify/<code>` to it (TRANSCRIPTS_WEB_URL), so the site still has
+one port, as production has one address behind its ingress.
+
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
-LOG_DIR (default var/log), OIDC_ISSUER, OIDC_PORT (default 9400).
+LOG_DIR (default var/log), OIDC_ISSUER, OIDC_PORT (default 9400),
+TRANSCRIPTS_WEB_PORT (default 8001).
 """
 from __future__ import annotations
 
@@ -48,6 +55,7 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_SMTP_URL = "smtp://127.0.0.1:8025"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 DEFAULT_OIDC_PORT = 9400
+DEFAULT_TRANSCRIPTS_WEB_PORT = 8001
 # The development provider accepts any client ID and secret; the gateway still
 # needs one to present (gateway/settings.py).
 DEV_OIDC_CLIENT = {"OIDC_CLIENT_ID": "certtrack", "OIDC_CLIENT_SECRET": "certtrack-development-only"}
@@ -344,6 +352,20 @@ def gateway(port: int, env: dict[str, str]) -> Component:
     return Component("gateway", argv, with_pythonpath(env, "gateway"))
 
 
+def transcripts_web(env: dict[str, str]) -> tuple[Component, str]:
+    """The transcripts service's public web app, and the URL the gateway forwards to.
+
+    Behind exactly one proxy, the gateway (TRUSTED_PROXY_COUNT=1): the client
+    address it rate-limits is the one the gateway saw.
+    """
+    port = int(env.get("TRANSCRIPTS_WEB_PORT") or DEFAULT_TRANSCRIPTS_WEB_PORT)
+    argv = [str(BIN / "gunicorn"), "-c", "gateway/gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{port}", "--no-control-socket", "transcripts.public_web:create_app()"]
+    component = Component("transcripts-web", argv,
+                          {**with_pythonpath(env, "services/transcripts"), "TRUSTED_PROXY_COUNT": "1"})
+    return component, f"http://127.0.0.1:{port}"
+
+
 def oidc_provider(env: dict[str, str]) -> tuple[Component, str] | None:
     """Development only, and only when no OIDC_ISSUER is configured: a local
     OpenID Connect provider for single sign-on, and its issuer URL."""
@@ -477,7 +499,7 @@ def wait_until_ready(port: int, stack: Stack, timeout: float) -> bool:
 
 
 def preflight(port: int, env: dict[str, str], sink: Component | None,
-              oidc_issuer: str | None = None) -> str | None:
+              oidc_issuer: str | None = None, web_url: str | None = None) -> str | None:
     """A reason the stack cannot start, or None."""
     if not (BIN / "nameko").exists() or not (BIN / "gunicorn").exists():
         return f"no nameko/gunicorn next to {sys.executable}: run it with .venv/bin/python (make run)"
@@ -492,6 +514,11 @@ def preflight(port: int, env: dict[str, str], sink: Component | None,
         host, smtp_port = host_port(env["SMTP_URL"], 25)
         if not port_free(host, smtp_port):
             return f"SMTP port {smtp_port} is taken; set SMTP_URL to another local port"
+    if web_url is not None:
+        host, web_port = host_port(web_url, 80)
+        if not port_free(host, web_port):
+            return (f"port {web_port} (the transcripts web app) is taken; "
+                    "set TRANSCRIPTS_WEB_PORT to use another")
     if oidc_issuer is not None:
         host, oidc_port = host_port(oidc_issuer, 80)
         if not port_free(host, oidc_port):
@@ -516,7 +543,7 @@ def main() -> int:
 
     services = discover_services(args.services)
     env = base_environment(port)
-    console.width = max([len(n) for n in services + ["run_stack", "migrate", "gateway"]
+    console.width = max([len(n) for n in services + ["run_stack", "migrate", "gateway", "transcripts-web"]
                          + [e.name for e in EXTRAS]])
     if not services:
         console.say("no services/<name>/config.yml found yet")
@@ -537,7 +564,8 @@ def main() -> int:
 
     sink = smtp_sink(env)
     oidc = oidc_provider(env)
-    problem = preflight(port, env, sink, oidc[1] if oidc else None)
+    web = transcripts_web(env) if "transcripts" in services else None
+    problem = preflight(port, env, sink, oidc[1] if oidc else None, web[1] if web else None)
     if problem:
         console.say(f"cannot start: {problem}")
         return 1
@@ -548,9 +576,12 @@ def main() -> int:
     site_gateway = gateway(port, env)
     if oidc:
         site_gateway.env.update(OIDC_ISSUER=oidc[1], **{k: env.get(k) or v for k, v in DEV_OIDC_CLIENT.items()})
+    if web:
+        site_gateway.env["TRANSCRIPTS_WEB_URL"] = web[1]
     try:
         for component in ([sink] if sink else []) + [service(n, env) for n in services] \
-                + extras(after_ready=False) + ([oidc[0]] if oidc else []) + [site_gateway]:
+                + extras(after_ready=False) + ([oidc[0]] if oidc else []) + ([web[0]] if web else []) \
+                + [site_gateway]:
             stack.start(component, env)
 
         if not wait_until_ready(port, stack, ready_timeout):

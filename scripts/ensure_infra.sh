@@ -4,7 +4,7 @@
 #     which nameko's test fixtures use to create a vhost per test run;
 #   - PostgreSQL on 127.0.0.1:5432, reachable as `postgres` without a password
 #     (the default database URL of every service);
-#   - Debian's chromium, for the browser tests.
+#   - Debian's chromium, for the browser tests, and DejaVu fonts for certificates.
 #
 # Runs on every `make run` / `make test`, so the path where everything is
 # already up must stay fast: it only probes ports and looks up commands.
@@ -152,6 +152,18 @@ ensure_chromium() {
     fi
 }
 
+# ------------------------------------------------------------------ Fonts
+# Certificates and logos are drawn with DejaVu Sans: it covers Latin, Greek and
+# Cyrillic names (Helvetica, the fallback, shows boxes for "Łukasz" or "Ольга").
+ensure_fonts() {
+    ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1 && return 0
+    if is_root; then
+        apt_install fonts-dejavu-core
+    else
+        warn "fonts-dejavu-core is missing (apt-get install fonts-dejavu-core, as root): certificates fall back to Helvetica"
+    fi
+}
+
 # ---------------------------------------------------------------------- main
 ensure_rabbitmq
 say "RabbitMQ ok at $AMQP_HOST:$AMQP_PORT"
@@ -165,3 +177,4 @@ else
 fi
 
 ensure_chromium
+ensure_fonts

@@ -6,6 +6,8 @@
 #     only needs to be added as a file.
 # Each runs with the service's or gateway's folder on PYTHONPATH, as its
 # process runs in the stack. All run even if one fails; the script then fails.
+# Before each, scripts/wait_for_quiet.py waits for the previous one's aftermath
+# (PostgreSQL's checkpoint and autovacuum) to finish, so none measures another's.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -18,6 +20,7 @@ run_bench() {
     local path=$1 rc
     shift
     COUNT=$((COUNT + 1))
+    "$PY" scripts/wait_for_quiet.py
     echo "=== bench: $*"
     PYTHONPATH="$path${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$@"
     rc=$?
