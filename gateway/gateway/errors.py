@@ -72,6 +72,10 @@ class StaffOnly(GatewayError):
     """A staff page asked for from a candidate's session."""
 
 
+class AdminOnly(GatewayError):
+    """A staff page for administrators asked for by a staff member of another role."""
+
+
 class NotAuthenticated(GatewayError):
     """An API operation for candidates was called without `Authorization: Bearer …`."""
 
@@ -140,6 +144,11 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         403, "staff_only", "Staff only",
         "This page is for CertTrack staff. You are logged in as a candidate; "
         "staff sign in separately, after logging out.",
+    ),
+    AdminOnly: Problem(
+        403, "admin_only", "Administrators only",
+        "This part of the staff console is for CertTrack administrators. "
+        "Ask an administrator if something here needs doing.",
     ),
     NotAuthenticated: Problem(
         401, "not_authenticated", "Not logged in",

@@ -1,6 +1,6 @@
 """Who the gateway tests sign in as, and how: candidates Ada and Grace (the
 `ada`, `grace`, `as_ada` fixtures in conftest.py), the API's bearer tokens, and
-staff member Sam (the `staff` fixture). Test modules import it relatively
+staff members Sam, an administrator (the `staff` fixture), and Suki, in support. Test modules import it relatively
 (`from .accounts import PASSWORD`): pytest names them `gateway.tests.…`."""
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from gateway.staff import access
 PASSWORD = "correct horse battery staple"  # Ada's, and that of any candidate a test adds
 OTHER_PASSWORD = "a different long passphrase"  # Grace's: one candidate's password never opens another's account
 
-STAFF = {"id": 7, "email": "sam@certtrack.example", "name": "Sam Support", "role": "support"}
+# Sam administers the program (every staff page); Suki works in support (staff/access.py's roles).
+STAFF = {"id": 7, "email": "sam@certtrack.example", "name": "Sam Admin", "role": "admin"}
+SUPPORT_STAFF = {"id": 8, "email": "suki@certtrack.example", "name": "Suki Support", "role": "support"}
 
 
 def bearer(client, login: str, password: str = PASSWORD) -> dict:
@@ -29,12 +31,12 @@ def api_error(response, status: int, code: str) -> dict:
     return response.json["error"]
 
 
-def staff_signed_in(app, client):
-    """`client` with Sam's staff session cookie, as the staff login sets it (tests of the
-    login form itself are in test_staff_console.py)."""
+def staff_signed_in(app, client, staff: dict = STAFF):
+    """`client` with `staff`'s session cookie (Sam's unless told), as the staff login sets it
+    (tests of the login form itself are in test_staff_console.py)."""
     response = app.make_response("")
     with app.test_request_context():
-        access.log_in(response, STAFF)
+        access.log_in(response, staff)
     client.set_cookie(access.COOKIE, response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1],
                       path="/staff")
     return client

@@ -16,7 +16,7 @@ from fake_identity import csrf_token, log_in
 from gateway.staff import access
 
 PASSWORD = "correct horse battery staple"
-STAFF = {"id": 7, "email": "sam@certtrack.example", "name": "Sam Support", "role": "support"}
+STAFF = {"id": 7, "email": "sam@certtrack.example", "name": "Sam Admin", "role": "admin"}  # every staff form
 # Forms the issue names, so an empty URL map cannot pass the test.
 KNOWN_FORMS = {
     "/login", "/logout", "/first-time", "/first-time/score-report", "/first-time/<token>", "/forgot-password",

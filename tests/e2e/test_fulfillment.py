@@ -192,7 +192,7 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
     assert still["status"] == "delivered"
 
     # Staff: the parcel came back to the warehouse. Find the order, correct its status, refund it.
-    staff_email = new_staff(amqp_uri)
+    staff_email = new_staff(amqp_uri, role="admin")
     staff = staff_logged_in(browser, stack, staff_email)
     staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Orders").click()
     staff.get_by_label("Candidate ID").fill(candidate_id)

@@ -28,10 +28,11 @@ def candidate_with_password(stack, amqp_uri, email: str) -> str:
     return candidate_id
 
 
-def new_staff(amqp_uri) -> str:
-    email = f"support.{uuid.uuid4().hex[:8]}@example.com"
+def new_staff(amqp_uri, role: str = "support") -> str:
+    email = f"{role}.{uuid.uuid4().hex[:8]}@example.com"
+    name = {"support": "Sam Support", "admin": "Ada Admin"}[role]
     with identity_rpc(amqp_uri) as identity:
-        identity.staff_create(email=email, name="Sam Support", role="support", password=STAFF_PASSWORD)
+        identity.staff_create(email=email, name=name, role=role, password=STAFF_PASSWORD)
     return email
 
 
@@ -75,6 +76,11 @@ def test_name_change_ticket_goes_through_staff_approval(stack, amqp_uri, browser
 
     # Staff log in (their own session, their own browser) and find the ticket in the queue.
     staff = staff_logged_in(browser, stack, staff_email)
+    # Support's menu holds only support's work; the administrators' pages refuse them.
+    menu = staff.get_by_role("navigation", name="Staff")
+    assert menu.get_by_role("link", name="CE review").is_visible()
+    assert menu.get_by_role("link", name="Dead letters").count() == 0
+    assert staff.request.get(f"{stack.url}/staff/dead-letters", max_redirects=0).status == 403
     row = staff.get_by_role("row").filter(has_text=candidate_id).filter(has_text="Grace Hopper")
     row.get_by_role("link", name=re.compile(r"^#\d+$")).click()
     staff.wait_for_url(re.compile(rf"{re.escape(stack.url)}/staff/tickets/\d+$"))

@@ -33,7 +33,7 @@ def test_staff_publish_a_new_version_and_a_candidate_who_accepted_the_last_is_as
 ):
     email = f"edsger.{uuid.uuid4().hex[:8]}@example.com"
     candidate_id = candidate_with_password(stack, amqp_uri, email)
-    staff_email = new_staff(amqp_uri)
+    staff_email = new_staff(amqp_uri, role="admin")
 
     # The candidate accepts the current version N.
     candidate = candidate_logged_in(browser, stack, candidate_id)

@@ -43,7 +43,7 @@ def staff_session(stack, amqp_uri) -> tuple[requests.Session, str]:
     """A browser-like session logged in to the staff console as a new staff member."""
     email = f"ops.{uuid.uuid4().hex[:8]}@example.com"
     with identity_rpc(amqp_uri) as identity:
-        identity.staff_create(email=email, name="Olive Ops", role="support", password=STAFF_PASSWORD)
+        identity.staff_create(email=email, name="Olive Ops", role="admin", password=STAFF_PASSWORD)
     session = requests.Session()
     token = csrf(session.get(f"{stack.url}/staff/login", timeout=10).text)
     response = session.post(f"{stack.url}/staff/login", timeout=10, allow_redirects=False,

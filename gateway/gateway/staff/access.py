@@ -10,7 +10,18 @@ Every view of the blueprint passes the guard:
 - a browser in a candidate session gets 403 at every staff page, the login
   included: staff work is never done from a candidate's session;
 - a browser without a staff session is sent to the staff login, which
-  brings it back afterwards.
+  brings it back afterwards;
+- a staff member whose role is not `admin` gets 403 at every page outside
+  `SUPPORT_ENDPOINTS`.
+
+Roles (identity's `staff_users.role`): `support` does the daily work with
+candidates (tickets, candidate records, CE review, orders); `admin` also runs
+the program's configuration and the system's plumbing (catalog, agreements,
+vendor keys, dead letters) and gives money back (refunds). The list is of
+what support *may* do, so a view added later is for administrators until
+someone decides otherwise. The role is the one in the signed staff cookie,
+read at login: a role change takes effect at the next login, at most
+`MAX_AGE_SECONDS` later (docs/decisions/0009-staff-roles.md).
 """
 from __future__ import annotations
 
@@ -20,7 +31,7 @@ from flask import current_app, g, redirect, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..auth.session import current_candidate
-from ..errors import StaffOnly
+from ..errors import AdminOnly, StaffOnly
 from . import blueprint
 
 COOKIE = "certtrack_staff"
@@ -28,6 +39,16 @@ _SALT = "certtrack.staff-session"
 MAX_AGE_SECONDS = 8 * 3600
 # Views a browser without a staff session may reach.
 _OPEN_ENDPOINTS = {"staff.login"}
+ADMIN = "admin"
+# Everything a staff member of the `support` role may reach; the rest is for ADMIN.
+SUPPORT_ENDPOINTS = frozenset({
+    "staff.logout", "staff.index",
+    "staff.queue", "staff.ticket", "staff.document", "staff.approve", "staff.reject",
+    "staff.search", "staff.candidate", "staff.create", "staff.set_attributes",
+    "staff.ce_queue", "staff.ce_activity", "staff.ce_document", "staff.approve_ce_activity",
+    "staff.reject_ce_activity",
+    "staff.orders", "staff.order", "staff.correct_order_status",
+})
 
 
 def current_staff() -> dict | None:
@@ -53,6 +74,13 @@ def log_out(response) -> None:
     )
 
 
+def may_reach(staff: dict | None, endpoint: str | None) -> bool:
+    """Whether `staff` (a staff session) may use the view `endpoint`."""
+    if staff is None:
+        return False
+    return staff.get("role") == ADMIN or endpoint in SUPPORT_ENDPOINTS
+
+
 def safe_next(target: str | None) -> str:
     """`target` when it is a staff page of this site, else the queue (no open redirects)."""
     if target:
@@ -67,7 +95,12 @@ def safe_next(target: str | None) -> str:
 def guard():
     if current_candidate() is not None:
         raise StaffOnly()
-    if request.endpoint in _OPEN_ENDPOINTS or current_staff() is not None:
+    if request.endpoint in _OPEN_ENDPOINTS:
+        return None
+    staff = current_staff()
+    if staff is not None:
+        if not may_reach(staff, request.endpoint) and request.endpoint is not None:
+            raise AdminOnly()
         return None
     # Back to the page after logging in; a form's POST cannot be replayed as a GET.
     target = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -83,7 +116,8 @@ def private(response):
 
 @blueprint.context_processor
 def staff_context():
-    return {"staff_member": current_staff()}
+    staff = current_staff()
+    return {"staff_member": staff, "staff_may_reach": lambda endpoint: may_reach(staff, endpoint)}
 
 
 def _serializer() -> URLSafeTimedSerializer:
