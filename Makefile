@@ -21,7 +21,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make install   create .venv and install the pinned requirements (only when they change)"
-	@echo "make infra     make sure PostgreSQL, RabbitMQ (+management) and Chromium are there and running"
+	@echo "make infra     make sure PostgreSQL, RabbitMQ (+management), Redis and Chromium are there and running"
 	@echo "make migrate   create and migrate every service database"
 	@echo "make run       start the whole stack (Ctrl-C stops it)"
 	@echo "make test      run the eventlet-patched suite (lib, services) and the plain one (gateway, tests)"

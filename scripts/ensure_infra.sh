@@ -4,6 +4,7 @@
 #     which nameko's test fixtures use to create a vhost per test run;
 #   - PostgreSQL on 127.0.0.1:5432, reachable as `postgres` without a password
 #     (the default database URL of every service);
+#   - Redis on 127.0.0.1:6379, where the gateway remembers logged-out sessions;
 #   - Debian's chromium, for the browser tests, and DejaVu fonts for certificates.
 #
 # Runs on every `make run` / `make test`, so the path where everything is
@@ -142,6 +143,22 @@ ensure_rabbitmq() {
     fi
 }
 
+# --------------------------------------------------------------------- Redis
+# The gateway's default REDIS_URL. Nothing in it needs to outlive a restart (ended
+# sessions expire within hours), so it runs without persistence.
+ensure_redis() {
+    port_open 127.0.0.1 6379 && return 0
+    if ! command -v redis-server >/dev/null; then
+        is_root || { warn "Redis is not installed (apt-get install redis-server, as root)"; return 1; }
+        apt_install redis-server
+    fi
+    say "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+        --dir /var/lib/redis --logfile /var/log/redis/certtrack.log >/dev/null 2>&1 || true
+    wait_for 20 port_open 127.0.0.1 6379 || { warn "Redis did not start (see /var/log/redis/)"; return 1; }
+}
+
 # ------------------------------------------------------------------ Chromium
 ensure_chromium() {
     command -v chromium >/dev/null && return 0
@@ -174,6 +191,14 @@ elif [ "$STRICT" = 1 ]; then
     die "PostgreSQL is required here (the test suite runs against a real PostgreSQL)"
 else
     warn "no PostgreSQL: make run will keep each service's data in SQLite files under var/"
+fi
+
+if ensure_redis; then
+    say "Redis ok at 127.0.0.1:6379"
+elif [ "$STRICT" = 1 ]; then
+    die "Redis is required here (the tests of logging out use the real Redis)"
+else
+    warn "no Redis: logging out will not end copies of a session cookie"
 fi
 
 ensure_chromium

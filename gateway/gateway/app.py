@@ -6,7 +6,7 @@ import atexit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, auth, devmail, errors, health, me_api, profile, security, settings, site, sso, staff
+from . import api, auth, devmail, ended_sessions, errors, health, me_api, profile, security, settings, site, sso, staff
 from . import exams
 from . import certifications
 from . import vendor_api
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Proxies open lazily, on first use, so the gateway starts (and /healthz
     # answers) while the broker is still coming up.
     atexit.register(rpc.close)
+    ended_sessions.install(app)
 
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]

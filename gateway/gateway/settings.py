@@ -46,6 +46,9 @@ def load(overrides: dict | None = None) -> dict:
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "certtrack"),
         "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        # Where logouts are remembered, so a copied session cookie dies with its session
+        # (gateway/ended_sessions.py).
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Where candidates write when a support ticket is needed (the support page names it).
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@certtrack.example"),
     }

@@ -55,6 +55,7 @@ def test_a_candidate_session_gets_403(client, certs, ada, method, path):
         session[candidate_session.CANDIDATE_ID] = ada
         session[candidate_session.CANDIDATE] = {"program": "cisco", "first_name": "Ada", "last_name": "Lovelace"}
         session[candidate_session.LOGGED_IN_AT] = int(time.time())
+        session[candidate_session.SESSION_ID] = "a-candidate-session"
 
     response = client.open(path, method=method, data={"csrf_token": token, "credits": "10", "reason": "x"})
 

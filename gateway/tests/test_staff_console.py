@@ -164,6 +164,7 @@ def _as_candidate(client):
         session[candidate_session.CANDIDATE_ID] = "CSCO10000001"
         session[candidate_session.CANDIDATE] = {"program": "cisco", "first_name": "Ada", "last_name": "Lovelace"}
         session[candidate_session.LOGGED_IN_AT] = int(time.time())
+        session[candidate_session.SESSION_ID] = "a-candidate-session"
 
 
 # Every staff URL, as (method, path).

@@ -177,6 +177,7 @@ def test_a_candidate_session_opens_no_dead_letter_or_vendor_key_page(client, des
         session[candidate_session.CANDIDATE_ID] = "CSCO10000001"
         session[candidate_session.CANDIDATE] = {"program": "cisco", "first_name": "Ada", "last_name": "L"}
         session[candidate_session.LOGGED_IN_AT] = int(time.time())
+        session[candidate_session.SESSION_ID] = "a-candidate-session"
 
     for path in ("/staff/dead-letters", "/staff/dead-letters/exams/1", "/staff/vendor-keys"):
         assert client.get(path).status_code == 403

@@ -122,6 +122,7 @@ def test_without_a_staff_session_the_page_sends_to_the_login_and_a_candidate_get
         session[candidate_session.CANDIDATE_ID] = ADA
         session[candidate_session.CANDIDATE] = {"program": "cisco", "first_name": "Ada", "last_name": "Lovelace"}
         session[candidate_session.LOGGED_IN_AT] = int(time.time())
+        session[candidate_session.SESSION_ID] = "a-candidate-session"
     assert client.get("/staff/exam-agreements").status_code == 403
     assert exams.called("exam_agreement_versions") == []
 

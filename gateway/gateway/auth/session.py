@@ -8,7 +8,10 @@ fixation, and the CSRF secret is renewed too); logging out clears it.
 
 A session lasts `PERMANENT_SESSION_LIFETIME` without a request (idle) and
 `ABSOLUTE_LIFETIME_SECONDS` at most. Pages that load the profile also end it
-when the password changed since the login (`still_valid_for`).
+when the password changed since the login (`still_valid_for`). Each session
+has a random ID; logging out records it in gateway/ended_sessions.py, so a
+copy of the cookie taken before the logout is refused too. A cookie without
+an ID (made before IDs existed) is no session.
 
 Single sign-on (gateway/sso.py) uses `log_in` for a mapped identity and
 `remember_pending_external_identity` for one not mapped yet; the first-time
@@ -18,15 +21,19 @@ link then maps it.
 from __future__ import annotations
 
 import functools
+import secrets
 import time
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, session, url_for
 
+from .. import ended_sessions
+
 CANDIDATE_ID = "candidate_id"  # also read by gateway/staff/access.py
 CANDIDATE = "candidate"
 LOGGED_IN_AT = "logged_in_at"
+SESSION_ID = "session_id"
 PENDING_EXTERNAL_IDENTITY = "pending_external_identity"
 
 ABSOLUTE_LIFETIME_SECONDS = 12 * 3600
@@ -40,9 +47,13 @@ def log_in(candidate: Mapping) -> None:
     session[CANDIDATE_ID] = candidate["candidate_id"]
     session[CANDIDATE] = {key: candidate.get(key) for key in _SHOWN}
     session[LOGGED_IN_AT] = int(time.time())
+    session[SESSION_ID] = secrets.token_urlsafe(24)
 
 
 def log_out() -> None:
+    session_id, logged_in_at = session.get(SESSION_ID), session.get(LOGGED_IN_AT)
+    if isinstance(session_id, str) and isinstance(logged_in_at, int):
+        ended_sessions.end(session_id, ABSOLUTE_LIFETIME_SECONDS - (int(time.time()) - logged_in_at))
     session.clear()
 
 
@@ -51,8 +62,9 @@ def current_candidate() -> dict | None:
     candidate_id = session.get(CANDIDATE_ID)
     if not isinstance(candidate_id, str) or not candidate_id:
         return None
-    logged_in_at = session.get(LOGGED_IN_AT)
-    if not isinstance(logged_in_at, int) or time.time() - logged_in_at > ABSOLUTE_LIFETIME_SECONDS:
+    logged_in_at, session_id = session.get(LOGGED_IN_AT), session.get(SESSION_ID)
+    if not isinstance(logged_in_at, int) or time.time() - logged_in_at > ABSOLUTE_LIFETIME_SECONDS \
+            or not isinstance(session_id, str) or ended_sessions.has_ended(session_id):
         session.clear()
         return None
     shown = session.get(CANDIDATE)

@@ -4,7 +4,9 @@ The staff session is its own cookie, not a key in the candidate's Flask
 session: signed with a salt of its own (a candidate's session cookie cannot be
 replayed as it), sent only to `/staff` (`Path=/staff`) and `SameSite=Strict`,
 and it lasts a working day. Logging in or out as a candidate never touches
-it, and the reverse.
+it, and the reverse. Like the candidate's, it carries a random ID that
+logging out records (gateway/ended_sessions.py), so a copied staff cookie
+dies at logout too.
 
 Every view of the blueprint passes the guard:
 - a browser in a candidate session gets 403 at every staff page, the login
@@ -25,11 +27,13 @@ read at login: a role change takes effect at the next login, at most
 """
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from .. import ended_sessions
 from ..auth.session import current_candidate
 from ..errors import AdminOnly, StaffOnly
 from . import blueprint
@@ -61,6 +65,7 @@ def current_staff() -> dict | None:
 def log_in(response, staff: dict) -> None:
     """Start a staff session on `response` for identity's StaffSummary `staff`."""
     keep = {key: staff[key] for key in ("id", "email", "name", "role")}
+    keep["session_id"] = secrets.token_urlsafe(24)
     response.set_cookie(
         COOKIE, _serializer().dumps(keep), max_age=MAX_AGE_SECONDS, path=blueprint.url_prefix,
         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Strict",
@@ -68,6 +73,10 @@ def log_in(response, staff: dict) -> None:
 
 
 def log_out(response) -> None:
+    staff = current_staff()
+    if staff is not None:
+        # Remembered for the longest the cookie could still be accepted.
+        ended_sessions.end(staff["session_id"], MAX_AGE_SECONDS)
     response.delete_cookie(
         COOKIE, path=blueprint.url_prefix,
         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Strict",
@@ -128,6 +137,10 @@ def _read(raw: str | None) -> dict | None:
     if not raw:
         return None
     try:
-        return _serializer().loads(raw, max_age=MAX_AGE_SECONDS)
+        staff = _serializer().loads(raw, max_age=MAX_AGE_SECONDS)
     except BadSignature:  # also SignatureExpired
         return None
+    session_id = staff.get("session_id") if isinstance(staff, dict) else None
+    if not isinstance(session_id, str) or ended_sessions.has_ended(session_id):
+        return None
+    return staff
