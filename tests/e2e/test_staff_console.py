@@ -113,7 +113,8 @@ def test_staff_create_a_candidate_find_them_and_set_their_ccie_number(stack, amq
     staff = staff_logged_in(browser, stack, new_staff(amqp_uri))
     email = f"radia.{uuid.uuid4().hex[:8]}@example.com"
 
-    staff.get_by_role("link", name="New candidate").first.click()
+    staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Candidates").click()
+    staff.get_by_role("link", name="New candidate").click()
     staff.get_by_label("First name").fill("Radia")
     staff.get_by_label("Last name").fill("Perlman")
     staff.get_by_label("Email address").fill(email)
