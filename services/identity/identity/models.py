@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    JSON,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -172,6 +173,18 @@ class MailRequest(Base):
     address: Mapped[str] = mapped_column(String(300), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ResultNotice(Base):
+    """New exam results waiting to be mailed to their candidate in one mail
+    (handlers/notices.py): one row per candidate, gone once mailed."""
+
+    __tablename__ = "result_notices"
+
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("candidates.candidate_id"), primary_key=True)
+    exam_codes: Mapped[list] = mapped_column(JSON)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class StaffUser(Base):

@@ -5,6 +5,11 @@ in `identity.handlers` and returns the reply as JSON. The RPC interface is
 docs/decisions/0003-identity.md; errors are the domain errors of
 `identity.exceptions` (see there how the gateway reads their details).
 """
+from datetime import timedelta
+
+from nameko.dependency_providers import Config
+from nameko.timer import timer
+
 from certtrack_shared import health
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
@@ -39,6 +44,7 @@ class IdentityService(deadletters.DeadLetterDesk):
     outbox = Outbox()
     clock = ClockProvider()
     documents = DocumentStorage()
+    config = Config()
 
     @property
     def hasher(self):
@@ -188,7 +194,15 @@ class IdentityService(deadletters.DeadLetterDesk):
 
     @event_consumer("exams.events", "exam_results_available")
     def handle_exam_results_available(self, event):
-        notices.handle_exam_results_available(self.db, self.outbox, event)
+        quiet = timedelta(seconds=float(self.config.get("RESULT_NOTICE_QUIET_SECONDS", 60)))
+        notices.handle_exam_results_available(self.db, self.clock, event, quiet=quiet)
+
+    @timer(interval=5)
+    def mail_result_notices(self):
+        """Every few seconds: mail the result notices whose import is over. Timers do not
+        commit for us; each mail and the deletion of its notice commit together."""
+        notices.mail_due_result_notices(self.db, self.outbox, self.clock)
+        self.db.commit()
 
     @event_consumer("certs.events", "expert_number_assigned")
     def handle_expert_number_assigned(self, event):

@@ -18,7 +18,7 @@ from services.identity.tests.support import FakeClock, FakeOutbox
 
 # Children first: emptied with DELETE, much faster than TRUNCATE on tiny tables.
 TABLES = (
-    "support_tickets", "staff_users", "link_tokens", "external_identities", "registrations",
+    "result_notices", "support_tickets", "staff_users", "link_tokens", "external_identities", "registrations",
     "login_failures", "mail_requests", "candidates", "outbox_messages", "processed_events",
 )
 
@@ -77,6 +77,7 @@ def documents():
 def identity_config(service_config, tmp_path):
     config = dict(service_config("identity"))
     config["IDENTITY_DOCUMENT_DIR"] = str(tmp_path / "documents")
+    config["RESULT_NOTICE_QUIET_SECONDS"] = 1  # results mailed a second after the import, not a minute
     return config
 
 
