@@ -124,8 +124,10 @@ def test_an_invalid_body_422_with_fields(vendor, desks, published, amqp_uri, bod
 def test_not_json_is_refused(vendor, desks):
     key = desks.vendor_keys.issue()
     headers = {"Authorization": f"Bearer {key}"}
-    assert vendor.post(URL, data="score=1", headers=headers).status_code == 415
-    assert vendor.post(URL, data="{", headers=headers, content_type="application/json").status_code == 400
+    for response, status in ((vendor.post(URL, data="score=1", headers=headers), 415),
+                             (vendor.post(URL, data="{", headers=headers, content_type="application/json"), 400)):
+        assert response.status_code == status
+        assert set(response.get_json()["error"]) == {"code", "message", "fields"}
 
 
 def test_a_broker_that_is_down_503_and_nothing_is_promised(make_app, desks):
@@ -134,6 +136,51 @@ def test_a_broker_that_is_down_503_and_nothing_is_promised(make_app, desks):
     key = desks.vendor_keys.issue()
 
     response = post(app.test_client(), result("REG-5"), key)
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+
+
+@pytest.fixture
+def private_vhost():
+    from tests.harness.broker import Vhost
+
+    vhost = Vhost().create()
+    yield vhost
+    vhost.delete()
+
+
+def _vendor_client(make_app, desks, amqp_uri):
+    app = make_app(AMQP_URI=amqp_uri, RPC_TIMEOUT=5.0)
+    app.extensions["rpc"] = desks
+    return app.test_client()
+
+
+def test_a_message_the_broker_refuses_503_never_202(make_app, desks, private_vhost):
+    """The broker nacks the publish (its only queue is full and rejects): not accepted."""
+    from kombu import Connection, Exchange, Queue
+
+    with Connection(private_vhost.amqp_uri) as connection:
+        full = Queue("vendor.full", Exchange("vendor.events", "topic", durable=True), routing_key="#",
+                     queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"})
+        full(connection.default_channel).declare()
+    key = desks.vendor_keys.issue()
+
+    response = post(_vendor_client(make_app, desks, private_vhost.amqp_uri), result("REG-7"), key)
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+
+
+def test_a_message_no_queue_would_receive_503_never_202(make_app, desks, private_vhost):
+    """`vendor.events` exists but routes nowhere (published mandatory, returned): not accepted."""
+    from kombu import Connection, Exchange
+
+    with Connection(private_vhost.amqp_uri) as connection:
+        Exchange("vendor.events", "topic", durable=True)(connection.default_channel).declare()
+    key = desks.vendor_keys.issue()
+
+    response = post(_vendor_client(make_app, desks, private_vhost.amqp_uri), result("REG-8"), key)
 
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable"
