@@ -251,6 +251,23 @@ def release_entitlements(session: Session, order_id: str) -> bool:
     return released
 
 
+# Warehouse reports that contradict a cancellation: the parcel may have left after all.
+CONTRADICTS_CANCELLATION = {"shipped", "delivered"}
+
+
+def needs_attention(order: Order) -> bool:
+    """A shipped or delivered reported after the order was cancelled, and no staff
+    status entry (a correction or a confirmation) since: staff should find out
+    whether the parcel left. A refund is not an answer to that question."""
+    for change in reversed(order.changes):
+        if change.source == "staff" and change.status != "refunded":
+            return False
+        if (change.source == "warehouse" and change.status in CONTRADICTS_CANCELLATION
+                and (change.detail or {}).get("after_cancellation")):
+            return True
+    return False
+
+
 def order_view(order: Order) -> OrderView:
     payment = None
     if order.payment_reference:
@@ -272,4 +289,5 @@ def order_view(order: Order) -> OrderView:
                                   source=c.source, applied=c.applied, detail=c.detail or {})
                  for c in order.changes],
         cancellable=order.status in CANCELLABLE,
+        needs_attention=needs_attention(order),
     )

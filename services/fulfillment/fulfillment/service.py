@@ -74,9 +74,11 @@ class FulfillmentService(deadletters.DeadLetterDesk):
 
     # -- staff (the gateway checks the staff session) -------------------------------------
     @rpc(expected_exceptions=STAFF_ERRORS)
-    def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False):
+    def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False,
+                            needs_attention=False):
         search = orders.parse(OrderSearch, order_id=order_id or None, candidate_id=candidate_id or None,
-                              status=status or None, refund_due=bool(refund_due))
+                              status=status or None, refund_due=bool(refund_due),
+                              needs_attention=bool(needs_attention))
         return staff.search_orders(self.db, search).model_dump(mode="json")
 
     @rpc(expected_exceptions=STAFF_ERRORS)

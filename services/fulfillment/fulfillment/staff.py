@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from fulfillment.exceptions import InvalidStatusCorrection, RefundNotAllowed
 from fulfillment.models import Entitlement, Order, OrderLine, OrderStatusChange
-from fulfillment.orders import order_view, own_order, release_entitlements
+from fulfillment.orders import CONTRADICTS_CANCELLATION, needs_attention, order_view, own_order, release_entitlements
 from fulfillment.payments import PaymentProcessor, RefundFailed
 from fulfillment.schemas import OrderList, OrderSearch, OrderView, StatusCorrection
 
@@ -54,7 +54,20 @@ def search_orders(session: Session, search: OrderSearch) -> OrderList:
         # Cancelled or rejected, paid, not refunded yet: the refunds staff still owe.
         query = query.where(Order.status.in_(REFUNDABLE), Order.payment_reference.is_not(None),
                             Order.refunded_cents == 0)
+    if search.needs_attention:
+        query = query.where(_needs_attention())
     return OrderList(items=[order_view(order) for order in session.scalars(query)])
+
+
+def _needs_attention():
+    """orders.needs_attention as SQL: a late shipped/delivered after a cancellation,
+    with no staff status entry after it."""
+    late, since = aliased(OrderStatusChange), aliased(OrderStatusChange)
+    answered = exists().where(since.order_id == late.order_id, since.id > late.id, since.source == "staff",
+                              since.status != "refunded")
+    return exists().where(late.order_id == Order.order_id, late.source == "warehouse",
+                          late.status.in_(CONTRADICTS_CANCELLATION),
+                          late.detail["after_cancellation"].as_boolean().is_(True), ~answered)
 
 
 def correct_status(session: Session, correction: StatusCorrection, now: datetime) -> OrderView:
@@ -64,10 +77,13 @@ def correct_status(session: Session, correction: StatusCorrection, now: datetime
     warehouse's changes: closing an order (cancelled, rejected) frees its kit
     to be claimed again; reopening it claims the kit back, unless another
     order claimed it meanwhile (then that order is the one to correct).
+
+    An order flagged for attention may be "corrected" to its own status: staff
+    confirm it (e.g. still cancelled: the parcel never left), which clears the flag.
     """
     order = own_order(session, None, correction.order_id, lock=True)
     previous = order.status
-    if correction.status == previous:
+    if correction.status == previous and not needs_attention(order):
         raise InvalidStatusCorrection({"status": f"The order is already {previous}."})
     if correction.status in CLOSED and previous not in CLOSED:
         release_entitlements(session, order.order_id)

@@ -66,4 +66,6 @@ def test_a_card_never_shows_its_number_or_cvc():
 def test_status_only_moves_forward():
     assert moves_forward("placed", "shipped") and moves_forward("shipped", "delivered")
     assert not moves_forward("delivered", "shipped") and not moves_forward("shipped", "rejected")
-    assert moves_forward("cancelled", "shipped")  # the parcel had left: the warehouse wins
+    # Cancelling freed the kit and made the refund due: only staff move a cancelled order.
+    assert not moves_forward("cancelled", "shipped") and not moves_forward("cancelled", "delivered")
+    assert moves_forward("rejected", "shipped")

@@ -6,6 +6,9 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+from nameko.exceptions import RemoteError
+
 from tests.harness.broker import Vhost
 from tests.harness.messages import publish_raw, wait_for
 
@@ -94,6 +97,86 @@ def test_delivered_before_shipped_records_delivered_and_keeps_the_late_shipment_
     assert [(h["status"], h["applied"]) for h in order["history"]] == [
         ("placed", True), ("delivered", True), ("shipped", False)]
     assert order["shipping"]["tracking_number"] == "1Z999AA10123456785"  # still worth showing
+    assert order["history"][2]["detail"] == {"carrier": "UPS", "tracking_number": "1Z999AA10123456785"}
+    assert order["history"][2]["occurred_at"].startswith("2026-12-03T09:00:00")
+
+
+def _history_length(rpc, candidate_id, order_id, length):
+    return len(rpc.get_order(candidate_id=candidate_id, order_id=order_id)["history"]) == length
+
+
+def test_a_cancelled_order_stays_cancelled_when_the_warehouse_reports_it_shipped_later(rpc, amqp_uri, smtp_server):
+    register(amqp_uri, "CSCO30000007", email="late.ship@example.com")
+    achieve(amqp_uri, rpc, "CSCO30000007")
+    order_id = place(rpc, "CSCO30000007")["order_id"]  # the free kit, tracked shipping paid: $15.00
+    rpc.cancel_order(candidate_id="CSCO30000007", order_id=order_id)
+    _answer(amqp_uri, "order_shipped", order_id=order_id, shipped_at="2026-12-03T09:00:00Z",
+            carrier="UPS", tracking_number="1Z999AA10123456786")
+    wait_for(lambda: _history_length(rpc, "CSCO30000007", order_id, 3), message="the late shipment recorded")
+    _answer(amqp_uri, "order_delivered", order_id=order_id, delivered_at="2026-12-05T15:00:00Z")
+    wait_for(lambda: _history_length(rpc, "CSCO30000007", order_id, 4), message="the late delivery recorded")
+
+    order = rpc.get_order(candidate_id="CSCO30000007", order_id=order_id)
+    assert order["status"] == "cancelled"
+    assert [(h["status"], h["applied"]) for h in order["history"]] == [
+        ("placed", True), ("cancelled", True), ("shipped", False), ("delivered", False)]
+    assert order["history"][2]["detail"] == {"carrier": "UPS", "tracking_number": "1Z999AA10123456786",
+                                             "after_cancellation": True}
+    assert order["history"][3]["detail"] == {"after_cancellation": True}
+    assert order["needs_attention"] is True
+    # The paid order is still owed its refund, and staff find it among the orders to look at.
+    assert order_id in [o["order_id"] for o in rpc.staff_search_orders(refund_due=True)["items"]]
+    assert [o["order_id"] for o in rpc.staff_search_orders(needs_attention=True)["items"]] == [order_id]
+    # The kit the cancellation freed can be claimed once more, and only once.
+    place(rpc, "CSCO30000007")
+    assert rpc.fulfillment_overview("CSCO30000007")["entitlements"][0]["claimable"] is False
+    with pytest.raises(RemoteError) as twice:
+        place(rpc, "CSCO30000007")
+    assert twice.value.exc_type == "InvalidOrder"
+    # Nothing moved, so the candidate is not told the cancelled order shipped.
+    assert not [m for m in smtp_server.messages() if "late.ship@example.com" in str(m["To"])
+                and "shipped" in m["Subject"]]
+
+
+def test_a_late_rejection_of_a_cancelled_and_refunded_order_changes_nothing(rpc, amqp_uri):
+    achieve(amqp_uri, rpc, "CSCO30000008")
+    order_id = place(rpc, "CSCO30000008")["order_id"]
+    rpc.cancel_order(candidate_id="CSCO30000008", order_id=order_id)
+    rpc.staff_refund_order(order_id=order_id, staff_member="ops@certtrack.example")
+    _answer(amqp_uri, "order_rejected", order_id=order_id, reason="undeliverable address")
+    wait_for(lambda: _history_length(rpc, "CSCO30000008", order_id, 4), message="the late rejection recorded")
+
+    order = rpc.get_order(candidate_id="CSCO30000008", order_id=order_id)
+    assert order["status"] == "cancelled" and order["payment"]["refunded_cents"] == 1500
+    assert (order["history"][-1]["status"], order["history"][-1]["applied"]) == ("rejected", False)
+    assert order["history"][-1]["detail"]["after_cancellation"] is True
+    assert order["needs_attention"] is False  # a rejection agrees with the cancellation
+
+
+def test_staff_answer_a_late_shipment_by_confirming_or_correcting_the_status(rpc, amqp_uri):
+    achieve(amqp_uri, rpc, "CSCO30000009")
+    order_id = place(rpc, "CSCO30000009")["order_id"]
+    rpc.cancel_order(candidate_id="CSCO30000009", order_id=order_id)
+    _answer(amqp_uri, "order_shipped", order_id=order_id, shipped_at="2026-12-03T09:00:00Z",
+            carrier="UPS", tracking_number="1Z999AA10123456787")
+    wait_for(lambda: _history_length(rpc, "CSCO30000009", order_id, 3), message="the late shipment recorded")
+
+    confirmed = rpc.staff_correct_status(order_id=order_id, status="cancelled",
+                                         reason="the warehouse says the parcel never left",
+                                         staff_member="ops@certtrack.example")
+    assert confirmed["status"] == "cancelled" and confirmed["needs_attention"] is False
+    assert confirmed["history"][-1]["detail"]["previous"] == "cancelled"
+    assert rpc.staff_search_orders(needs_attention=True)["items"] == []
+    # Once answered, a second confirmation is a correction to the same status again: refused.
+    with pytest.raises(RemoteError) as again:
+        rpc.staff_correct_status(order_id=order_id, status="cancelled", reason="checking",
+                                 staff_member="ops@certtrack.example")
+    assert again.value.exc_type == "InvalidStatusCorrection"
+    # Staff can still record that it did ship: the order claims its kit back.
+    shipped = rpc.staff_correct_status(order_id=order_id, status="shipped", reason="the candidate received it",
+                                       staff_member="ops@certtrack.example")
+    assert shipped["status"] == "shipped"
+    assert rpc.fulfillment_overview("CSCO30000009")["entitlements"][0]["order_id"] == order_id
 
 
 def test_a_rejected_order_frees_the_kit_and_tells_the_candidate(rpc, amqp_uri, smtp_server):
