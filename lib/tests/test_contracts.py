@@ -56,6 +56,12 @@ def test_result_that_disagrees_with_score_is_invalid():
         parse_message("vendor.events", "exam_result", body)
 
 
+def test_a_score_beyond_any_real_scale_is_invalid_not_a_database_error():
+    body = dict(RESULT, score=2**31, passing_score=825, result="pass")
+    with pytest.raises(ValueError, match="less than or equal to 1000000"):
+        parse_message("vendor.events", "exam_result", body)
+
+
 def test_unknown_schema_version_names_the_known_ones():
     with pytest.raises(UnknownSchemaVersion, match=r"unknown schema_version 2.*known: \[1\]"):
         parse_message("vendor.events", "exam_result", dict(RESULT, schema_version=2))

@@ -38,6 +38,9 @@ class _VendorEvent(Event):
     registration_number: str = Field(min_length=1, max_length=60)
 
 
+MAX_SCORE = 1_000_000
+
+
 class ExamRegistrationV1(_VendorEvent):
     event_type: ClassVar[str] = "exam_registration"
     schema_version: Literal[1]
@@ -52,8 +55,11 @@ class ExamResultV1(_VendorEvent):
     candidate: VendorCandidate
     exam: VendorExam
     taken_at: AwareDatetime
-    score: int = Field(ge=0)
-    passing_score: int = Field(ge=0)
+    # Bounded above so that an absurd score is refused here, with its reason, instead of
+    # failing in the database (a 32-bit column) and going round the retries; real scales
+    # end at 1,000.
+    score: int = Field(ge=0, le=MAX_SCORE)
+    passing_score: int = Field(ge=0, le=MAX_SCORE)
     result: Literal["pass", "fail"]
     test_center: TestCenter
 
