@@ -16,7 +16,9 @@ Placing an order (`place_order`) runs in the RPC worker's transaction:
    the outbox in the same transaction as the order.
 
 A charge that succeeded for a request whose order then failed to commit is
-refunded at once (best effort; the idempotent retry would reuse it anyway).
+refunded at once (best effort). A retry of that checkout sees the refund
+and charges anew under a derived key (`_charge_card`): no order is ever
+recorded as paid by a charge that was given back.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from fulfillment import addresses
 from fulfillment.exceptions import InvalidOrder, OrderNotCancellable, OrderNotFound, PaymentDeclined
 from fulfillment.kits import claimable
 from fulfillment.models import Certification, Entitlement, Order, OrderLine, OrderStatusChange
-from fulfillment.payments import Card, CardDeclined, PaymentProcessor
+from fulfillment.payments import Card, CardDeclined, Charge, PaymentProcessor
 from fulfillment.schemas import (
     LineView, OrderList, OrderRequest, OrderView, PaymentView, PlaceOrderRequest, Quote, ShippingView,
     StatusChangeView,
@@ -91,12 +93,8 @@ def place_order(session: Session, outbox, processor: PaymentProcessor, candidate
             raise InvalidOrder({"card": "Enter your card details: this order costs "
                                         f"{priced.total_cents / 100:.2f} {currency}."})
         card = Card(request.card.number, request.card.exp_month, request.card.exp_year, request.card.cvc)
-        try:
-            charge = processor.charge(priced.total_cents, currency, card,
-                                      idempotency_key=f"charge:{candidate_id}:{request.idempotency_key}")
-        except CardDeclined as declined:
-            log.info("payment declined for candidate %s: %s", candidate_id, declined.code)
-            raise PaymentDeclined({"card": declined.message}) from None
+        charge = _charge_card(processor, priced.total_cents, currency, card,
+                              f"charge:{candidate_id}:{request.idempotency_key}")
     try:
         return _record_order(session, outbox, candidate_id, request, priced, charge, now)
     except Exception:
@@ -202,6 +200,35 @@ def _price_lines(session: Session, candidate_id: str, request: OrderRequest) -> 
     if problems:
         raise InvalidOrder(problems)
     return lines
+
+
+# Each failed recording after a charge uses up one derived key; past this many,
+# something is wrong beyond a retry and the candidate is told so.
+CHARGE_ATTEMPTS = 5
+
+
+def _charge_card(processor: PaymentProcessor, amount_cents: int, currency: str, card: Card, key: str) -> Charge:
+    """Charge once per checkout, never resting on a charge that was given back.
+
+    The checkout's key answers its earlier charge, so a crash before the
+    commit re-charges nothing. But if recording the order failed, that charge
+    was refunded (`_refund_quietly`), and the same form is submitted again with
+    the same key: the retry then charges anew under the next derived key
+    (`<key>:2`, `<key>:3`…), each of them idempotent in turn.
+    """
+    for attempt in range(1, CHARGE_ATTEMPTS + 1):
+        attempt_key = key if attempt == 1 else f"{key}:{attempt}"
+        try:
+            charge = processor.charge(amount_cents, currency, card, idempotency_key=attempt_key)
+        except CardDeclined as declined:
+            log.info("payment declined for key %s: %s", attempt_key, declined.code)
+            raise PaymentDeclined({"card": declined.message}) from None
+        if not charge.refunded:
+            return charge
+        log.info("charge %s under key %s was refunded after a failed order: charging anew",
+                 charge.reference, attempt_key)
+    raise PaymentDeclined({"card": "We could not record your order after several attempts and refunded every "
+                                   "charge. Nothing was charged; please try again later."})
 
 
 def _refund_quietly(processor: PaymentProcessor, charge) -> None:

@@ -68,6 +68,13 @@ class Charge:
     currency: str
     brand: str
     last4: str
+    # The charge's state now, also when an idempotent retry answers an earlier
+    # charge: orders never rest on a charge that was given back.
+    refunded_cents: int = 0
+
+    @property
+    def refunded(self) -> bool:
+        return self.refunded_cents > 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,12 @@ class PaymentProcessor(ABC):
 
     @abstractmethod
     def charge(self, amount_cents: int, currency: str, card: Card, idempotency_key: str) -> Charge:
-        """Authorize and capture; CardDeclined when the processor refuses."""
+        """Authorize and capture; CardDeclined when the processor refuses.
+
+        A key already used answers that earlier charge as it is now, refunds
+        included (a processor whose replay echoes the first response, as
+        Stripe's does, must fetch the charge to fill `refunded_cents`).
+        """
 
     @abstractmethod
     def refund(self, reference: str, amount_cents: int, idempotency_key: str) -> Refund:
@@ -226,7 +238,7 @@ class LocalPaymentProcessor(PaymentProcessor):
 
 
 def _charge(row: ProcessorCharge) -> Charge:
-    return Charge(row.reference, row.amount_cents, row.currency, row.brand, row.last4)
+    return Charge(row.reference, row.amount_cents, row.currency, row.brand, row.last4, row.refunded_cents)
 
 
 def load_processor(config: dict) -> PaymentProcessor:

@@ -19,6 +19,30 @@ def _detail(error: RemoteError) -> dict:
     return json.loads(error.value)
 
 
+def _ledger(config) -> list:
+    """The processor's charges, oldest first: (reference, amount, refunded)."""
+    engine = create_engine(config["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(
+                "SELECT reference, amount_cents, refunded_cents FROM processor_charges ORDER BY created_at"))]
+    finally:
+        engine.dispose()
+
+
+def _failing_once(record_order):
+    """`_record_order` as if the database failed just after it, once: that order's transaction rolls back."""
+    failed = []
+
+    def record_then_fail(*args, **kwargs):
+        recorded = record_order(*args, **kwargs)
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("the database went away while recording the order")
+        return recorded
+    return record_then_fail
+
+
 def _charges(config) -> list:
     engine = create_engine(config["DATABASE_URL"])
     try:
@@ -62,6 +86,26 @@ def test_the_same_idempotency_key_twice_charges_once_and_answers_the_same_order(
     assert first["payment"]["brand"] == "visa" and first["payment"]["last4"] == "4242"
     assert len(rpc.list_orders("CSCO20000002")["items"]) == 1
     assert [tuple(row) for row in _charges(fulfillment_config)] == [(9000, "visa", "4242")]
+
+
+def test_a_retry_after_a_failed_recording_is_paid_by_a_new_charge_not_the_refunded_one(
+        rpc, amqp_uri, fulfillment_config, monkeypatch):
+    from fulfillment import orders
+    monkeypatch.setattr(orders, "_record_order", _failing_once(orders._record_order))
+    achieve(amqp_uri, rpc, "CSCO20000017")
+    with pytest.raises(RemoteError):
+        place(rpc, "CSCO20000017", key="checkout-retry-0001")  # charged, then the order failed
+    [(voided, amount, refunded)] = _ledger(fulfillment_config)
+    assert refunded == amount == 1500  # given back at once
+    assert rpc.list_orders("CSCO20000017") == {"items": []}
+
+    order = place(rpc, "CSCO20000017", key="checkout-retry-0001")  # the same form, submitted again
+    assert order["payment"]["reference"] != voided
+    assert _ledger(fulfillment_config) == [(voided, 1500, 1500), (order["payment"]["reference"], 1500, 0)]
+    # And the retry is idempotent in its turn: one order, no third charge.
+    assert place(rpc, "CSCO20000017", key="checkout-retry-0001") == order
+    assert len(_ledger(fulfillment_config)) == 2
+    assert [o["order_id"] for o in rpc.list_orders("CSCO20000017")["items"]] == [order["order_id"]]
 
 
 def test_order_numbers_follow_a_sequence_per_year(rpc, amqp_uri):
