@@ -9,7 +9,9 @@ the outbox, in the caller's transaction, plus one mail:
 | new status  | event                                                   |
 |-------------|---------------------------------------------------------|
 | active      | `certification_achieved` when the period was started by |
-|             | an achievement, else `certification_recertified`        |
+|             | an achievement, else `certification_recertified` (also |
+|             | when a backdated renewal continues a period whose       |
+|             | expiry was already announced)                           |
 | expired     | `certification_expired`                                 |
 | revoked     | `certification_revoked` (reason: the sittings' reasons) |
 | in_progress | `certification_revoked` too: it was published as held   |
@@ -122,8 +124,11 @@ def _same(row: PublishedStanding | None, standing: CertificationStanding) -> boo
 
 def _event_type(standing: CertificationStanding, row: PublishedStanding | None) -> str:
     if standing.status == "active":
-        if row is None or row.status != "active":
+        if row is None:
             return "certification_achieved"
+        if row.status != "active":
+            return "certification_recertified" if _renewal_of_published_holding(standing, row) \
+                else "certification_achieved"
         last = standing.history[-1] if standing.history else None
         if row.active_on != standing.active_on and last is not None and last.event == "achieved":
             # Lapsed and earned again since last published, or (see _is_correction)
@@ -133,6 +138,21 @@ def _event_type(standing: CertificationStanding, row: PublishedStanding | None) 
     if standing.status == "expired":
         return "certification_expired"
     return "certification_revoked"
+
+
+def _renewal_of_published_holding(standing: CertificationStanding, row: PublishedStanding) -> bool:
+    """Whether an active standing renews the period whose end was already announced.
+
+    Credits approved after an expiry count by their completion date (0005), so
+    a renewal can be dated before an expiry that was already published. The
+    candidate then held the certification without a gap: the same holding
+    (its last achievement on or before the announced period) goes on, and is
+    announced as recertified, not achieved again.
+    """
+    if row.active_on is None or not standing.history or standing.history[-1].event != "recertified":
+        return False
+    achievements = [entry.on for entry in standing.history if entry.event == "achieved"]
+    return bool(achievements) and achievements[-1] <= row.active_on
 
 
 def _is_correction(event_type: str, standing: CertificationStanding,

@@ -13,6 +13,7 @@ from tests.harness.messages import capture_queue, drain, wait_for
 from services.certs.tests.events import PDF, PNG, document, mails_to, passed, register, text_of
 
 CSCO, OTHER, JNPR = "CSCO10000001", "CSCO10000002", "JNPR10000001"
+LATE = "CSCO10000003"
 TODAY = "2026-06-01"
 
 
@@ -105,6 +106,29 @@ def test_staff_queue_approval_with_audit_mail_and_renewal(certs, rpc, certs_amqp
     texts = sorted(text_of(m) for m in approvals())
     assert "20 CE credits" in texts[0] + texts[1]
     assert any("It completed a recertification: CCNA" in t for t in texts)
+
+
+def test_credits_approved_after_an_announced_expiry_renew_it_as_a_recertification(
+        start_certs, rpc, certs_amqp, certs_db, smtp_server):
+    start_certs(today="2027-02-01")
+    register(certs_amqp, certs_db, LATE, "ce.late@example.com")
+    achieved = capture_queue(certs_amqp, "certs.events", "certification_achieved")
+    recertified = capture_queue(certs_amqp, "certs.events", "certification_recertified")
+    passed(certs_amqp, certs_db, LATE, "200-301", "2024-01-15")  # expired on 15 Jan 2027
+    wait_for(lambda: [m for m in mails_to(smtp_server, "ce.late@example.com") if "has expired" in m["Subject"]],
+             message="the expiry mail")
+
+    # Credits completed on 1 Dec 2026, while CCNA was still active, approved after its expiry was announced.
+    activity = submit(rpc, candidate=LATE, completed_on="2026-12-01")
+    rpc.approve_ce_activity(activity_id=activity["id"], credits=30, staff="reviewer@example.com")
+
+    [event] = [json.loads(m["body"]) for m in drain(certs_amqp, recertified)]
+    assert (event["certification_id"], event["active_on"], event["expires_on"], event["path"]) == (
+        "ccna", "2026-12-01", "2029-12-01", "30 CE credits")
+    assert drain(certs_amqp, achieved) == []
+    wait_for(lambda: [m for m in mails_to(smtp_server, "ce.late@example.com") if "is renewed until" in m["Subject"]],
+             message="the recertified mail")
+    assert not [m for m in mails_to(smtp_server, "ce.late@example.com") if "Congratulations" in m["Subject"]]
 
 
 def test_rejection_keeps_the_reason_and_mails_it(certs, rpc, smtp_server):

@@ -11,7 +11,7 @@ from certs.continuing_education import content_type_of
 from certs.models import PublishedStanding
 from certs.numbering import series_of
 from certs.standings import _event_type, _same, new_certificate_code
-from services.certs.tests.support import passed, standing_of
+from services.certs.tests.support import ce, passed, standing_of
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -71,3 +71,21 @@ def test_which_change_publishes_which_event():
     assert _event_type(lapsed_and_again, row("active", "2020-01-15", "2023-01-15")) == "certification_achieved"
     assert _event_type(lapsed_and_again, row("expired", "2020-01-15", "2023-01-15")) == "certification_achieved"
     assert _event_type(expired, row("active", "2020-01-15", "2023-01-15")) == "certification_expired"
+
+
+def test_a_late_renewal_after_the_expiry_was_announced_is_a_recertification():
+    # Expiry announced on 15 Jan 2027; then staff approve 30 CE credits completed on 1 Dec 2026.
+    announced_expired = row("expired", "2024-01-15", "2027-01-15")
+    backdated = standing_of("cisco", [passed("200-301", "2024-01-15"), ce(30, "2026-12-01")],
+                            "2027-02-01").certification("ccna")
+    earned_again = standing_of("cisco", [passed("200-301", "2024-01-15"), passed("200-301", "2027-01-20")],
+                               "2027-02-01").certification("ccna")
+    # After a late renewal, another renewal from an exam passed after the announced expiry:
+    # still one unbroken holding since 2024.
+    renewed_twice = standing_of("cisco", [passed("200-301", "2024-01-15"), ce(30, "2026-12-01"),
+                                          passed("300-410", "2027-01-20")], "2027-02-01").certification("ccna")
+
+    assert backdated.active_on == date(2026, 12, 1)
+    assert _event_type(backdated, announced_expired) == "certification_recertified"
+    assert _event_type(renewed_twice, announced_expired) == "certification_recertified"
+    assert _event_type(earned_again, announced_expired) == "certification_achieved"
