@@ -227,8 +227,8 @@ def _charge_card(processor: PaymentProcessor, amount_cents: int, currency: str, 
             return charge
         log.info("charge %s under key %s was refunded after a failed order: charging anew",
                  charge.reference, attempt_key)
-    raise PaymentDeclined({"card": "We could not record your order after several attempts and refunded every "
-                                   "charge. Nothing was charged; please try again later."})
+    raise PaymentDeclined({"card": "We could not record your order and gave back every payment taken for it, so "
+                                   "nothing stays charged to your card. Please start your checkout again later."})
 
 
 def _refund_quietly(processor: PaymentProcessor, charge) -> None:
@@ -278,19 +278,19 @@ def release_entitlements(session: Session, order_id: str) -> bool:
     return released
 
 
-# Warehouse reports that contradict a cancellation: the parcel may have left after all.
-CONTRADICTS_CANCELLATION = {"shipped", "delivered"}
+# Warehouse reports that contradict a closed (cancelled or rejected) order: the parcel may have left after all.
+CONTRADICTS_CLOSING = {"shipped", "delivered"}
 
 
 def needs_attention(order: Order) -> bool:
-    """A shipped or delivered reported after the order was cancelled, and no staff
-    status entry (a correction or a confirmation) since: staff should find out
-    whether the parcel left. A refund is not an answer to that question."""
+    """A shipped or delivered reported after the order was closed (shipments), and no
+    staff status entry (a correction or a confirmation) since: staff should find
+    out whether the parcel left. A refund is not an answer to that question."""
     for change in reversed(order.changes):
         if change.source == "staff" and change.status != "refunded":
             return False
-        if (change.source == "warehouse" and change.status in CONTRADICTS_CANCELLATION
-                and (change.detail or {}).get("after_cancellation")):
+        if (change.source == "warehouse" and change.status in CONTRADICTS_CLOSING
+                and (change.detail or {}).get("reported_after")):
             return True
     return False
 

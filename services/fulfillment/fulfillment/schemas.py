@@ -51,7 +51,7 @@ class OrderSearch(_Model):
     candidate_id: Optional[str] = Field(default=None, max_length=20)
     status: Optional[OrderStatus] = None
     refund_due: bool = False  # cancelled or rejected, paid and not refunded yet
-    needs_attention: bool = False  # shipped or delivered reported after a cancellation (orders.needs_attention)
+    needs_attention: bool = False  # shipped or delivered reported after closing (orders.needs_attention)
 
 
 # -- replies ----------------------------------------------------------------------------

@@ -11,13 +11,14 @@ Status only moves forward, in the order things happen to a parcel:
   one. So a `delivered` that overtakes its `shipped` records delivered, and
   the late `shipped` is kept in history (and its carrier and tracking number
   on the order) without moving the status back.
-- A cancelled order stays cancelled: cancelling released its free kit and
-  put a paid order on the staff's refunds-due list, so letting a later
-  shipped, delivered or rejected move it would hand the kit out twice and
-  hide the refund. Such a report is kept in the history marked
-  `after_cancellation`, changes nothing else, and a shipped or delivered
-  one flags the order for staff (`needs_attention`): only they can find out
-  whether the parcel really left, and correct the status by hand.
+- A closed order (cancelled, or rejected by the warehouse) stays closed:
+  closing released its free kit and put a paid order on the staff's
+  refunds-due list, so letting a later shipped or delivered move it would
+  hand the kit out twice and hide the refund. Such a report (or a rejection
+  after a cancellation) is kept in the history marked `reported_after` the
+  closing status and changes nothing else; a shipped or delivered one flags
+  the order for staff (`needs_attention`): only they can find out whether
+  the parcel really left, and correct the status by hand.
 - A rejected after shipped or delivered is history only.
 - The same fact twice (a redelivered event under a new event_id) adds nothing.
 - An order the warehouse names but we never placed cannot be applied: the
@@ -39,8 +40,8 @@ from fulfillment.models import Candidate, Order, OrderStatusChange
 from fulfillment.orders import release_entitlements
 
 RANK = {"placed": 0, "cancelled": 1, "rejected": 1, "shipped": 2, "delivered": 3}
-# Only staff move an order out of these (staff.correct_status).
-FINAL_FOR_THE_WAREHOUSE = {"cancelled"}
+# Only staff move an order out of these (staff.correct_status): closing freed its kit.
+FINAL_FOR_THE_WAREHOUSE = {"cancelled", "rejected"}
 
 
 def moves_forward(current: str, new: str) -> bool:
@@ -95,8 +96,8 @@ def _apply(session: Session, order: Order, status: str, occurred_at: datetime, d
     if already is not None:
         return False
     applied = moves_forward(order.status, status)
-    if order.status == "cancelled":
-        detail = {**detail, "after_cancellation": True}
+    if order.status in FINAL_FOR_THE_WAREHOUSE:
+        detail = {**detail, "reported_after": order.status}
     session.add(OrderStatusChange(order_id=order.order_id, status=status, occurred_at=occurred_at,
                                   recorded_at=now, source="warehouse", applied=applied, detail=detail,
                                   event_id=event_id))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fulfillment.exceptions import InvalidStatusCorrection, RefundNotAllowed
 from fulfillment.models import Entitlement, Order, OrderLine, OrderStatusChange
-from fulfillment.orders import CONTRADICTS_CANCELLATION, needs_attention, order_view, own_order, release_entitlements
+from fulfillment.orders import CONTRADICTS_CLOSING, needs_attention, order_view, own_order, release_entitlements
 from fulfillment.payments import PaymentProcessor, RefundFailed
 from fulfillment.schemas import OrderList, OrderSearch, OrderView, StatusCorrection
 
@@ -60,14 +60,14 @@ def search_orders(session: Session, search: OrderSearch) -> OrderList:
 
 
 def _needs_attention():
-    """orders.needs_attention as SQL: a late shipped/delivered after a cancellation,
-    with no staff status entry after it."""
+    """orders.needs_attention as SQL: a shipped/delivered reported after the order was
+    closed, with no staff status entry after it."""
     late, since = aliased(OrderStatusChange), aliased(OrderStatusChange)
     answered = exists().where(since.order_id == late.order_id, since.id > late.id, since.source == "staff",
                               since.status != "refunded")
     return exists().where(late.order_id == Order.order_id, late.source == "warehouse",
-                          late.status.in_(CONTRADICTS_CANCELLATION),
-                          late.detail["after_cancellation"].as_boolean().is_(True), ~answered)
+                          late.status.in_(CONTRADICTS_CLOSING),
+                          late.detail["reported_after"].as_string().is_not(None), ~answered)
 
 
 def correct_status(session: Session, correction: StatusCorrection, now: datetime) -> OrderView:

@@ -66,6 +66,6 @@ def test_a_card_never_shows_its_number_or_cvc():
 def test_status_only_moves_forward():
     assert moves_forward("placed", "shipped") and moves_forward("shipped", "delivered")
     assert not moves_forward("delivered", "shipped") and not moves_forward("shipped", "rejected")
-    # Cancelling freed the kit and made the refund due: only staff move a cancelled order.
+    # Closing freed the kit and made the refund due: only staff move a cancelled or rejected order.
     assert not moves_forward("cancelled", "shipped") and not moves_forward("cancelled", "delivered")
-    assert moves_forward("rejected", "shipped")
+    assert not moves_forward("rejected", "shipped") and not moves_forward("cancelled", "rejected")

@@ -121,8 +121,8 @@ def test_a_cancelled_order_stays_cancelled_when_the_warehouse_reports_it_shipped
     assert [(h["status"], h["applied"]) for h in order["history"]] == [
         ("placed", True), ("cancelled", True), ("shipped", False), ("delivered", False)]
     assert order["history"][2]["detail"] == {"carrier": "UPS", "tracking_number": "1Z999AA10123456786",
-                                             "after_cancellation": True}
-    assert order["history"][3]["detail"] == {"after_cancellation": True}
+                                             "reported_after": "cancelled"}
+    assert order["history"][3]["detail"] == {"reported_after": "cancelled"}
     assert order["needs_attention"] is True
     # The paid order is still owed its refund, and staff find it among the orders to look at.
     assert order_id in [o["order_id"] for o in rpc.staff_search_orders(refund_due=True)["items"]]
@@ -149,8 +149,26 @@ def test_a_late_rejection_of_a_cancelled_and_refunded_order_changes_nothing(rpc,
     order = rpc.get_order(candidate_id="CSCO30000008", order_id=order_id)
     assert order["status"] == "cancelled" and order["payment"]["refunded_cents"] == 1500
     assert (order["history"][-1]["status"], order["history"][-1]["applied"]) == ("rejected", False)
-    assert order["history"][-1]["detail"]["after_cancellation"] is True
+    assert order["history"][-1]["detail"]["reported_after"] == "cancelled"
     assert order["needs_attention"] is False  # a rejection agrees with the cancellation
+
+
+def test_a_rejected_order_the_warehouse_then_ships_stays_rejected_for_staff_to_sort_out(rpc, amqp_uri):
+    achieve(amqp_uri, rpc, "CSCO30000010")
+    order_id = place(rpc, "CSCO30000010")["order_id"]
+    _answer(amqp_uri, "order_rejected", order_id=order_id, reason="undeliverable address")
+    wait_for(lambda: rpc.get_order(candidate_id="CSCO30000010", order_id=order_id)["status"] == "rejected")
+    _answer(amqp_uri, "order_shipped", order_id=order_id, shipped_at="2026-12-03T09:00:00Z",
+            carrier="UPS", tracking_number="1Z999AA10123456788")
+    wait_for(lambda: _history_length(rpc, "CSCO30000010", order_id, 3), message="the late shipment recorded")
+
+    order = rpc.get_order(candidate_id="CSCO30000010", order_id=order_id)
+    assert order["status"] == "rejected" and order["needs_attention"] is True
+    assert order["history"][-1]["detail"]["reported_after"] == "rejected"
+    assert order_id in [o["order_id"] for o in rpc.staff_search_orders(refund_due=True)["items"]]
+    # The kit the rejection freed is claimed by exactly one order.
+    place(rpc, "CSCO30000010")
+    assert rpc.fulfillment_overview("CSCO30000010")["entitlements"][0]["claimable"] is False
 
 
 def test_staff_answer_a_late_shipment_by_confirming_or_correcting_the_status(rpc, amqp_uri):
