@@ -82,6 +82,37 @@ def test_nothing_to_download_for_a_certification_not_held(ada, rpc):
     assert untouched["status"] == "in_progress" and not any(p["met"] for p in untouched["progress"])
 
 
+def refusals(rpc, candidate_id, certification_id) -> list[tuple[str, str]]:
+    """(error, status) of the SVG logo, the PNG logo and the PDF certificate of one certification."""
+    calls = [(rpc.logo, "svg"), (rpc.logo, "png"), (rpc.certificate_pdf,)]
+    found = []
+    for call, *format_ in calls:
+        kind, detail = error_of(call, candidate_id, certification_id, *format_)
+        found.append((kind, detail.get("status")))
+    return found
+
+
+def test_an_expired_certification_cannot_be_downloaded(ada, rpc, certs_amqp, certs_db):
+    passed(certs_amqp, certs_db, OTHER, "200-301", "2022-01-10")  # expired on 10 Jan 2025
+    passed(certs_amqp, certs_db, OTHER, "200-201", "2026-01-05")  # CyberOps Associate, active
+    rpc.accept_certification_agreement(OTHER, 1)
+
+    assert rpc.certification(OTHER, "ccna")["status"] == "expired"
+    assert refusals(rpc, OTHER, "ccna") == [("CertificationNotActive", "expired")] * 3
+    # The agreement is accepted: the active one still downloads.
+    assert rpc.certificate_pdf(OTHER, "cyberops_associate")["content_type"] == "application/pdf"
+
+
+def test_a_revoked_certification_cannot_be_downloaded(ada, rpc, certs_amqp, certs_db):
+    rpc.accept_certification_agreement(CSCO, 1)
+    assert rpc.logo(CSCO, "ccna", "svg")["content_type"] == "image/svg+xml"  # while it stands
+
+    revoke(certs_amqp, certs_db, ada)
+
+    assert rpc.certification(CSCO, "ccna")["status"] == "revoked"
+    assert refusals(rpc, CSCO, "ccna") == [("CertificationNotActive", "revoked")] * 3
+
+
 def test_a_certificate_code_shows_the_live_status(ada, rpc, certs_amqp, certs_db):
     code = rpc.certifications(CSCO)["items"][0]["certificate_code"]
     assert len(code) >= 16 and code.replace("-", "").replace("_", "").isalnum()
