@@ -237,10 +237,10 @@ def test_the_simulator_does_not_ship_an_order_cancelled_before_shipping(rpc, amq
     assert after["status"] == "cancelled" and [h["status"] for h in after["history"]] == ["placed", "cancelled"]
 
 
-def _simulator(amqp_uri, ship_after):
+def _simulator(amqp_uri, ship_after, reject_fraction=0):
     return subprocess.Popen(
         [sys.executable, str(ROOT / "deploy" / "warehouse_simulator.py"), "--amqp-uri", amqp_uri,
-         "--ship-after", str(ship_after), "--deliver-after", "0.2", "--reject-fraction", "0"],
+         "--ship-after", str(ship_after), "--deliver-after", "0.2", "--reject-fraction", str(reject_fraction)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -276,3 +276,20 @@ def test_a_simulator_stopped_after_a_cancellation_still_does_not_ship_the_order(
 def _queue_depth_detail(fulfillment_config, queue):
     vhost = Vhost(fulfillment_config["AMQP_URI"].rsplit("/", 1)[1].replace("%2F", "/"))
     return vhost.queue(queue)
+
+
+def test_an_order_the_simulator_rejects_is_rejected_with_its_reason_and_frees_the_kit(rpc, amqp_uri):
+    achieve(amqp_uri, rpc, "CSCO30000011")
+    order_id = place(rpc, "CSCO30000011")["order_id"]
+    simulator = _simulator(amqp_uri, ship_after=0.2, reject_fraction=1)  # every order rejected
+    try:
+        wait_for(lambda: rpc.get_order(candidate_id="CSCO30000011", order_id=order_id)["status"] == "rejected",
+                 timeout=30, message="the order rejected")
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+    order = rpc.get_order(candidate_id="CSCO30000011", order_id=order_id)
+    assert [(h["status"], h["source"]) for h in order["history"]] == [
+        ("placed", "candidate"), ("rejected", "warehouse")]
+    assert order["history"][1]["detail"]["reason"]
+    assert rpc.fulfillment_overview("CSCO30000011")["entitlements"][0]["claimable"] is True
