@@ -72,18 +72,30 @@ def takes_ce(certification: Certification) -> bool:
                for path in certification.recertification for _, node in walk(path.requires))
 
 
+def renewal_view(standing: CertificationStanding, certification: Certification) -> CeBalanceView:
+    """What every recertification path of an active certification still needs.
+
+    A certification that renews only by exam or course (Juniper's) is shown
+    too, with no credit balance: the page answers "what renews it", not only
+    "what do my credits do".
+    """
+    renews_with_ce = takes_ce(certification)
+    return CeBalanceView(
+        certification_id=standing.id, name=standing.name, status=standing.status,
+        active_on=standing.active_on, expires_on=standing.expires_on, renews_with_ce=renews_with_ce,
+        credits_available=standing.ce_credits_available if renews_with_ce else None,
+        recertification_summary=standing.recertification_summary,
+        recertification=standing.recertification, covered_by=standing.covered_by,
+    )
+
+
 def continuing_education(session: Session, catalogs: LoadedCatalogs, clock: Clock,
                          candidate_id) -> ContinuingEducation:
     candidate = get_candidate(session, candidate_id)
     catalog = catalogs.program(candidate.program)
     evaluation = evaluate_candidate(session, catalogs, candidate, clock)
-    balances = [
-        CeBalanceView(certification_id=s.id, name=s.name, status=s.status, active_on=s.active_on,
-                      expires_on=s.expires_on, credits_available=s.ce_credits_available,
-                      recertification_summary=s.recertification_summary)
-        for s in evaluation.certifications
-        if s.status == "active" and takes_ce(catalog.certification(s.id))
-    ]
+    balances = [renewal_view(s, catalog.certification(s.id))
+                for s in evaluation.certifications if s.status == "active"]
     by_course = course_certifications(catalogs, candidate.program)
     courses = [CourseOption(certification_id=s.id, name=s.name) for s in evaluation.certifications
                if s.status == "active" and s.id in by_course]

@@ -6,6 +6,8 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from certs.rules.results import PathProgress
+
 Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 CandidateId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=20)]
 Staff = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
@@ -72,13 +74,23 @@ class StaffActivityView(ActivityView):
 
 
 class CeBalanceView(BaseModel):
+    """An active certification on the Continuing Education page: what renews it.
+
+    Every active certification is listed, whether or not it renews with CE
+    credits (a Juniper one renews by exam or course): each recertification
+    path says what it still needs.
+    """
+
     certification_id: str
     name: str
     status: str
     active_on: Optional[date]
-    expires_on: Optional[date]
-    credits_available: int
+    expires_on: Optional[date]  # None: it never expires, nothing to renew
+    renews_with_ce: bool  # whether a recertification path takes CE credits
+    credits_available: Optional[int]  # None when no path takes CE credits
     recertification_summary: Optional[str]
+    recertification: list[PathProgress]  # every path and what it still needs
+    covered_by: Optional[str]  # the active higher certification whose renewal renews this one
 
 
 class CourseOption(BaseModel):
@@ -89,7 +101,7 @@ class CourseOption(BaseModel):
 
 
 class ContinuingEducation(BaseModel):
-    balances: list[CeBalanceView]
+    balances: list[CeBalanceView]  # every active certification, in catalog order
     items: list[ActivityView]
     # The candidate's active certifications that renew by an approved course (Juniper's);
     # empty for a program without such renewal (Cisco), so the site offers no course option.

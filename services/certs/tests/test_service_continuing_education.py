@@ -148,6 +148,34 @@ def test_rejection_keeps_the_reason_and_mails_it(certs, rpc, smtp_server):
     assert missing.value.exc_type == "ActivityNotFound"
 
 
+def test_every_active_certification_shows_what_each_path_still_needs(certs, rpc, certs_amqp, certs_db):
+    passed(certs_amqp, certs_db, JNPR, "JN0-105", "2024-01-10")
+    passed(certs_amqp, certs_db, CSCO, "200-301", "2026-01-10")
+    passed(certs_amqp, certs_db, CSCO, "100-150", "2026-01-11")
+
+    # JNCIA-Junos renews by exam or course, never by CE credits: shown all the same, with no balance.
+    [jncia] = rpc.continuing_education(JNPR)["balances"]
+    assert (jncia["name"], jncia["expires_on"], jncia["renews_with_ce"], jncia["credits_available"]) == (
+        "JNCIA-Junos", "2027-01-10", False, None)
+    assert [(path["name"], path["still_needed"]) for path in jncia["recertification"]] == [
+        ("An associate or higher exam", "one associate, specialist, professional or expert exam"),
+        ("An approved course", "an approved course completion for JNCIA-Junos")]
+
+    balances = {b["certification_id"]: b for b in rpc.continuing_education(CSCO)["balances"]}
+    assert sorted(balances) == ["ccna", "ccst_networking"]
+    ccna = balances["ccna"]
+    assert (ccna["renews_with_ce"], ccna["credits_available"]) == (True, 0)
+    assert [(path["name"], path["still_needed"]) for path in ccna["recertification"]] == [
+        ("Any associate exam", "one associate exam"),
+        ("Any professional concentration exam", "one professional concentration exam"),
+        ("A core exam", "one core exam"),
+        ("An expert written or lab exam", "one expert written or lab exam"),
+        ("30 CE credits", "30 CE credits")]
+    # CCST never expires: listed, with nothing to renew.
+    ccst = balances["ccst_networking"]
+    assert (ccst["expires_on"], ccst["recertification"], ccst["credits_available"]) == (None, [], None)
+
+
 def test_course_completion_is_offered_only_for_active_certifications_that_renew_by_course(
         certs, rpc, certs_amqp, certs_db):
     assert rpc.continuing_education(JNPR)["course_certifications"] == []  # nothing active yet
