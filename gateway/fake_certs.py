@@ -150,14 +150,9 @@ class FakeCerts(FakeService):
     def continuing_education(self, candidate_id):
         evaluation = self._evaluate(candidate_id)
         catalog = self.catalogs[self._program(candidate_id)]
-        balances = [
-            {"certification_id": s.id, "name": s.name, "status": s.status,
-             "active_on": s.active_on.isoformat(), "expires_on": s.expires_on.isoformat(),
-             "credits_available": s.ce_credits_available, "recertification_summary": s.recertification_summary}
-            for s in evaluation.certifications
-            if s.status == "active" and s.expires_on is not None and any(
-                "ce_credits" in path.model_dump_json() for path in catalog.certification(s.id).recertification)
-        ]
+        # Every active certification, as the service lists them: each path and what it still needs.
+        balances = [self._renewal(s, catalog.certification(s.id))
+                    for s in evaluation.certifications if s.status == "active"]
         courses = [
             {"certification_id": s.id, "name": s.name} for s in evaluation.certifications
             if s.status == "active" and any(
@@ -346,6 +341,15 @@ class FakeCerts(FakeService):
         accepted = not self.certification_agreement(candidate_id)["needs_acceptance"]
         return {**standing.model_dump(mode="json"), "certificate_code": code,
                 "downloads": standing.status == "active" and accepted}
+
+    @staticmethod
+    def _renewal(standing, certification) -> dict:
+        renews_with_ce = any("ce_credits" in path.model_dump_json() for path in certification.recertification)
+        view = standing.model_dump(mode="json", include={
+            "name", "status", "active_on", "expires_on", "recertification_summary", "recertification",
+            "covered_by"})
+        return {**view, "certification_id": standing.id, "renews_with_ce": renews_with_ce,
+                "credits_available": standing.ce_credits_available if renews_with_ce else None}
 
     def _code(self, candidate_id, certification_id) -> str:
         # URL-safe like the service's `secrets.token_urlsafe` codes ('-' and '_' included).

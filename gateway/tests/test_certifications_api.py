@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+import fake_certs
 import pytest
 from openapi_spec_validator import validate
 
@@ -116,8 +117,36 @@ def test_continuing_education_lists_activities_and_balances(client, ada, certs):
         "certification_id": None, "credits": 8, "status": "approved", "reason": None,
         "submitted_at": None, "reviewed_at": None}
     balances = {b["certification_id"]: b for b in response.json["balances"]}
-    assert balances["ccna"]["credits_available"] == 8
+    assert balances["ccna"]["credits_available"] == 8 and balances["ccna"]["renews_with_ce"] is True
     assert balances["ccna"]["recertification_summary"].endswith("or 22 more CE credits")
+    assert balances["ccna"]["recertification"][-1] == {
+        "name": "30 CE credits", "description": "Earn 30 CE credits", "met": False,
+        "still_needed": "22 more CE credits", "ce_credits_counted": 8, "deferred_to": None}
+
+
+def test_continuing_education_lists_a_juniper_certification_that_renews_without_ce(client, fake_identity, certs):
+    radia = fake_identity.add_candidate("Radia", "Perlman", "radia@example.com", password=OTHER_PASSWORD,
+                                        program="juniper")
+    certs.pass_exam(radia, "JN0-105", "2026-02-01")
+
+    [balance] = client.get("/api/v1/me/continuing-education", headers=bearer(client, radia, OTHER_PASSWORD)
+                           ).json["balances"]
+
+    assert (balance["certification_id"], balance["renews_with_ce"], balance["credits_available"]) == (
+        "jncia_junos", False, None)
+    assert [path["name"] for path in balance["recertification"]] == ["An associate or higher exam",
+                                                                      "An approved course"]
+
+
+def test_continuing_education_of_a_candidate_certs_does_not_know_yet_is_empty(client, ada, certs, monkeypatch):
+    def not_known_yet(candidate_id):
+        raise fake_certs.CandidateNotFound({"message": "No certification record for this candidate."})
+
+    monkeypatch.setattr(certs, "continuing_education", not_known_yet)
+    response = client.get("/api/v1/me/continuing-education", headers=bearer(client, ada))
+
+    assert response.status_code == 200
+    assert response.json == {"items": [], "balances": [], "course_certifications": []}
 
 
 def test_submitting_an_activity_with_its_document_in_base64(client, ada, certs):

@@ -261,18 +261,50 @@ def test_continuing_education_shows_balances_and_activities_with_reasons(as_ada,
 
     page = _text(as_ada.get("/continuing-education"))
 
-    balances = sorted(_rows(_section(page, "Your credit balance")))
+    balances = sorted(_rows(_section(page, "What renews your certifications")))
     assert balances == [
-        "CCNA 10 Feb 2026 10 Feb 2029 8 one associate exam, or one professional concentration exam, "
-        "or one core exam, or one expert written or lab exam, or 22 more CE credits",
+        "CCNA 10 Feb 2026 10 Feb 2029 8 Any associate exam : one associate exam "
+        "Any professional concentration exam : one professional concentration exam A core exam : one core exam "
+        "An expert written or lab exam : one expert written or lab exam 30 CE credits : 22 more CE credits",
         "Cisco Certified Specialist - Enterprise Advanced Infrastructure Implementation 5 Jan 2026 5 Jan 2029 8 "
-        "32 more CE credits, or exam 300-410",
+        "40 CE credits : 32 more CE credits Pass 300-410 again : exam 300-410",
     ]
     activities = _rows(_section(page, "Your activities"))
     assert len(activities) == 3
     assert "Cisco Live 2026 Cisco Live 10 Jun 2026 8 Approved" in activities
     assert "Vendor webinar Acme 1 Jul 2026 — Rejected Not a Cisco-approved provider." in activities
     assert "SD-WAN workshop Cisco Live 1 Nov 2026 — Waiting for review" in activities
+
+
+def test_a_juniper_holder_sees_how_each_certification_renews_without_ce(client, fake_identity, certs):
+    radia = fake_identity.add_candidate("Radia", "Perlman", "radia@example.com", password=PASSWORD,
+                                        program="juniper")
+    certs.pass_exam(radia, "JN0-105", "2026-02-01")
+    log_in(client, radia, PASSWORD)
+
+    page = _text(client.get("/continuing-education"))
+
+    assert "You hold no active certification" not in page
+    assert _rows(_section(page, "What renews your certifications")) == [
+        "JNCIA-Junos 1 Feb 2026 1 Feb 2029 — Does not renew with CE credits "
+        "An associate or higher exam : one associate, specialist, professional or expert exam "
+        "An approved course : an approved course completion for JNCIA-Junos"]
+
+
+def test_lower_certifications_say_their_credits_go_to_the_higher_one(as_ada, ada, certs):
+    certs.pass_exam(ada, "100-150", "2025-05-05")  # CCST: never expires
+    certs.pass_exam(ada, "350-401", "2026-01-05")
+    certs.pass_exam(ada, "300-415", "2026-02-10")  # CCNP Enterprise, which renews both Specialists
+
+    rows = _rows(_section(_text(as_ada.get("/continuing-education")), "What renews your certifications"))
+
+    [core] = [r for r in rows if r.startswith("Cisco Certified Specialist - Enterprise Core ")]
+    assert core.endswith("0 40 CE credits : credits go to your CCNP Enterprise, whose renewal renews this one "
+                         "Pass 350-401 again : exam 350-401 Or recertify your CCNP Enterprise: it renews this one too")
+    [ccnp] = [r for r in rows if r.startswith("CCNP Enterprise ")]
+    assert "80 CE credits : 80 CE credits" in ccnp and "A CCIE lab exam : " in ccnp
+    assert "Cisco Certified Support Technician Networking 5 May 2025 Never — Does not renew with CE credits " \
+           "Nothing: it never expires." in rows
 
 
 def _upload(client, fields: dict, content: bytes = PDF, filename="certificate.pdf"):

@@ -202,9 +202,13 @@ class CeBalance(BaseModel):
     name: str
     status: Status
     active_on: Optional[date]
-    expires_on: Optional[date]
-    credits_available: int = Field(description="Credits earned since its active date and not yet consumed.")
+    expires_on: Optional[date] = Field(description="Null when it never expires (nothing to renew).")
+    renews_with_ce: bool = Field(description="Whether a recertification path takes CE credits.")
+    credits_available: Optional[int] = Field(
+        description="Credits earned since its active date and not yet consumed; null when no path takes CE credits.")
     recertification_summary: Optional[str] = Field(description="What every recertification path still needs.")
+    recertification: list[RecertificationPath] = Field(description="Every path and what it still needs.")
+    covered_by: Optional[str] = Field(description="The active higher certification whose renewal renews this one.")
 
 
 class CourseOption(BaseModel):
@@ -214,7 +218,9 @@ class CourseOption(BaseModel):
 
 class ContinuingEducation(BaseModel):
     items: list[CeActivity] = Field(description="Newest first.")
-    balances: list[CeBalance] = Field(description="Active certifications that renew with CE credits.")
+    balances: list[CeBalance] = Field(
+        description="Every active certification: each recertification path, and the CE balance where a path takes "
+                    "credits.")
     course_certifications: list[CourseOption] = Field(
         description="Active certifications a course completion certificate can renew (empty where the "
                     "program renews by no course, e.g. Cisco).")
@@ -256,7 +262,7 @@ def get_continuing_education(candidate: AccessToken):
     except RemoteError as error:
         if not client.refused(error, "CandidateNotFound"):
             raise
-        return {"items": [], "balances": []}
+        return {"items": [], "balances": [], "course_certifications": []}
 
 
 @blueprint.post("/continuing-education")
