@@ -33,12 +33,14 @@ sys.path.insert(0, str(ROOT))
 from tests.harness.broker import Vhost  # noqa: E402
 from tests.harness.databases import RunDatabases  # noqa: E402
 from tests.harness.vendor import result  # noqa: E402
+from deploy.vendor_simulator import Publisher as VendorPublisher  # noqa: E402
 
 
 def publish(amqp_uri, bodies, rate=None, stamps=None):
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
+    """Publish `bodies` as `exam_result`s the way a vendor does: through the vendor
+    simulator's publisher (deploy/vendor_simulator.py: pika, confirms, mandatory),
+    for the service and the baseline alike."""
+    publisher = VendorPublisher(amqp_uri)
     started = time.monotonic()
     for index, body in enumerate(bodies):
         if rate:
@@ -47,11 +49,8 @@ def publish(amqp_uri, bodies, rate=None, stamps=None):
                 time.sleep(delay)
         if stamps is not None:
             stamps[body["registration_number"]] = datetime.now(timezone.utc)
-        channel.basic_publish(
-            "vendor.events", "exam_result", json.dumps(body).encode(),
-            pika.BasicProperties(content_type="application/json", delivery_mode=2,
-                                 message_id=body["event_id"]), mandatory=True)
-    connection.close()
+        publisher.publish("exam_result", body, body["event_id"])
+    publisher.close()
 
 
 def count_on(amqp_uri, queue):

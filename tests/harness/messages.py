@@ -46,6 +46,7 @@ def drain(amqp_uri, queue, quiet_seconds=1.0, max_seconds=30.0) -> list[dict]:
                 if isinstance(message.body, str) else bytes(message.body),
                 "headers": dict(message.headers or {}),
                 "message_id": message.properties.get("message_id"),
+                "routing_key": message.delivery_info.get("routing_key"),
                 "properties": dict(message.properties),
             })
             message.ack()
