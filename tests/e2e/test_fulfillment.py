@@ -73,7 +73,7 @@ def candidate_who_passed_ccna(stack, amqp_uri, email) -> str:
     number = str(uuid.uuid4().int)[:9]
     vendor_sends(amqp_uri, "exam_registration", registration(number, email=email, last_name="Hamilton", exam=CCNA))
     vendor_sends(amqp_uri, "exam_result", result(number, score=900, email=email, exam=CCNA,
-                                                 taken_at="2026-11-02T10:00:00Z"))
+                                                 taken_at="2026-11-02T10:00:00Z", last_name="Hamilton"))
     with identity_rpc(amqp_uri) as identity:
         found = wait_for(lambda: identity.staff_search_candidates(query=email), timeout=60,
                          message=f"identity to create the candidate {email}")

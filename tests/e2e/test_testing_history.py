@@ -34,7 +34,8 @@ def candidate_with_exams(stack, amqp_uri, email, sittings) -> str:
     candidate, who then sets a password over the API. Returns the candidate ID."""
     for number, exam, taken_at, score in sittings:
         vendor_sends(amqp_uri, "exam_registration", registration(number, email=email, last_name="Liskov", exam=exam))
-        vendor_sends(amqp_uri, "exam_result", result(number, score=score, email=email, exam=exam, taken_at=taken_at))
+        vendor_sends(amqp_uri, "exam_result", result(number, score=score, email=email, exam=exam, taken_at=taken_at,
+                                                     last_name="Liskov"))
     with identity_rpc(amqp_uri) as identity:
         found = wait_for(lambda: identity.staff_search_candidates(query=email), timeout=60,
                          message=f"identity to create the candidate {email}")

@@ -43,7 +43,8 @@ def certified_candidate(stack, amqp_uri, email) -> str:
     for exam in (CCNA_EXAM, DEVNET_EXAM):
         number = str(uuid.uuid4().int)[:9]
         vendor_sends(amqp_uri, "exam_registration", registration(number, email=email, last_name="Hamilton", exam=exam))
-        vendor_sends(amqp_uri, "exam_result", result(number, score=900, email=email, exam=exam, taken_at=taken_at))
+        vendor_sends(amqp_uri, "exam_result", result(number, score=900, email=email, exam=exam, taken_at=taken_at,
+                                                     last_name="Hamilton"))
     with identity_rpc(amqp_uri) as identity:
         found = wait_for(lambda: identity.staff_search_candidates(query=email), timeout=60,
                          message=f"identity to create the candidate {email}")

@@ -18,11 +18,11 @@ def registration(number, email="john.doe@example.com", last_name="Doe", candidat
 
 def result(number, score=842, passing=825, email="john.doe@example.com", candidate_id=None,
            exam=("200-301", "Implementing and Administering Cisco Solutions"),
-           taken_at="2026-12-01T11:42:00Z"):
+           taken_at="2026-12-01T11:42:00Z", last_name="Doe"):
     return {
         "schema_version": 1, "event_id": f"pv-{uuid.uuid4()}", "vendor": "pearson_vue",
         "program": "cisco", "registration_number": number,
-        "candidate": {"candidate_id": candidate_id, "first_name": "John", "last_name": "Doe",
+        "candidate": {"candidate_id": candidate_id, "first_name": "John", "last_name": last_name,
                       "email": email},
         "exam": {"code": exam[0], "title": exam[1]},
         "taken_at": taken_at, "score": score, "passing_score": passing,
