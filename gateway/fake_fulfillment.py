@@ -145,6 +145,15 @@ class FakeFulfillment(FakeService):
     def get_order(self, candidate_id, order_id):
         return self._view(self._own(candidate_id, order_id))
 
+    # -- driving the fake in tests: the warehouse reports a closed order shipped ---------
+    def report_shipped_after_closing(self, order_id, tracking_number="1Z999AA10123456784"):
+        order = self.orders[order_id]
+        order["history"].append({"status": "shipped", "occurred_at": self.now.isoformat(),
+                                 "recorded_at": self.now.isoformat(), "source": "warehouse", "applied": False,
+                                 "detail": {"carrier": "UPS", "tracking_number": tracking_number,
+                                            "reported_after": order["status"]}})
+        order["needs_attention"] = True
+
     def cancel_order(self, candidate_id, order_id):
         order = self._own(candidate_id, order_id)
         if order["status"] != "placed":
@@ -158,9 +167,11 @@ class FakeFulfillment(FakeService):
                 e["order_id"] = None
         return self._view(order)
 
-    def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False):
+    def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False,
+                            needs_attention=False):
         return {"items": [self._view(o) for o in self.orders.values()
-                          if (not order_id or o["order_id"] == order_id)
+                          if (not needs_attention or o.get("needs_attention"))
+                          and (not order_id or o["order_id"] == order_id)
                           and (not candidate_id or o["candidate_id"] == candidate_id)
                           and (not status or o["status"] == status)
                           and (not refund_due or (o["status"] in ("cancelled", "rejected") and o["payment"]
@@ -174,8 +185,9 @@ class FakeFulfillment(FakeService):
         if not reason or len(reason) < 3:
             raise InvalidStatusCorrection({"reason": "Give a reason of 3 to 500 characters: it is kept in the "
                                                      "order's history."})
-        if status == order["status"]:
+        if status == order["status"] and not order.get("needs_attention"):
             raise InvalidStatusCorrection({"status": f"The order is already {status}."})
+        order["needs_attention"] = False  # a staff entry answers the question (fulfillment's rule)
         order["history"].append({"status": status, "occurred_at": self.now.isoformat(),
                                  "recorded_at": self.now.isoformat(), "source": "staff", "applied": True,
                                  "detail": {"staff": staff_member, "reason": reason, "previous": order["status"]}})
@@ -198,4 +210,5 @@ class FakeFulfillment(FakeService):
         return order
 
     def _view(self, order):
-        return {**order, "cancellable": order["status"] == "placed"}
+        return {**order, "cancellable": order["status"] == "placed",
+                "needs_attention": order.get("needs_attention", False)}

@@ -46,7 +46,8 @@ def test_staff_find_an_order_by_candidate_and_status(staff, fulfillment, order_i
     assert order_id in page and "$15.00" in page
     assert order_id not in _text(staff.get("/staff/orders?status=delivered"))
     assert fulfillment.called("staff_search_orders")[0] == {
-        "order_id": None, "candidate_id": "CSCO10000001", "status": "placed", "refund_due": False}
+        "order_id": None, "candidate_id": "CSCO10000001", "status": "placed", "refund_due": False,
+        "needs_attention": False}
 
 
 def test_a_status_correction_records_who_and_why(staff, fulfillment, order_id):
@@ -83,3 +84,23 @@ def test_refunds_due_lists_cancelled_paid_orders_until_refunded(staff, fulfillme
 
 def test_an_unknown_order_is_404(staff, fulfillment):
     assert staff.get("/staff/orders/ORD-2026-999999").status_code == 404
+
+
+def test_a_closed_order_the_warehouse_shipped_anyway_needs_attention_until_staff_answer(staff, fulfillment, order_id):
+    fulfillment.cancel_order("CSCO10000001", order_id)
+    fulfillment.report_shipped_after_closing(order_id)
+    assert order_id not in _text(staff.get("/staff/orders?status=placed&needs_attention=1"))
+    listed = _text(staff.get("/staff/orders?needs_attention=1"))
+    assert order_id in listed and "needs attention" in listed
+    path = f"/staff/orders/{order_id}"
+    page = _text(staff.get(path))
+    assert "Needs attention:" in page and "after it was cancelled" in page
+    assert "(not applied)" in page and "reported_after: cancelled" in page
+    assert '<option value="cancelled">cancelled (confirm)</option>' in page
+
+    staff.post(f"{path}/status", data={"csrf_token": form_token(staff, path), "status": "cancelled",
+                                       "reason": "the warehouse confirmed it never left"})
+
+    assert "Needs attention:" not in _text(staff.get(path))
+    assert order_id not in _text(staff.get("/staff/orders?needs_attention=1"))
+    assert fulfillment.called("staff_correct_status")[-1]["status"] == "cancelled"

@@ -27,11 +27,13 @@ def orders():
     # Cancelled or rejected paid orders not refunded yet: a candidate's cancellation refunds
     # nothing by itself (docs/decisions/0007-fulfillment.md), so staff work through this list.
     refund_due = request.args.get("refund_due") == "1"
-    searched = any(search.values()) or refund_due
+    # Closed orders the warehouse then reported shipped or delivered: did the parcel leave?
+    needs_attention = request.args.get("needs_attention") == "1"
+    searched = any(search.values()) or refund_due or needs_attention
     found = _fulfillment("staff_search_orders", **{k: v or None for k, v in search.items()},
-                         refund_due=refund_due)["items"] if searched else []
-    return render_template("staff/orders.html", search=search, refund_due=refund_due, searched=searched,
-                           orders=found, statuses=STATUSES)
+                         refund_due=refund_due, needs_attention=needs_attention)["items"] if searched else []
+    return render_template("staff/orders.html", search=search, refund_due=refund_due,
+                           needs_attention=needs_attention, searched=searched, orders=found, statuses=STATUSES)
 
 
 @blueprint.get("/orders/<order_id>")
