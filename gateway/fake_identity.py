@@ -168,11 +168,11 @@ class FakeIdentity(FakeService):
         return None
 
     # -- first-time login and recovery ------------------------------------------------
-    def start_first_time_by_email(self, email, program="cisco", external_identity=None):
+    def start_first_time_by_email(self, email, program=None, external_identity=None):
         external = self._external(external_identity)
         address = normalize_email(email)
         for candidate in self.candidates.values():
-            if address and candidate["email"] == address and candidate["program"] == program:
+            if address and candidate["email"] == address and program in (None, candidate["program"]):
                 self._mail_token(candidate, "first_time", candidate["email"], external=external)
         return None
 

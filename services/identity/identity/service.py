@@ -72,7 +72,7 @@ class IdentityService(deadletters.DeadLetterDesk):
 
     # -- first-time login and recovery -----------------------------------------
     @rpc(expected_exceptions=ERRORS)
-    def start_first_time_by_email(self, email, program="cisco", external_identity=None):
+    def start_first_time_by_email(self, email, program=None, external_identity=None):
         return first_time.start_first_time_by_email(
             self.db, self.outbox, self.clock, email=email, program=program,
             external_identity=external_identity)

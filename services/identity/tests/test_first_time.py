@@ -74,6 +74,28 @@ def test_a_known_email_gets_a_single_use_link_valid_six_hours(session, outbox, c
     assert again.value.reason == "used" and again.value.detail == {"reason": "used"}
 
 
+def test_a_juniper_candidate_gets_a_link_too_and_one_email_in_two_programs_gets_one_each(
+        session, outbox, clock, hasher):
+    # The site and the API never name a program: a person does not know which record they have.
+    shared = "kim@example.com"
+    juniper = make_candidate(session, outbox, clock, program="juniper", first_name="Kim", email=shared)
+    cisco = make_candidate(session, outbox, clock, program="cisco", first_name="Kim", email=shared)
+    only_juniper = make_candidate(session, outbox, clock, program="juniper", first_name="Lee")
+    outbox.clear()
+
+    start(session, outbox, clock, shared)
+    start(session, outbox, clock, only_juniper.email)
+
+    mailed = {mail.to[0]: [] for mail in outbox.mails}
+    for mail in outbox.mails:
+        mailed[mail.to[0]].append(mail.text)
+    assert len(mailed[shared]) == 2 and len(mailed[only_juniper.email]) == 1
+    assert any(juniper.candidate_id in text for text in mailed[shared])
+    assert any(cisco.candidate_id in text for text in mailed[shared])
+    token = mailed_token(outbox, only_juniper.email)
+    assert complete(session, outbox, hasher, clock, token).candidate_id == only_juniper.candidate_id
+
+
 def test_an_unknown_email_answers_the_same_and_mails_nobody(session, outbox, clock, ada):
     known = start(session, outbox, clock, ada.email)
     unknown = start(session, outbox, clock, "nobody@example.com")

@@ -22,6 +22,7 @@ from identity.exceptions import (
     ScoreReportNotMatched,
 )
 from identity.handlers.common import (
+    candidates_by_email,
     email_owner,
     get_candidate,
     mask_email,
@@ -33,7 +34,7 @@ from identity.handlers.common import (
 )
 from identity.models import Candidate, ExternalIdentity, Registration
 from identity.passwords import check_password_rules
-from identity.programs import DEFAULT_PROGRAM, get_program
+from identity.programs import get_program
 from identity.ratelimit import allow_mail, score_report_throttle
 
 log = logging.getLogger(__name__)
@@ -58,17 +59,18 @@ def send_first_time_link(session: Session, outbox, now, candidate: Candidate,
 
 
 def start_first_time_by_email(session: Session, outbox, clock, *, email,
-                              program=DEFAULT_PROGRAM, external_identity=None) -> None:
+                              program=None, external_identity=None) -> None:
+    """Mail a first-time link to the candidate record of `program` with this email, or, with
+    no program (the site and the API: a person does not know which program's record they
+    have), to each program's record with it, as password resets do. Silent either way."""
     now = clock()
     external = parse_external(external_identity)
     address = normalize_email(email)
-    found = get_program(program or DEFAULT_PROGRAM)
-    if address is None or found is None:
+    if address is None or (program is not None and get_program(program) is None):
         return None
     if not allow_mail(session, address, "first_time", now):
         return None
-    candidate = email_owner(session, found.code, address)
-    if candidate is not None:
+    for candidate in candidates_by_email(session, address, program)[:5]:
         send_first_time_link(session, outbox, now, candidate, external)
     return None
 
