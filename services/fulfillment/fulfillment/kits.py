@@ -7,12 +7,18 @@ ignores the rest. The entitlement is not part of that projection: it is
 granted by the one `certification_achieved` with `first_achievement` true,
 once (unique per candidate and certification), whatever its revision — a
 reordered later event must not take back a kit already granted.
+
+The congratulation mail needs the candidate's address, which comes from
+identity's events; whichever of the two arrives second sends it. Both
+handlers first take the candidate's lock (`lock_candidate`), so that one
+always sees what the other committed: without it, each ran while the other
+had not committed yet, neither saw the other, and the mail was never sent.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fulfillment import mails
@@ -22,8 +28,17 @@ from fulfillment.schemas import (
 )
 
 
+def lock_candidate(session: Session, candidate_id: str) -> None:
+    """Serialise this candidate's projection updates until the transaction ends. A row
+    cannot be locked before it exists, hence an advisory lock; SQLite serialises writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(
+            func.hashtextextended(f"fulfillment-candidate\x1f{candidate_id}", 0))))
+
+
 def record_candidate(session: Session, outbox, event, now: datetime) -> None:
     """identity's candidate_registered / candidate_profile_updated: the name and email for mails."""
+    lock_candidate(session, event.candidate_id)
     candidate = session.get(Candidate, event.candidate_id, with_for_update=True)
     if candidate is None:
         candidate = Candidate(candidate_id=event.candidate_id)
@@ -41,6 +56,7 @@ def record_candidate(session: Session, outbox, event, now: datetime) -> None:
 
 def record_certification(session: Session, outbox, event, now: datetime) -> None:
     """Any certification event: keep the latest standing; a first achievement grants the kit."""
+    lock_candidate(session, event.candidate_id)
     key = (event.candidate_id, event.certification_id)
     row = session.get(Certification, key, with_for_update=True)
     kit = [item.model_dump() for item in getattr(event, "kit", None) or []]
