@@ -5,9 +5,19 @@ Migrates every service's database, then starts as child processes the SMTP
 sink, every service (`nameko run`), the gateway (gunicorn) and the optional
 extras listed in EXTRAS once their files exist. Each child's output goes to
 var/log/<name>.log and, prefixed with its name, to the console. Once
-http://127.0.0.1:$PORT/readyz answers 200 it prints the site URL; Ctrl-C or
-SIGTERM stops every child (SIGTERM, then SIGKILL after a grace period) and
-exits 0. A child that dies on its own stops everything with exit code 1.
+http://127.0.0.1:$PORT/readyz answers 200 it prints the site URL; Ctrl-C,
+SIGTERM or SIGHUP stops every child (SIGTERM, then SIGKILL after a grace
+period) and exits 0.
+
+A child that exits on its own is restarted, before and after readiness, after
+1 s, 2 s, 4 s ... at most 30 s (from 1 s again once it stayed up 60 s); the
+console names it, its exit code or signal and the last lines of its log, which
+keeps every run's lines. A child that exits 5 times in a row within 10 s of
+starting keeps failing at start: run_stack says which and why, stops everything
+and exits 1. The one-shots (migrate, demo-loader, staff-account) are not
+restarted: a failed migration aborts the start with exit 1; a later one-shot's
+failure is reported and the site keeps running. The rules are in
+deploy/supervision.py.
 
 Standard library only: it is the thing that starts everything else. Run it
 with the project's virtualenv Python (.venv/bin/python), whose bin/ folder
@@ -26,7 +36,9 @@ one port, as production has one address behind its ingress.
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
 LOG_DIR (default var/log), OIDC_ISSUER, OIDC_PORT (default 9400),
-TRANSCRIPTS_WEB_PORT (default 8001).
+TRANSCRIPTS_WEB_PORT (default 8001); the restart rules: RESTART_FIRST_DELAY (1),
+RESTART_MAX_DELAY (30), RESTART_STABLE_AFTER (60), RESTART_START_GRACE (10),
+all seconds, and RESTART_GIVE_UP_AFTER (5 exits).
 """
 from __future__ import annotations
 
@@ -38,13 +50,16 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+from supervision import (STOP_GRACE_SECONDS, Component, RestartPolicy, Supervisor, console,
+                         describe_exit)
 
 ROOT = Path(__file__).resolve().parent.parent
 # LOG_DIR lets a test run keep its logs apart from a developer's `make run`.
@@ -59,7 +74,6 @@ DEFAULT_TRANSCRIPTS_WEB_PORT = 8001
 # The development provider accepts any client ID and secret; the gateway still
 # needs one to present (gateway/settings.py).
 DEV_OIDC_CLIENT = {"OIDC_CLIENT_ID": "certtrack", "OIDC_CLIENT_SECRET": "certtrack-development-only"}
-STOP_GRACE_SECONDS = 10
 MIGRATE_TIMEOUT_SECONDS = 300
 
 
@@ -81,142 +95,6 @@ EXTRAS = [
     # Development only (the script checks): the staff account admin@certtrack.example.
     Extra("staff-account", "deploy/create_staff.py", after_ready=True, oneshot=True),
 ]
-
-
-@dataclass
-class Component:
-    name: str
-    argv: list[str]
-    env: dict[str, str] = field(default_factory=dict)  # on top of the base env
-    oneshot: bool = False
-
-
-# ------------------------------------------------------------------ console
-
-
-class Console:
-    """Prefixed, colored (on a terminal) lines from many threads, never interleaved."""
-
-    COLORS = ("36", "32", "33", "35", "34", "96", "92", "93", "95", "94")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.width = 12
-        self.color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        self.assigned: dict[str, str] = {}
-
-    def line(self, name: str, text: str) -> None:
-        prefix = f"{name:<{self.width}} |"
-        if self.color:
-            code = self.assigned.setdefault(
-                name, self.COLORS[len(self.assigned) % len(self.COLORS)]
-            )
-            prefix = f"\033[{code}m{prefix}\033[0m"
-        with self.lock:
-            sys.stdout.write(f"{prefix} {text}\n")
-            sys.stdout.flush()
-
-    def say(self, text: str) -> None:
-        self.line("run_stack", text)
-
-
-console = Console()
-
-
-# ------------------------------------------------------------------ children
-
-
-class Child:
-    """A started component: its process, log file and output pump."""
-
-    def __init__(self, component: Component, base_env: dict[str, str]) -> None:
-        self.component = component
-        self.name = component.name
-        self.log_path = LOG_DIR / f"{self.name}.log"
-        # Open for the child's whole life; close() shuts it after the pump ends.
-        self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
-        env = dict(base_env)
-        env.update(component.env)
-        # Own session: the terminal's Ctrl-C reaches only run_stack, which then
-        # stops the children in order; killpg also reaches their workers.
-        self.proc = subprocess.Popen(
-            component.argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.pump = threading.Thread(target=self._pump, name=f"pump-{self.name}", daemon=True)
-        self.pump.start()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in iter(self.proc.stdout.readline, b""):
-            text = raw.decode("utf-8", errors="replace").rstrip("\n")
-            self.log.write(text + "\n")
-            self.log.flush()
-            console.line(self.name, text)
-
-    def exit_code(self) -> int | None:
-        return self.proc.poll()
-
-    def signal(self, sig: int) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
-
-    def close(self) -> None:
-        self.pump.join(timeout=2)
-        self.log.close()
-
-    def tail(self, lines: int = 30) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return "\n".join("    " + t for t in text[-lines:]) or "    (empty log)"
-
-
-class Stack:
-    def __init__(self) -> None:
-        self.children: list[Child] = []
-        self.stop_requested = threading.Event()
-
-    def start(self, component: Component, base_env: dict[str, str]) -> Child:
-        console.say(f"starting {component.name}: {' '.join(component.argv)}")
-        child = Child(component, base_env)
-        self.children.append(child)
-        return child
-
-    def died(self) -> list[Child]:
-        """Children that stopped when they should not have."""
-        dead = []
-        for child in self.children:
-            code = child.exit_code()
-            if code is not None and not (child.component.oneshot and code == 0):
-                dead.append(child)
-        return dead
-
-    def stop_all(self) -> None:
-        running = [c for c in reversed(self.children) if c.exit_code() is None]
-        if running:
-            console.say(f"stopping {', '.join(c.name for c in running)}")
-        for child in running:  # gateway first, then services, the mail sink last
-            child.signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in running:
-            try:
-                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                console.say(f"{child.name} ignored SIGTERM for {STOP_GRACE_SECONDS}s: SIGKILL")
-                child.signal(signal.SIGKILL)
-                child.proc.wait()
-        # Also reap workers a stopped parent left in its process group.
-        for child in self.children:
-            child.signal(signal.SIGKILL)
-            child.close()
 
 
 # --------------------------------------------------------------- environment
@@ -389,7 +267,7 @@ def extras(after_ready: bool) -> list[Component]:
 # -------------------------------------------------------------------- phases
 
 
-def migrate(services: list[str], env: dict[str, str], stack: Stack) -> bool:
+def migrate(services: list[str], env: dict[str, str], stack: Supervisor) -> bool:
     if not services:
         return True
     # Each service's Alembic env.py imports its own package (services/<name>/<name>).
@@ -415,8 +293,8 @@ def migrate(services: list[str], env: dict[str, str], stack: Stack) -> bool:
     if stack.stop_requested.is_set():
         return False
     if code != 0:
-        console.say(f"migrations failed (exit {code}); last lines of {child.log_path}:")
-        print(child.tail(), flush=True)
+        console.alarm(f"migrations failed ({describe_exit(code)}): not starting. "
+                      f"Last lines of {child.log_path}:", child.tail())
         return False
     return True
 
@@ -460,28 +338,22 @@ def failing_names(body: str, names: set[str]) -> set[str]:
     return found
 
 
-def report_dead(dead: list[Child]) -> None:
-    for child in dead:
-        what = "failed" if child.component.oneshot else "exited unexpectedly"
-        console.say(f"{child.name} {what} (exit {child.exit_code()}); "
-                    f"last lines of {child.log_path}:")
-        print(child.tail(), flush=True)
-
-
-def wait_until_ready(port: int, stack: Stack, timeout: float) -> bool:
+def wait_until_ready(port: int, stack: Supervisor, timeout: float) -> bool:
+    """Supervise the children until /readyz answers 200; False when the stop
+    was requested (by a signal, or a child that keeps failing) or on timeout."""
     deadline = time.monotonic() + timeout
+    next_probe = time.monotonic()
     status, body = None, ""
     while time.monotonic() < deadline:
+        stack.supervise()
         if stack.stop_requested.is_set():
             return False
-        dead = stack.died()
-        if dead:
-            report_dead(dead)
-            return False
-        status, body = readyz(port)
-        if status == 200:
-            return True
-        stack.stop_requested.wait(1)
+        if time.monotonic() >= next_probe:
+            status, body = readyz(port)
+            if status == 200:
+                return True
+            next_probe = time.monotonic() + 0.5
+        stack.stop_requested.wait(0.2)
     # Timed out: say which component is to blame, with its log.
     console.say(f"not ready after {timeout:.0f}s")
     by_name = {c.name: c for c in stack.children}
@@ -491,11 +363,37 @@ def wait_until_ready(port: int, stack: Stack, timeout: float) -> bool:
     else:
         console.say(f"/readyz answered {status}: {body.strip()[:500]}")
         blamed = failing_names(body, set(by_name)) or {"gateway"}
+    blamed |= {c.name for c in stack.children if c.restarts or c.restart_at is not None}
     for name in sorted(blamed):
         if name in by_name:
-            console.say(f"component not ready: {name}; last lines of {by_name[name].log_path}:")
-            print(by_name[name].tail(), flush=True)
+            child = by_name[name]
+            restarted = f" (restarts: {child.restarts})" if child.restarts else ""
+            console.say(f"component not ready: {name}{restarted}; last lines of {child.log_path}:")
+            print(child.tail(), flush=True)
     return False
+
+
+def serve(stack: Supervisor, env: dict[str, str], port: int, ready_timeout: float,
+          components: list[Component], after_ready: list[Component],
+          announce: Callable[[], None]) -> int:
+    """Start the components, supervise them until /readyz answers, announce the
+    site, start the after_ready ones and supervise until the stop; stop
+    everything. The exit code: 0 when stopped by a signal, else 1."""
+    try:
+        for component in components:
+            stack.start(component, env)
+        if not wait_until_ready(port, stack, ready_timeout):
+            return 1 if stack.gave_up or not stack.stop_requested.is_set() else 0
+        announce()
+        for component in after_ready:
+            stack.start(component, env)
+        while not stack.stop_requested.wait(0.2):
+            stack.supervise()
+        return 1 if stack.gave_up else 0
+    finally:
+        stack.stop_all()
+        if stack.gave_up:
+            console.alarm(f"stopped because {stack.gave_up}")
 
 
 def preflight(port: int, env: dict[str, str], sink: Component | None,
@@ -549,15 +447,13 @@ def main() -> int:
         console.say("no services/<name>/config.yml found yet")
     choose_databases(services, env)
 
-    stack = Stack()
-
-    def request_stop(signum: int, _frame: object) -> None:
-        if not stack.stop_requested.is_set():
-            console.say(f"{signal.Signals(signum).name} received: stopping")
-        stack.stop_requested.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, request_stop)
+    try:
+        policy = RestartPolicy.from_env(env)
+    except ValueError as exc:
+        console.say(f"cannot start: {exc}")
+        return 1
+    stack = Supervisor(LOG_DIR, ROOT, policy)
+    stack.stop_on_signals()
 
     if args.migrate_only:
         return 0 if migrate(services, env, stack) or stack.stop_requested.is_set() else 1
@@ -578,17 +474,11 @@ def main() -> int:
         site_gateway.env.update(OIDC_ISSUER=oidc[1], **{k: env.get(k) or v for k, v in DEV_OIDC_CLIENT.items()})
     if web:
         site_gateway.env["TRANSCRIPTS_WEB_URL"] = web[1]
-    try:
-        for component in ([sink] if sink else []) + [service(n, env) for n in services] \
-                + extras(after_ready=False) + ([oidc[0]] if oidc else []) + ([web[0]] if web else []) \
-                + [site_gateway]:
-            stack.start(component, env)
+    components = ([sink] if sink else []) + [service(n, env) for n in services] \
+        + extras(after_ready=False) + ([oidc[0]] if oidc else []) + ([web[0]] if web else []) \
+        + [site_gateway]
 
-        if not wait_until_ready(port, stack, ready_timeout):
-            if stack.stop_requested.is_set():
-                return 0
-            return 1
-
+    def announce() -> None:
         site = f"http://127.0.0.1:{port}/"
         console.say("=" * 60)
         console.say(f"CertTrack is up: {site}")
@@ -598,17 +488,8 @@ def main() -> int:
             console.say(f"single sign-on: development OIDC provider at {oidc[1]} (sign in as any subject)")
         console.say("Ctrl-C stops everything")
         console.say("=" * 60)
-        for component in extras(after_ready=True):
-            stack.start(component, env)
 
-        while not stack.stop_requested.wait(0.5):
-            dead = stack.died()
-            if dead:
-                report_dead(dead)
-                return 1
-        return 0
-    finally:
-        stack.stop_all()
+    return serve(stack, env, port, ready_timeout, components, extras(after_ready=True), announce)
 
 
 if __name__ == "__main__":
