@@ -4,7 +4,8 @@ Nameko's `event_handler` acks and loses a message whose handler raises, loops
 forever with `requeue_on_error`, and crashes the service on an undecodable
 body. This entrypoint instead:
 
-- parses the raw body against its contract (`contracts.parse_message`);
+- refuses a body that is not `application/json` UTF-8 or is over the size
+  cap, and parses the rest against its contract (`contracts.parse_message`);
   invalid input goes to `<queue>.dlq` with the reason and is acked;
 - records the handled `event_id` per handler in the worker's transaction, so
   a redelivered event is acked and skipped, and the record commits or rolls
@@ -16,6 +17,9 @@ body. This entrypoint instead:
 
 A handler raises `PoisonMessage` for input that passed the contract but can
 never be applied; it is dead-lettered at once.
+
+No exception of a message's reception or settlement reaches Nameko, which
+would stop the whole service for it (`inbound.py` says how).
 """
 from __future__ import annotations
 
@@ -24,15 +28,16 @@ import logging
 import os
 from datetime import datetime, timezone
 
-from kombu import Consumer, Exchange, Queue
+import eventlet
+from kombu import Exchange, Queue
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
-from nameko.messaging import QueueConsumer
 from sqlalchemy import bindparam, text
 
 from certtrack_shared import config
 from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import Database
+from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, raw_body, refusal, truncated
 from certtrack_shared.publishing import ConfirmingPublisher
 from certtrack_shared.tables import processed_events
 from certtrack_shared.topology import (
@@ -46,6 +51,8 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-certtrack-attempt"
 DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000, 60000, 120000)
+# How long a message waits before it is requeued when it could not be forwarded.
+FORWARD_RETRY_SECONDS = 1.0
 
 
 def retry_delays_ms() -> tuple[int, ...]:
@@ -58,61 +65,6 @@ def retry_delays_ms() -> tuple[int, ...]:
 
 class PoisonMessage(Exception):
     """Input that can never be applied: dead-letter it, do not retry."""
-
-
-class RawQueueConsumer(QueueConsumer):
-    """Hands providers the undecoded message.
-
-    Nameko's QueueConsumer lets kombu decode the body first; a body that is
-    not JSON then raises inside the consumer loop and takes the whole
-    service down. Here decoding is the provider's job.
-    """
-
-    def get_consumers(self, consumer_cls, channel):
-        for provider in self._providers:
-            consumer = _PrefetchOwnWindow(
-                channel,
-                queues=[provider.queue],
-                on_message=functools.partial(self._on_raw_message, provider),
-                accept=None,
-                window=getattr(provider, "prefetch_count", None) or self.prefetch_count,
-            )
-            self._consumers[provider] = consumer
-        return self._consumers.values()
-
-    def _on_raw_message(self, provider, message):
-        self.handle_message(provider, raw_body(message), message)
-
-
-class _PrefetchOwnWindow(Consumer):
-    """A kombu consumer that sets its prefetch window right before it starts.
-
-    RabbitMQ applies a (non-global) `basic.qos` to the consumers started after
-    it on the channel, and every consumer of a service shares one channel:
-    set when each consumer is created, as Nameko does, the last window set
-    would apply to all. A batching consumer wants a wider window than the
-    others, so each sets its own just before its `basic.consume`.
-    """
-
-    def __init__(self, channel, *, window: int, **kwargs):
-        self.window = window
-        super().__init__(channel, **kwargs)
-
-    def consume(self, no_ack=None):
-        self.qos(prefetch_count=self.window)
-        super().consume(no_ack)
-
-
-def raw_body(message) -> bytes:
-    """The body as the publisher sent it.
-
-    py-amqp decodes a body to str when the message names a content_encoding
-    and the decode succeeds; encoding it again gives back the same bytes.
-    """
-    body = message.body
-    if isinstance(body, str):
-        return body.encode(message.content_encoding or "utf-8")
-    return bytes(body)
 
 
 class EventConsumer(Entrypoint):
@@ -145,6 +97,8 @@ class EventConsumer(Entrypoint):
         self.delays = tuple(
             int(d) for d in retry_delays_ms()
         )
+        self.max_body_bytes = int(
+            self.container.config.get("MESSAGE_MAX_BYTES") or max_body_bytes())
         self.publisher = ConfirmingPublisher(
             self.container.config.get("AMQP_URI") or config.amqp_uri()
         )
@@ -171,10 +125,9 @@ class EventConsumer(Entrypoint):
 
     # -- receiving -------------------------------------------------------
     def handle_message(self, body, message):
-        try:
-            event = parse_message(self.exchange, self.event_type, body, self.model)
-        except ValueError as exc:
-            self._dead_letter(message, f"invalid message: {exc}")
+        """Refuse, parse and start a worker; nothing raised here reaches Nameko."""
+        event = self._accept(body, message)
+        if event is None:
             return
         try:
             self.container.spawn_worker(
@@ -187,19 +140,40 @@ class EventConsumer(Entrypoint):
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
+    def _accept(self, body: bytes, message):
+        """The message's event, or None once it has been dead-lettered."""
+        reason = refusal(message, body, self.max_body_bytes)
+        if reason is None:
+            try:
+                return parse_message(self.exchange, self.event_type, body, self.model)
+            except Exception as exc:  # ValueError from the contract; anything else is ours
+                reason = f"invalid message: {exc}"
+        self._dead_letter(message, reason)
+        return None
+
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         exc_info = commit_worker(worker_ctx, exc_info)
+        try:
+            self._settle(message, exc_info)
+        except Exception:  # noqa: BLE001 - escaping here would end the container
+            log.exception("settling a message of %s failed; left to the broker to redeliver",
+                          self.queue_name)
+        return result, exc_info
+
+    def _settle(self, message, exc_info):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
         elif isinstance(exc_info[1], PoisonMessage):
             self._dead_letter(message, f"rejected by handler: {exc_info[1]}")
         else:
             self._retry(message, exc_info[1])
-        return result, exc_info
 
     # -- failure paths ---------------------------------------------------
     def _attempt(self, message) -> int:
-        return int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+        try:  # the header is ours, but a publisher may have sent anything in it
+            return max(0, int((message.headers or {}).get(ATTEMPT_HEADER, 0)))
+        except (TypeError, ValueError):
+            return 0
 
     def _retry(self, message, error: BaseException):
         attempt = self._attempt(message)
@@ -219,7 +193,19 @@ class EventConsumer(Entrypoint):
         self._forward(message, delay_exchange(delay), self.queue_name, headers)
 
     def _dead_letter(self, message, reason: str):
-        headers = dict(message.headers or {})
+        """Publish the message to `<queue>.dlq` with the reason, then ack it.
+
+        A body over the size cap is kept truncated: the dead letter is for
+        staff to recognise and replay, and a 10 MB body is neither.
+        """
+        try:
+            body = raw_body(message)
+            headers = dict(message.headers or {})
+        except Exception:  # noqa: BLE001 - a message we cannot even read is still settled
+            body, headers = b"", {}
+        if len(body) > self.max_body_bytes:
+            body, cut = truncated(body)
+            headers.update(cut)
         headers.update(
             {
                 "x-certtrack-reason": reason[:2000],
@@ -230,20 +216,28 @@ class EventConsumer(Entrypoint):
             }
         )
         log.warning("dead-lettering a message from %s: %s", self.queue_name, reason[:300])
-        self._forward(message, "", dead_letter_queue(self.queue_name), headers)
+        self._forward(message, "", dead_letter_queue(self.queue_name), headers, body)
 
-    def _forward(self, message, exchange: str, routing_key: str, headers: dict):
-        """Publish (confirmed) then ack; if publishing fails, requeue instead."""
+    def _forward(self, message, exchange: str, routing_key: str, headers: dict,
+                 body: bytes | None = None):
+        """Publish (confirmed) then ack; if publishing fails, requeue instead.
+
+        The pause before the requeue keeps a publish that keeps failing (the
+        broker going away, a refused body) from turning into a hot loop; if
+        the connection is gone, the requeue is moot and the broker redelivers.
+        """
         try:
             self.publisher.publish(
                 exchange,
                 routing_key,
-                raw_body(message),
-                message_id=message.properties.get("message_id") or "",
+                raw_body(message) if body is None else body,
+                message_id=str(message.properties.get("message_id") or "")[:255],
                 headers=headers,
             )
-        except Exception:
-            log.exception("could not forward a message from %s; requeueing", self.queue_name)
+        except Exception as error:  # noqa: BLE001 - see the docstring
+            log.warning("could not forward a message from %s (%s: %s); requeueing it in %ss",
+                        self.queue_name, type(error).__name__, error, FORWARD_RETRY_SECONDS)
+            eventlet.sleep(FORWARD_RETRY_SECONDS)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
@@ -315,10 +309,8 @@ class BatchEventConsumer(EventConsumer):
         return self.batch_size * self.container.max_workers
 
     def handle_message(self, body, message):
-        try:
-            event = parse_message(self.exchange, self.event_type, body, self.model)
-        except ValueError as exc:
-            self._dead_letter(message, f"invalid message: {exc}")
+        event = self._accept(body, message)
+        if event is None:
             return
         if self._filling is not None and self._filling.accepting:
             self._filling.add(event, message)
@@ -338,15 +330,22 @@ class BatchEventConsumer(EventConsumer):
         batch.take()  # a worker that never ran must not keep collecting
         exc_info = commit_worker(worker_ctx, exc_info)
         for delivery in batch.deliveries:
-            if isinstance(delivery.error, PoisonMessage):
-                self._dead_letter(delivery.message, f"rejected by handler: {delivery.error}")
-            elif exc_info is not None:  # nothing of the batch committed
-                self._retry(delivery.message, exc_info[1])
-            elif delivery.error is not None:
-                self._retry(delivery.message, delivery.error)
-            else:
-                self.queue_consumer.ack_message(delivery.message)
+            try:
+                self._settle_delivery(delivery, exc_info)
+            except Exception:  # noqa: BLE001 - escaping here would end the container
+                log.exception("settling a message of %s failed; left to the broker to "
+                              "redeliver", self.queue_name)
         return result, exc_info
+
+    def _settle_delivery(self, delivery: Delivery, exc_info) -> None:
+        if isinstance(delivery.error, PoisonMessage):
+            self._dead_letter(delivery.message, f"rejected by handler: {delivery.error}")
+        elif exc_info is not None:  # nothing of the batch committed
+            self._retry(delivery.message, exc_info[1])
+        elif delivery.error is not None:
+            self._retry(delivery.message, delivery.error)
+        else:
+            self.queue_consumer.ack_message(delivery.message)
 
 
 def _apply_batch(apply_one, session, batch: Batch) -> None:

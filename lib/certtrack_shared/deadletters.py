@@ -38,7 +38,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from certtrack_shared.errors import DomainError
-from certtrack_shared.consumer import EventConsumer, RawQueueConsumer
+from certtrack_shared.consumer import EventConsumer
+from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, truncated
 from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import find_database
 from certtrack_shared.entrypoints import rpc
@@ -229,6 +230,11 @@ def replay_dead_letter(session: Session, outbox, service: str, dead_letter_id: i
     row = _held(session, dead_letter_id)
     original = bytes(row.body)
     body, edited = _body_to_replay(original, corrected_body)
+    if not edited and (row.headers or {}).get("x-certtrack-truncated"):
+        size = (row.headers or {}).get("x-certtrack-original-size")
+        raise InvalidDeadLetterCorrection({"body": (
+            f"The message was too large ({size} bytes) and only its beginning was kept: "
+            "it cannot be replayed as received. Replay it with a corrected body, or discard it.")})
     try:
         event = parse_message(row.exchange, row.routing_key, body.encode("utf-8"), model)
     except ValueError as error:
@@ -375,13 +381,19 @@ class DeadLetterArchive(Extension):
     def store(self, source: _DeadLetterSource, body: bytes, message):
         """Commit, then ack; on failure, wait and hand the message back."""
         database = find_database(self.container)
+        headers = dict(message.headers or {})
+        if len(body) > max_body_bytes():
+            # Our consumers truncate before dead-lettering; this is a body
+            # someone put on the dead-letter queue directly.
+            body, cut = truncated(body)
+            headers.update(cut)
         try:
             with database.new_session() as session:
                 stored = archive(
                     session, queue=source.source_queue, exchange=source.exchange,
                     routing_key=source.routing_key, body=body,
                     message_id=message.properties.get("message_id") or "",
-                    headers=message.headers or {}, now=datetime.now(timezone.utc),
+                    headers=headers, now=datetime.now(timezone.utc),
                 )
                 session.commit()
         except Exception:

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import ClassVar, Literal
 
+import eventlet
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
 from certtrack_shared.consumer import PoisonMessage, event_consumer
@@ -42,6 +43,9 @@ class SampleNotedV1(InternalEvent):
     schema_version: Literal[1]
     value: str
     fail_times: int = 0
+    # Seconds the handler waits before it writes: time for a test to cut
+    # the broker connection while a message is being handled.
+    pause_seconds: float = 0
 
 
 class SampleService:
@@ -81,6 +85,8 @@ class SampleService:
 
     @event_consumer("sample.events", "sample_noted", model=SampleNotedV1)
     def handle_sample_noted(self, event):
+        if event.pause_seconds:
+            eventlet.sleep(event.pause_seconds)
         if event.value == "poison":
             raise PoisonMessage("the value 'poison' can never be applied")
         self.db.execute(insert(samples).values(value=event.value))

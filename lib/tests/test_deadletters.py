@@ -3,6 +3,7 @@ inherited entrypoints, a handler's rejection archived and replayed with the
 consumer's own contract, the archive waiting out a database that is down."""
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timezone
 
@@ -126,3 +127,22 @@ def test_whatever_a_publisher_put_in_the_message_does_not_stop_the_archive(desk)
     assert dead["reason"] == "nul \\x00 inside"
     assert dead["message_id"] == "m" * 200
     assert sample.get_dead_letter(dead["id"])["headers"]["x-other"] == "\\xff"
+
+
+def test_a_body_over_the_cap_is_archived_truncated_and_not_replayed_as_received(desk):
+    _container, sample, amqp_uri, engine = desk
+    huge = dict(noted("huge", "ev-huge"), pad="x" * 2 * 1024 * 1024)
+    publish_raw(amqp_uri, "sample.events", "sample_noted", huge, "ev-huge")
+    [dead] = wait_for(lambda: sample.list_dead_letters(), message="archived")
+    assert "too large" in dead["reason"]
+    detail = sample.get_dead_letter(dead["id"])
+    assert len(base64.b64decode(detail["body_b64"])) == 4096
+    assert detail["headers"]["x-certtrack-original-size"] == len(json.dumps(huge).encode())
+
+    with pytest.raises(Exception) as refused:
+        sample.replay_dead_letter(dead["id"], "ops@example.com")
+    assert "only its beginning was kept" in str(refused.value)
+    # Staff can still send what the message should have been.
+    sample.replay_dead_letter(dead["id"], "ops@example.com",
+                              corrected_body=json.dumps(noted("huge", "ev-huge")))
+    wait_for(lambda: samples(engine, "huge") == 1, message="the corrected replay applied")

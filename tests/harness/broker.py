@@ -43,3 +43,18 @@ class Vhost:
         response = requests.get(url, auth=auth, timeout=10)
         response.raise_for_status()
         return response.json()
+
+    def connections(self) -> list[str]:
+        """Names of the client connections to this vhost the broker lists
+        (the management plugin lists a new one within a few seconds)."""
+        url, auth = _api(f"vhosts/{quote(self.name, safe='')}/connections")
+        return [connection["name"] for connection in requests.get(url, auth=auth, timeout=10).json()]
+
+    def close_connections(self, reason: str = "closed by a test") -> int:
+        """Have the broker drop every client connection to this vhost, as a
+        broker restart or a network cut would; returns how many it dropped."""
+        names = self.connections()
+        for name in names:
+            url, auth = _api(f"connections/{quote(name, safe='')}")
+            requests.delete(url, auth=auth, headers={"X-Reason": reason}, timeout=10)
+        return len(names)

@@ -33,6 +33,23 @@ class UnknownSchemaVersion(ValueError):
     """A message whose schema_version no model of this build understands."""
 
 
+def decode_json(text: str):
+    """JSON text → Python value, or ValueError saying why in plain words.
+
+    Beyond malformed JSON, `json.loads` raises RecursionError for nesting
+    deeper than Python's recursion limit and ValueError for an integer of
+    more than 4,300 digits; a message must never get past us with either.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"body is not UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError("body is not acceptable JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise ValueError(f"body is not acceptable JSON: {exc}") from None
+
+
 def parse_message(
     exchange: str, routing_key: str, body: bytes | str | dict, model: type[Event] | None = None
 ) -> Event:
@@ -44,14 +61,12 @@ def parse_message(
 
     if isinstance(body, (bytes, bytearray)):
         try:
-            body = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise ValueError(f"body is not UTF-8 JSON: {exc}") from None
+        body = decode_json(text)
     elif isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"body is not JSON: {exc}") from None
+        body = decode_json(body)
     if not isinstance(body, dict):
         raise ValueError("body must be a JSON object")
     version = body.get("schema_version")
