@@ -9,7 +9,6 @@ the only source of the OpenAPI document, so it cannot drift from the code.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +16,8 @@ from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.exceptions import UnsupportedMediaType
+
+from certtrack_shared.contracts.envelope import decode_json
 
 from .errors import InvalidRequestBody, MalformedJson
 from .schemas import ErrorResponse
@@ -88,7 +89,9 @@ def _request_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise UnsupportedMediaType()
     try:
-        payload = json.loads(request.get_data(cache=True) or b"")
+        # decode_json: also nesting too deep and over-long integers are the
+        # client's malformed JSON, not a 500.
+        payload = decode_json(request.get_data(cache=True) or b"")
     except ValueError:
         raise MalformedJson() from None
     try:

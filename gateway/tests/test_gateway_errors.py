@@ -111,6 +111,18 @@ def test_malformed_json_is_a_400(client):
     _assert_error_shape(response, 400, "malformed_json")
 
 
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,  # nested past Python's recursion limit
+    b'{"sku": ' + b"9" * 5000 + b"}",  # an integer too long to convert
+], ids=["nested-100000-deep", "integer-of-5000-digits"])
+def test_json_the_parser_cannot_take_is_a_400_not_a_500(client, body):
+    response = client.post(
+        "/api/v1/error-probe/orders", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    _assert_error_shape(response, 400, "malformed_json")
+
+
 def test_a_body_that_is_not_json_is_a_415(client):
     _assert_error_shape(client.post("/api/v1/error-probe/orders", data={"sku": "x"}), 415, "unsupported_media_type")
 

@@ -33,7 +33,7 @@ class UnknownSchemaVersion(ValueError):
     """A message whose schema_version no model of this build understands."""
 
 
-def decode_json(text: str):
+def decode_json(text: str | bytes):
     """JSON text → Python value, or ValueError saying why in plain words.
 
     Beyond malformed JSON, `json.loads` raises RecursionError for nesting
