@@ -4,7 +4,9 @@ CONTRACTS.md §2 over HTTP instead of publishing them to RabbitMQ.
 1. The vendor API key (`Authorization: Bearer ctv_…`, created by staff,
    exams' `authenticate_vendor_key`) is checked first: 401 without one or
    with an unknown or revoked one.
-2. The body is validated against the contract models; which message it is
+2. The body is held to what a broker message may be (decision 0012): 413
+   over `MESSAGE_MAX_BYTES`, 422 when nested deeper than 32 levels. Then
+   it is validated against the contract models; which message it is
    follows from its shape (the bodies carry no type field): `reason` ⇒
    `exam_result_revoked`, else `score` ⇒ `exam_result`, else `scheduled_at`
    ⇒ `exam_registration`. 422 with `fields` otherwise.
@@ -31,10 +33,18 @@ from pydantic import BaseModel, RootModel, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from certtrack_shared.contracts import UnknownSchemaVersion, model_for
+from certtrack_shared.contracts.envelope import MAX_JSON_DEPTH, nested_deeper_than
 from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultRevokedV1, ExamResultV1
+from certtrack_shared.inbound import max_body_bytes
 from certtrack_shared.publishing import ConfirmingPublisher, encode
 
-from .errors import ServiceUnreachable, VendorKeyNotAccepted, VendorKeyRequired, VendorMismatch
+from .errors import (
+    InvalidRequestBody,
+    ServiceUnreachable,
+    VendorKeyNotAccepted,
+    VendorKeyRequired,
+    VendorMismatch,
+)
 from .openapi import api_operation
 from .schemas import ErrorResponse
 
@@ -123,10 +133,22 @@ def vendor_key_required(view):
             if error.exc_type == "InvalidVendorKey":
                 raise VendorKeyNotAccepted() from None
             raise
+        _check_body_shape()
         return view(vendor=found["vendor"], **url_values)
 
     guarded.requires_vendor_key = True
     return guarded
+
+
+def _check_body_shape() -> None:
+    """The limits every consumer of `vendor.events` holds a message to,
+    answered before anything parses the body: a vendor learns now, not from
+    a dead letter, and no parser meets a body built to exhaust it."""
+    request.max_content_length = max_body_bytes()
+    raw = request.get_data(cache=True)  # 413 (RequestEntityTooLarge) over the cap
+    if nested_deeper_than(raw):
+        raise InvalidRequestBody(
+            {"body": f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels; no message is."})
 
 
 @blueprint.post("/events")
@@ -140,6 +162,7 @@ def vendor_key_required(view):
     "an event_id is applied once).",
     other_responses={
         401: (ErrorResponse, "`vendor_key_required` or `invalid_vendor_key` (unknown or revoked)."),
+        413: (ErrorResponse, "`payload_too_large`: the body is over the message size cap (256 KiB)."),
         403: (ErrorResponse, "`vendor_mismatch`: the body's `vendor` is not the key's vendor."),
         503: (ErrorResponse, "`service_unavailable`: the broker did not confirm; nothing was accepted."),
     },

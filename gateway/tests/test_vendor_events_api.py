@@ -121,6 +121,31 @@ def test_an_invalid_body_422_with_fields(vendor, desks, published, amqp_uri, bod
     assert drain(amqp_uri, published, quiet_seconds=0.2) == []
 
 
+def test_a_body_over_the_message_cap_413_and_nothing_published(vendor, desks, published, amqp_uri):
+    key = desks.vendor_keys.issue()
+    body = dict(result("R-BIG"), notes="x" * 300 * 1024)  # valid but for its size
+
+    response = post(vendor, body, key)
+
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
+    assert drain(amqp_uri, published, quiet_seconds=0.2) == []
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_a_body_nested_too_deep_422_and_nothing_published(vendor, desks, published, amqp_uri, depth):
+    key = desks.vendor_keys.issue()
+    body = json.dumps(result("R-DEEP"))[:-1] + ', "notes": ' + "[" * depth + "]" * depth + "}"
+
+    response = vendor.post(URL, data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {key}"})
+
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_failed" and "nested deeper than 32" in error["fields"]["body"]
+    assert drain(amqp_uri, published, quiet_seconds=0.2) == []
+
+
 def test_not_json_is_refused(vendor, desks):
     key = desks.vendor_keys.issue()
     headers = {"Authorization": f"Bearer {key}"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Annotated, ClassVar
 
@@ -31,6 +32,30 @@ class Event(BaseModel):
 
 class UnknownSchemaVersion(ValueError):
     """A message whose schema_version no model of this build understands."""
+
+
+# No CertTrack message nests deeper than a few levels; 32 leaves room for any
+# honest document and refuses the ones built to exhaust a parser.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nested_deeper_than(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text `raw` opens more than `limit` arrays/objects
+    inside each other, found without parsing it (strings are skipped, so a
+    bracket inside one does not count). Malformed text is the parser's to
+    refuse; this only answers for the nesting."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET)
+    depth = 0
+    for bracket in brackets:
+        if bracket in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def decode_json(text: str | bytes):
