@@ -140,11 +140,15 @@ def test_consumer_killed_mid_batch_three_times_loses_and_repeats_nothing(
     for round_ in range(3):
         process = _exams_process(tmp_path, exams_config)
         before = sittings.count(prefix)
-        # Let it get part-way through the batch, then kill it outright.
-        wait_for(lambda: sittings.count(prefix) >= min(total, before + 60), timeout=60,
-                 interval=0.05, message=f"progress in round {round_}")
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
+        # Let it get part-way through the batch, then kill it outright (also
+        # when it made no progress: a process left behind would consume
+        # what later tests publish).
+        try:
+            wait_for(lambda: sittings.count(prefix) >= min(total, before + 60), timeout=60,
+                     interval=0.05, message=f"progress in round {round_}")
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
     process = _exams_process(tmp_path, exams_config)
     try:
         wait_for(lambda: sittings.count(prefix) == total, timeout=180, interval=1,
