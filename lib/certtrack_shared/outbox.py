@@ -13,7 +13,9 @@ import logging
 import smtplib
 from datetime import datetime, timezone
 
+import amqp.exceptions
 import eventlet
+import kombu.exceptions
 from eventlet.event import Event as GreenEvent
 from nameko.extensions import DependencyProvider, Extension, SharedExtension
 from sqlalchemy import select, update
@@ -27,6 +29,11 @@ from certtrack_shared.tables import outbox_messages
 from certtrack_shared.topology import service_exchange
 
 log = logging.getLogger(__name__)
+
+# What py-amqp and kombu raise when the broker connection is gone or refused.
+_BROKER_CONNECTION_ERRORS = (amqp.exceptions.ConnectionError,
+                             amqp.exceptions.RecoverableConnectionError,
+                             kombu.exceptions.OperationalError)
 
 BATCH = 200
 
@@ -142,6 +149,11 @@ class OutboxRelay(Extension):
                 while self._running and self.flush() == BATCH:
                     pass
                 failures = 0
+            except (OSError, *_BROKER_CONNECTION_ERRORS) as error:
+                # The broker restarting or out of reach: expected, and said in one line.
+                failures += 1
+                log.warning("outbox relay cannot reach the broker (%s: %s); retry %s in %ss",
+                            type(error).__name__, error, failures, min(30, 2**failures))
             except Exception:
                 failures += 1
                 log.exception("outbox relay failed (attempt %s); will retry", failures)
