@@ -14,13 +14,16 @@ import base64
 import hashlib
 import inspect
 import json
+import re
 import secrets
+from datetime import datetime, timedelta, timezone
 
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 
 from gateway.errors import ServiceUnreachable
 
 NOW = "2026-11-25T10:00:00+00:00"
+MAX_KEY_LIFETIME = timedelta(days=730)  # exams' vendor_keys.MAX_LIFETIME
 
 
 def _remote(exc_type: str, detail: dict | None = None) -> RemoteError:
@@ -122,7 +125,8 @@ class FakeDeadLetters(_Fake):
 
 
 class FakeVendorKeys(_Fake):
-    """exams' vendor keys: hashed, shown once, revocable."""
+    """exams' vendor keys: hashed, shown once, scoped to a vendor and programs, expiring,
+    revocable, audited. Expiry is judged by the real clock, as the service does."""
 
     methods = frozenset({"create_vendor_key", "list_vendor_keys", "revoke_vendor_key",
                          "authenticate_vendor_key"})
@@ -131,41 +135,96 @@ class FakeVendorKeys(_Fake):
         super().__init__()
         self.keys: dict[int, dict] = {}
 
-    def issue(self, vendor="pearson_vue", label="test", staff="admin@certtrack.example") -> str:
-        return self.create_vendor_key(vendor, label, staff)["key"]
+    def issue(self, vendor="pearson_vue", programs=("cisco",), label="test",
+              staff="admin@certtrack.example", expires_at=None) -> str:
+        expires_at = expires_at or (_now() + timedelta(days=365)).isoformat()
+        return self.create_vendor_key(vendor, label, list(programs), expires_at, staff)["key"]
 
-    def create_vendor_key(self, vendor, label, staff):
-        if " " in vendor:
-            raise _remote("InvalidVendorKeyRequest", {"vendor": "Give the vendor as in its messages."})
+    def expire(self, key_id: int) -> None:
+        """As if the key's expiry had passed."""
+        self.keys[key_id]["expires_at"] = (_now() - timedelta(seconds=1)).isoformat()
+
+    def create_vendor_key(self, vendor, label, programs, expires_at, staff):
+        problems = {"vendor": "Give the vendor as in its messages." if " " in vendor else None,
+                    "programs": _scope_problem(programs), "expires_at": _expiry_problem(expires_at)}
+        problems = {field: problem for field, problem in problems.items() if problem}
+        if problems:
+            raise _remote("InvalidVendorKeyRequest", problems)
         key = "ctv_" + secrets.token_urlsafe(32)
         key_id = len(self.keys) + 1
+        programs = sorted({program.strip().lower() for program in programs})
+        expires_at = datetime.fromisoformat(expires_at).astimezone(timezone.utc).isoformat()
         self.keys[key_id] = {
             "id": key_id, "vendor": vendor, "label": label, "key_prefix": key[:8],
-            "key_hash": hashlib.sha256(key.encode()).hexdigest(), "created_by": staff,
-            "created_at": NOW, "revoked_by": None, "revoked_at": None, "last_used_at": None,
-            "active": True,
+            "key_hash": hashlib.sha256(key.encode()).hexdigest(), "programs": programs,
+            "expires_at": expires_at, "created_by": staff, "created_at": NOW, "revoked_by": None,
+            "revoked_at": None, "last_used_at": None,
+            "history": [{"action": "created", "staff": staff, "at": NOW, "programs": programs,
+                         "expires_at": expires_at}],
         }
         return {"key": key, "vendor_key": self._view(self.keys[key_id])}
 
     def _view(self, row):
-        return {name: value for name, value in row.items() if name != "key_hash"}
+        if row["revoked_at"]:
+            status = "revoked"
+        else:
+            status = "expired" if _now() >= datetime.fromisoformat(row["expires_at"]) else "active"
+        return {**{name: value for name, value in row.items() if name != "key_hash"},
+                "status": status, "active": status == "active", "expired": status == "expired"}
 
     def list_vendor_keys(self):
-        return [self._view(row) for row in self.keys.values()]
+        order = {"active": 0, "expired": 1, "revoked": 2}
+        views = [self._view(row) for row in reversed(self.keys.values())]
+        return sorted(views, key=lambda view: order[view["status"]])
 
     def revoke_vendor_key(self, key_id, staff):
         if key_id not in self.keys:
             raise _remote("VendorKeyNotFound", {"key_id": key_id})
-        self.keys[key_id].update(revoked_at=NOW, revoked_by=staff, active=False)
-        return self._view(self.keys[key_id])
+        row = self.keys[key_id]
+        if row["revoked_at"] is None:
+            row.update(revoked_at=NOW, revoked_by=staff)
+            row["history"].append({"action": "revoked", "staff": staff, "at": NOW, "programs": None,
+                                   "expires_at": None})
+        return self._view(row)
 
     def authenticate_vendor_key(self, key):
         digest = hashlib.sha256(str(key).encode()).hexdigest()
         for row in self.keys.values():
-            if row["key_hash"] == digest and row["active"]:
+            if row["key_hash"] == digest and row["revoked_at"] is None:
+                if self._view(row)["expired"]:
+                    raise _remote("VendorKeyExpired", {"expired_at": row["expires_at"]})
                 row["last_used_at"] = NOW
-                return {"vendor": row["vendor"], "key_id": row["id"]}
+                return {"vendor": row["vendor"], "key_id": row["id"], "programs": row["programs"],
+                        "expires_at": row["expires_at"]}
         raise _remote("InvalidVendorKey")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _scope_problem(programs) -> str | None:
+    if not isinstance(programs, list) or not programs:
+        return "Choose at least one program the key may post messages for."
+    if not all(isinstance(program, str) and re.match(r"^[a-z0-9_]{1,60}$", program.strip().lower())
+               for program in programs):
+        return "Give each program by its code, as in messages' `program` field, e.g. cisco."
+    return None
+
+
+def _expiry_problem(expires_at) -> str | None:
+    try:
+        moment = datetime.fromisoformat(str(expires_at or ""))
+    except ValueError:
+        return "Give the expiry as a date and time with its time zone, e.g. 2027-12-01T00:00:00Z."
+    if moment.tzinfo is None:
+        return "Give the expiry's time zone (e.g. 2027-12-01T00:00:00Z): without it the moment is unclear."
+    if moment <= _now():
+        return "Choose an expiry in the future."
+    if moment - _now() > MAX_KEY_LIFETIME:
+        latest = _now() + MAX_KEY_LIFETIME
+        return f"A key may live at most 2 years: choose an expiry no later than {latest:%Y-%m-%d %H:%M} UTC."
+    return None
 
 
 class StaffDesks:

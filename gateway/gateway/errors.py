@@ -92,6 +92,10 @@ class VendorKeyNotAccepted(GatewayError):
     """The vendor API key is unknown, malformed or revoked (one answer for all three)."""
 
 
+class VendorKeyExpired(GatewayError):
+    """The vendor API key is past its expiry (told apart: only its holder can ask)."""
+
+
 class VendorMismatch(GatewayError):
     """The body's `vendor` is not the vendor the API key belongs to."""
 
@@ -287,6 +291,10 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         401, "invalid_vendor_key", "Vendor API key not accepted",
         "The vendor API key is not valid or has been revoked. Ask CertTrack staff for a new one.",
     ),
+    VendorKeyExpired: Problem(
+        401, "vendor_key_expired", "Vendor API key expired",
+        "The vendor API key has expired. Ask CertTrack staff for a new one.",
+    ),
     VendorMismatch: Problem(
         403, "vendor_mismatch", "Not this vendor's message",
         "The message's `vendor` is not the vendor this API key belongs to.",
@@ -442,7 +450,7 @@ def _kept_headers(error: Exception) -> dict[str, str]:
         return {"Allow": ", ".join(error.valid_methods)}
     if isinstance(error, (NotAuthenticated, InvalidAccessToken)):
         return {"WWW-Authenticate": 'Bearer realm="CertTrack API"'}
-    if isinstance(error, (VendorKeyRequired, VendorKeyNotAccepted)):
+    if isinstance(error, (VendorKeyRequired, VendorKeyNotAccepted, VendorKeyExpired)):
         return {"WWW-Authenticate": 'Bearer realm="CertTrack vendor API"'}
     if isinstance(error, RemoteError) and error.exc_type == "TooManyAttempts":
         seconds = remote_detail(error).get("retry_after_seconds")

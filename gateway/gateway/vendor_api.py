@@ -2,8 +2,9 @@
 CONTRACTS.md §2 over HTTP instead of publishing them to RabbitMQ.
 
 1. The vendor API key (`Authorization: Bearer ctv_…`, created by staff,
-   exams' `authenticate_vendor_key`) is checked first: 401 without one or
-   with an unknown or revoked one.
+   exams' `authenticate_vendor_key`) is checked first: 401 without one,
+   with an unknown or revoked one (`invalid_vendor_key`), or with an expired
+   one (`vendor_key_expired`).
 2. The body is held to what a broker message may be (decision 0012): 413
    over `MESSAGE_MAX_BYTES`, 422 when nested deeper than 32 levels. Then
    it is validated against the contract models; which message it is
@@ -41,6 +42,7 @@ from certtrack_shared.publishing import ConfirmingPublisher, encode
 from .errors import (
     InvalidRequestBody,
     ServiceUnreachable,
+    VendorKeyExpired,
     VendorKeyNotAccepted,
     VendorKeyRequired,
     VendorMismatch,
@@ -114,7 +116,8 @@ class VendorEventAccepted(BaseModel):
 
 
 def vendor_key_required(view):
-    """Refuse the call without an active vendor API key; pass the view `vendor=<its vendor>`.
+    """Refuse the call without an active vendor API key; pass the view `vendor_key=` exams'
+    answer (`vendor`, `key_id`, `programs`, `expires_at`).
 
     Above `@api_operation`, so the key is checked before the body is read.
     """
@@ -132,9 +135,11 @@ def vendor_key_required(view):
         except RemoteError as error:
             if error.exc_type == "InvalidVendorKey":
                 raise VendorKeyNotAccepted() from None
+            if error.exc_type == "VendorKeyExpired":
+                raise VendorKeyExpired() from None
             raise
         _check_body_shape()
-        return view(vendor=found["vendor"], **url_values)
+        return view(vendor_key=found, **url_values)
 
     guarded.requires_vendor_key = True
     return guarded
@@ -157,18 +162,20 @@ def _check_body_shape() -> None:
     request=VendorEvent, response=VendorEventAccepted, status=202, tags=TAGS,
     summary="Post an exam_registration, exam_result or exam_result_revoked message "
     "(Authorization: Bearer <vendor API key>). " + EVENT_TYPE_RULE + " 202 once the broker "
-    "confirmed it; 401 without a valid key, 403 when `vendor` is not the key's vendor, "
-    "422 with `fields` for an invalid body, 503 when the broker cannot take it (post again: "
-    "an event_id is applied once).",
+    "confirmed it; 401 without a valid key or with an expired one, 403 when `vendor` is not "
+    "the key's vendor, 422 with `fields` for an invalid body, 503 when the broker cannot take "
+    "it (post again: an event_id is applied once).",
     other_responses={
-        401: (ErrorResponse, "`vendor_key_required` or `invalid_vendor_key` (unknown or revoked)."),
+        401: (ErrorResponse, "`vendor_key_required`, `invalid_vendor_key` (unknown or revoked) or "
+              "`vendor_key_expired` (ask CertTrack staff for a new key). Nothing is published."),
         413: (ErrorResponse, "`payload_too_large`: the body is over the message size cap (256 KiB)."),
         403: (ErrorResponse, "`vendor_mismatch`: the body's `vendor` is not the key's vendor."),
         503: (ErrorResponse, "`service_unavailable`: the broker did not confirm; nothing was accepted."),
     },
 )
-def post_event(vendor: str, body: VendorEvent):
+def post_event(vendor_key: dict, body: VendorEvent):
     event = body.root
+    vendor = vendor_key["vendor"]
     if event.vendor != vendor:
         raise VendorMismatch()
     # The vendor's document as sent, in UTF-8 JSON (CONTRACTS.md §1).

@@ -49,6 +49,16 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def desks(app):
+    """The dead-letter and vendor-key fakes (gateway/fake_staff_desks.py) as `app`'s RPC client."""
+    from fake_staff_desks import StaffDesks
+
+    app.extensions["rpc"].close()
+    app.extensions["rpc"] = StaffDesks()
+    return app.extensions["rpc"]
+
+
 @pytest.fixture(scope="session")
 def probe(amqp_uri):
     """The tiny `probe` Nameko service, running in a subprocess on this run's vhost."""

@@ -11,6 +11,8 @@ from fake_staff_desks import StaffDesks
 from tests.harness.messages import capture_queue, drain
 from tests.harness.vendor import registration, result, revocation
 
+from .accounts import api_error
+
 URL = "/api/v1/vendor/events"
 NO_BROKER = "amqp://guest:guest@127.0.0.1:1/"  # nothing listens on port 1
 
@@ -95,6 +97,18 @@ def test_a_key_of_another_vendor_403(vendor, desks, published, amqp_uri):
 
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "vendor_mismatch"
+    assert drain(amqp_uri, published, quiet_seconds=0.2) == []
+
+
+def test_an_expired_key_401_and_nothing_published(vendor, desks, published, amqp_uri):
+    key = desks.vendor_keys.issue()
+    desks.vendor_keys.expire(1)
+
+    response = post(vendor, result("REG-X1"), key)
+
+    error = api_error(response, 401, "vendor_key_expired")
+    assert "expired" in error["message"] and "new" in error["message"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert drain(amqp_uri, published, quiet_seconds=0.2) == []
 
 
@@ -226,6 +240,8 @@ def test_the_operation_is_in_the_openapi_document(vendor):
     document = vendor.get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/api/v1/vendor/events"]["post"]
     assert {"202", "401", "403", "422", "503"} <= set(operation["responses"])
+    assert "`vendor_key_expired`" in operation["responses"]["401"]["description"]
+    assert "expired" in operation["summary"]
     assert "`score`" in operation["summary"] and "`reason`" in operation["summary"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/VendorEvent"}

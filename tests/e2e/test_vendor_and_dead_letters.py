@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -59,7 +60,9 @@ def csrf(page: str) -> str:
 @pytest.mark.slow
 def test_vendor_posts_a_result_over_http_and_the_sitting_is_stored(stack, amqp_uri, exams_db):
     with exams_rpc(amqp_uri) as exams:
-        created = exams.create_vendor_key(vendor="pearson_vue", label="e2e", staff="e2e@example.com")
+        created = exams.create_vendor_key(
+            vendor="pearson_vue", label="e2e", programs=["cisco"], staff="e2e@example.com",
+            expires_at=(datetime.now(timezone.utc) + timedelta(days=30)).isoformat())
     key = created["key"]
     number = f"HTTP-{uuid.uuid4().hex[:8]}"
     body = result(number)

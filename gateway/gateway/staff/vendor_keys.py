@@ -2,17 +2,26 @@
 
 The exams service owns the keys (services/exams/exams/vendor_keys.py) and
 keeps only their hashes; who created and who revoked each key is recorded
-there. A new key is shown on the page that answers the creating POST and
-nowhere else: it is never put in the session, a flashed message or a
-redirect, and staff pages are never cached (`Cache-Control: no-store`).
+in its audit there. A key is for one vendor and the programs ticked here
+(those the console knows, as when creating a candidate), until the date
+chosen at 00:00 UTC: a year away unless changed, at most two years as exams
+holds it (docs/decisions/0013-vendor-key-scope.md). A new key is shown on
+the page that answers the creating POST and nowhere else: it is never put in
+the session, a flashed message or a redirect, and staff pages are never
+cached (`Cache-Control: no-store`).
 """
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
+from ..profile.views import PROGRAMS  # the programs identity knows, by code
 from . import access, blueprint
 from .forms import problems_of
+
+DEFAULT_LIFETIME = timedelta(days=365)
 
 
 def _exams(method: str, **arguments):
@@ -21,23 +30,50 @@ def _exams(method: str, **arguments):
 
 @blueprint.get("/vendor-keys")
 def vendor_keys():
-    return _page({}, {"vendor": "", "label": ""}), 200
+    default_expiry = datetime.now(timezone.utc).date() + DEFAULT_LIFETIME
+    values = {"vendor": "", "label": "", "programs": [], "expires_on": default_expiry.isoformat()}
+    return _page({}, values), 200
 
 
 @blueprint.post("/vendor-keys")
 def create_vendor_key():
-    values = {name: request.form.get(name, "").strip() for name in ("vendor", "label")}
-    problems = {name: "Required." for name, value in values.items() if not value}
+    values = {name: request.form.get(name, "").strip() for name in ("vendor", "label", "expires_on")}
+    values["programs"] = request.form.getlist("programs")
+    expires_on = _date(values["expires_on"])
+    problems = _form_problems(values, expires_on)
     if problems:
         return _page(problems, values), 400
+    expires_at = datetime.combine(expires_on, time(0), timezone.utc).isoformat()
     try:
-        created = _exams("create_vendor_key", staff=access.current_staff()["email"], **values)
+        created = _exams("create_vendor_key", vendor=values["vendor"], label=values["label"],
+                         programs=values["programs"], expires_at=expires_at,
+                         staff=access.current_staff()["email"])
     except RemoteError as error:
         problems = problems_of(error)
         if problems is None:
             raise
+        if "expires_at" in problems:  # the form asks for a date: its problem goes beside it
+            problems["expires_on"] = problems.pop("expires_at")
         return _page(problems, values), 422
     return render_template("staff/vendor_key_created.html", created=created), 201
+
+
+def _form_problems(values: dict, expires_on: date | None) -> dict[str, str]:
+    problems = {name: "Required." for name in ("vendor", "label") if not values[name]}
+    if not values["programs"]:
+        problems["programs"] = "Choose at least one program the key may post messages for."
+    elif not set(values["programs"]) <= set(PROGRAMS):
+        problems["programs"] = "Choose among the programs listed."
+    if expires_on is None:
+        problems["expires_on"] = "Give the date the key stops working (YYYY-MM-DD)."
+    return problems
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @blueprint.post("/vendor-keys/<int:key_id>/revoke")
@@ -50,4 +86,4 @@ def revoke_vendor_key(key_id: int):
 
 def _page(problems: dict, values: dict):
     return render_template("staff/vendor_keys.html", keys=_exams("list_vendor_keys"),
-                           problems=problems, values=values)
+                           programs=PROGRAMS, problems=problems, values=values)

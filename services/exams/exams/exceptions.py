@@ -41,12 +41,18 @@ class InvalidVendorKey(ExamsError):
     """The key is unknown, malformed or revoked (deliberately indistinguishable); `{}`."""
 
 
+class VendorKeyExpired(ExamsError):
+    """The key is valid but past its expiry: `{"expired_at": …}`. Only its holder can
+    learn this, so it is told apart (docs/decisions/0013-vendor-key-scope.md)."""
+
+
 class VendorKeyNotFound(ExamsError):
     """No vendor key has this id: `{"key_id": n}`."""
 
 
 class InvalidVendorKeyRequest(FieldError):
-    """Creating or revoking a key with missing or invalid fields (vendor, label, staff)."""
+    """Creating or revoking a key with missing or invalid fields
+    (vendor, label, programs, expires_at, staff)."""
 
 
-VENDOR_KEY_ERRORS = (InvalidVendorKey, VendorKeyNotFound, InvalidVendorKeyRequest)
+VENDOR_KEY_ERRORS = (InvalidVendorKey, VendorKeyExpired, VendorKeyNotFound, InvalidVendorKeyRequest)

@@ -133,7 +133,9 @@ class VendorApiKey(Base):
 
     Only the key's SHA-256 is kept; the key itself is shown to staff once,
     when it is created. `key_prefix` (its first 8 characters) lets staff
-    tell keys apart.
+    tell keys apart. A key posts messages of its `vendor` for its `programs`
+    (a sorted list of program codes) until `expires_at`; neither changes
+    after creation. Who did what to it is in `VendorKeyAudit`.
     """
 
     __tablename__ = "vendor_api_keys"
@@ -143,8 +145,32 @@ class VendorApiKey(Base):
     label: Mapped[str] = mapped_column(String(200))
     key_prefix: Mapped[str] = mapped_column(String(8))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    programs: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[Optional[str]] = mapped_column(String(254))
     revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    history: Mapped[list["VendorKeyAudit"]] = relationship(order_by="VendorKeyAudit.id")
+
+
+class VendorKeyAudit(Base):
+    """What was done to a vendor key, by whom and when; rows are only ever added.
+
+    `action` is `created` (with the scope and expiry given), `revoked`, or
+    `scoped`: migration 0006 giving a key made before scopes existed its
+    programs and expiry. `staff` is the staff member's email, or CertTrack
+    itself for the migration.
+    """
+
+    __tablename__ = "vendor_key_audit"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("vendor_api_keys.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    staff: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    programs: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

@@ -111,21 +111,41 @@ class AgreementStatus(BaseModel):
 
 
 # -- vendor API keys (exams/vendor_keys.py) ----------------------------------------
-class VendorKeyView(BaseModel):
-    """A vendor key as staff see it: never the key itself, only its first characters."""
+class VendorKeyAuditEntry(BaseModel):
+    """One thing done to a key: `created` (with the scope and expiry given), `revoked`,
+    or `scoped` (a key older than scopes given them by migration 0006)."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    action: Literal["created", "revoked", "scoped"]
+    staff: str
+    at: datetime
+    programs: Optional[list[str]]
+    expires_at: Optional[datetime]
+
+
+class VendorKeyView(BaseModel):
+    """A vendor key as staff see it: never the key itself, only its first characters.
+
+    `status` is `revoked` once revoked, else `expired` from `expires_at` on,
+    else `active`; `active` and `expired` say the same as booleans.
+    """
 
     id: int
     vendor: str
     label: str
     key_prefix: str
+    programs: list[str]
+    expires_at: datetime
     created_by: str
     created_at: datetime
     revoked_by: Optional[str]
     revoked_at: Optional[datetime]
     last_used_at: Optional[datetime]
+    status: Literal["active", "expired", "revoked"]
     active: bool
+    expired: bool
+    history: list[VendorKeyAuditEntry]
 
 
 class CreatedVendorKey(BaseModel):
@@ -136,5 +156,9 @@ class CreatedVendorKey(BaseModel):
 
 
 class AuthenticatedVendor(BaseModel):
+    """Whose key it is and what it may post: messages of `vendor` for `programs`."""
+
     vendor: str
     key_id: int
+    programs: list[str]
+    expires_at: datetime

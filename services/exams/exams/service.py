@@ -75,13 +75,14 @@ class ExamsService(deadletters.DeadLetterDesk):
 
     # -- vendor API keys (exams/vendor_keys.py); staff methods behind the staff console --
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
-    def create_vendor_key(self, vendor, label, staff):
+    def create_vendor_key(self, vendor, label, programs, expires_at, staff):
         """The reply holds the full key: the only time it is ever given out."""
-        return vendor_keys.create_vendor_key(self.db, vendor, label, staff, now()).model_dump(mode="json")
+        return vendor_keys.create_vendor_key(
+            self.db, vendor, label, programs, expires_at, staff, now()).model_dump(mode="json")
 
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
     def list_vendor_keys(self):
-        return [key.model_dump(mode="json") for key in vendor_keys.list_vendor_keys(self.db)]
+        return [key.model_dump(mode="json") for key in vendor_keys.list_vendor_keys(self.db, now())]
 
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
     def revoke_vendor_key(self, key_id, staff):

@@ -22,25 +22,6 @@ from exams.service import ExamsService
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 ADA, GRACE = "CSCO10000001", "CSCO10000002"
-
-
-@pytest.fixture(scope="module")
-def exams_engine(run_databases):
-    engine = create_engine(run_databases.url("exams_agreements", migrate_service="exams"))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(exams_engine):
-    """A session whose every change is rolled back after the test (the seed stays)."""
-    with exams_engine.connect() as connection:
-        transaction = connection.begin()
-        with Session(connection, join_transaction_mode="create_savepoint") as session:
-            yield session
-        transaction.rollback()
-
-
 STAFF = "sam@certtrack.example"
 
 
