@@ -100,6 +100,14 @@ class VendorMismatch(GatewayError):
     """The body's `vendor` is not the vendor the API key belongs to."""
 
 
+class ProgramNotInKeyScope(GatewayError):
+    """The body's `program` is not one of the API key's programs; `fields` names them."""
+
+    def __init__(self, programs: list[str]):
+        super().__init__("program not in the key's scope")
+        self.fields = {"program": f"This API key may post messages for: {', '.join(programs)}."}
+
+
 @dataclass(frozen=True)
 class Problem:
     status: int
@@ -299,6 +307,10 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         403, "vendor_mismatch", "Not this vendor's message",
         "The message's `vendor` is not the vendor this API key belongs to.",
     ),
+    ProgramNotInKeyScope: Problem(
+        403, "program_not_in_key_scope", "Not a program of this key",
+        "The message's `program` is not one of the programs this API key may post messages for.",
+    ),
     # exams, vendor API keys (staff console, services/exams/exams/exceptions.py):
     "InvalidVendorKey": Problem(
         401, "invalid_vendor_key", "Vendor API key not accepted",
@@ -411,8 +423,8 @@ def problem_for(error: Exception) -> Problem:
     for kind in type(error).__mro__:
         problem = ERRORS.get(kind)
         if problem is not None:
-            if isinstance(error, InvalidRequestBody):
-                return Problem(problem.status, problem.code, problem.title, problem.message, error.fields)
+            if isinstance(error, (InvalidRequestBody, ProgramNotInKeyScope)):
+                return replace(problem, fields=error.fields)
             return problem
     if isinstance(error, HTTPException) and error.code:
         # An HTTP error nobody listed yet (401, 429, …) keeps its status and

@@ -11,7 +11,9 @@ CONTRACTS.md §2 over HTTP instead of publishing them to RabbitMQ.
    follows from its shape (the bodies carry no type field): `reason` ⇒
    `exam_result_revoked`, else `score` ⇒ `exam_result`, else `scheduled_at`
    ⇒ `exam_registration`. 422 with `fields` otherwise.
-3. Its `vendor` must be the key's vendor: 403 otherwise.
+3. Its `vendor` must be the key's vendor, and its `program` one of the key's
+   programs: 403 otherwise (`vendor_mismatch`, `program_not_in_key_scope`;
+   docs/decisions/0013-vendor-key-scope.md).
 4. It is published to `vendor.events` with the message type as routing key,
    `message_id` = `event_id`, persistent, `mandatory` and with publisher
    confirms; 202 only once the broker confirmed it. A broker that is down or
@@ -41,6 +43,7 @@ from certtrack_shared.publishing import ConfirmingPublisher, encode
 
 from .errors import (
     InvalidRequestBody,
+    ProgramNotInKeyScope,
     ServiceUnreachable,
     VendorKeyExpired,
     VendorKeyNotAccepted,
@@ -163,13 +166,16 @@ def _check_body_shape() -> None:
     summary="Post an exam_registration, exam_result or exam_result_revoked message "
     "(Authorization: Bearer <vendor API key>). " + EVENT_TYPE_RULE + " 202 once the broker "
     "confirmed it; 401 without a valid key or with an expired one, 403 when `vendor` is not "
-    "the key's vendor, 422 with `fields` for an invalid body, 503 when the broker cannot take "
-    "it (post again: an event_id is applied once).",
+    "the key's vendor or `program` is not one of the key's programs (nothing is published "
+    "then), 422 with `fields` for an invalid body, 503 when the broker cannot take it (post "
+    "again: an event_id is applied once).",
     other_responses={
         401: (ErrorResponse, "`vendor_key_required`, `invalid_vendor_key` (unknown or revoked) or "
               "`vendor_key_expired` (ask CertTrack staff for a new key). Nothing is published."),
         413: (ErrorResponse, "`payload_too_large`: the body is over the message size cap (256 KiB)."),
-        403: (ErrorResponse, "`vendor_mismatch`: the body's `vendor` is not the key's vendor."),
+        403: (ErrorResponse, "`vendor_mismatch`: the body's `vendor` is not the key's vendor; "
+              "`program_not_in_key_scope`: the body's `program` is not one of the key's programs "
+              "(`fields.program` lists them). Nothing is published."),
         503: (ErrorResponse, "`service_unavailable`: the broker did not confirm; nothing was accepted."),
     },
 )
@@ -178,6 +184,8 @@ def post_event(vendor_key: dict, body: VendorEvent):
     vendor = vendor_key["vendor"]
     if event.vendor != vendor:
         raise VendorMismatch()
+    if event.program not in vendor_key["programs"]:
+        raise ProgramNotInKeyScope(vendor_key["programs"])
     # The vendor's document as sent, in UTF-8 JSON (CONTRACTS.md §1).
     document = json.loads(request.get_data(cache=True))
     current_app.extensions["vendor_publishers"].publish(

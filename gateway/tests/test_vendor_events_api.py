@@ -100,6 +100,31 @@ def test_a_key_of_another_vendor_403(vendor, desks, published, amqp_uri):
     assert drain(amqp_uri, published, quiet_seconds=0.2) == []
 
 
+def test_a_key_for_cisco_posting_a_juniper_result_403_and_nothing_published(
+        vendor, desks, published, amqp_uri):
+    key = desks.vendor_keys.issue(programs=["cisco"])
+
+    response = post(vendor, dict(result("REG-J1"), program="juniper"), key)
+
+    error = api_error(response, 403, "program_not_in_key_scope")
+    assert error["fields"] == {"program": "This API key may post messages for: cisco."}
+    assert drain(amqp_uri, published, quiet_seconds=0.2) == []
+
+
+@pytest.mark.parametrize("programs, program", [
+    (["juniper"], "juniper"), (["cisco", "juniper"], "juniper"), (["cisco", "juniper"], "cisco"),
+])
+def test_a_key_within_its_scope_202(vendor, desks, published, amqp_uri, programs, program):
+    key = desks.vendor_keys.issue(programs=programs)
+    body = dict(result("REG-J2"), program=program)
+
+    response = post(vendor, body, key)
+
+    assert response.status_code == 202
+    [message] = drain(amqp_uri, published, quiet_seconds=0.3)
+    assert json.loads(message["body"]) == body
+
+
 def test_an_expired_key_401_and_nothing_published(vendor, desks, published, amqp_uri):
     key = desks.vendor_keys.issue()
     desks.vendor_keys.expire(1)
@@ -231,6 +256,7 @@ def test_the_key_is_never_logged(vendor, desks, caplog, published):
     post(vendor, result("REG-6"), key)
     post(vendor, result("REG-6"), key + "x")
     post(vendor, dict(result("REG-6"), vendor="prometric"), key)
+    post(vendor, dict(result("REG-6"), program="juniper"), key)
 
     assert key not in caplog.text
     assert key[8:] not in caplog.text
@@ -241,7 +267,8 @@ def test_the_operation_is_in_the_openapi_document(vendor):
     operation = document["paths"]["/api/v1/vendor/events"]["post"]
     assert {"202", "401", "403", "422", "503"} <= set(operation["responses"])
     assert "`vendor_key_expired`" in operation["responses"]["401"]["description"]
-    assert "expired" in operation["summary"]
+    assert "`program_not_in_key_scope`" in operation["responses"]["403"]["description"]
+    assert "`program`" in operation["summary"] and "expired" in operation["summary"]
     assert "`score`" in operation["summary"] and "`reason`" in operation["summary"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/VendorEvent"}

@@ -67,12 +67,19 @@ def test_vendor_posts_a_result_over_http_and_the_sitting_is_stored(stack, amqp_u
     number = f"HTTP-{uuid.uuid4().hex[:8]}"
     body = result(number)
 
+    outside = requests.post(f"{stack.url}/api/v1/vendor/events", timeout=15,
+                            json=dict(result(f"{number}-J"), program="juniper"),
+                            headers={"Authorization": f"Bearer {key}"})
+    assert outside.status_code == 403, outside.text
+    assert outside.json()["error"]["code"] == "program_not_in_key_scope"
+
     response = requests.post(f"{stack.url}/api/v1/vendor/events", json=body, timeout=15,
                              headers={"Authorization": f"Bearer {key}"})
 
     assert response.status_code == 202, response.text
     assert response.json()["event_id"] == body["event_id"]
     wait_for(lambda: sittings(exams_db, number) == 1, timeout=30, message="the posted result stored")
+    assert sittings(exams_db, f"{number}-J") == 0  # the refused one was never published
     # Stored hashed only.
     with exams_db.connect() as connection:
         rows = connection.execute(text("SELECT * FROM vendor_api_keys")).mappings().all()
