@@ -15,7 +15,7 @@ class TcpProxy:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.up = True
-        self._open: list[socket.socket] = []
+        self._links: list[_Link] = []
         self._lock = threading.Lock()
         self._closing = False
         self._acceptor = threading.Thread(target=self._accept, daemon=True)
@@ -38,39 +38,18 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            link = _Link(client, upstream)
             with self._lock:
-                self._open += [client, upstream]
-            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
-
-    def _pipe(self, source, sink):
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except (OSError, EOFError):
-            # cut() closed the socket under us (eventlet raises EOFError then).
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
+                self._links.append(link)
+            link.start()
 
     def cut(self):
         """Refuse new connections and drop every open one."""
         self.up = False
         with self._lock:
-            for connection in self._open:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                    connection.close()
-                except OSError:
-                    pass
-            self._open.clear()
+            for link in self._links:
+                link.shut()
+            self._links.clear()
 
     def restore(self):
         self.up = True
@@ -92,3 +71,48 @@ class TcpProxy:
             pass
         self._acceptor.join(5)
         self.listener.close()
+
+
+class _Link:
+    """One proxied connection: a thread per direction.
+
+    Ending it (cut, or either peer hanging up) only shuts its sockets down,
+    which wakes both threads; the last thread to finish closes them. A socket
+    closed while the other thread still waits on it stays registered in
+    eventlet's hub (eventlet issue #94), and when the OS hands its number to a
+    connection eventlet does not see opened (libpq's, under psycogreen), that
+    connection's first wait fails with "Second simultaneous read" in some
+    later, unrelated test.
+    """
+
+    def __init__(self, client: socket.socket, upstream: socket.socket):
+        self.ends = (client, upstream)
+        self._lock = threading.Lock()
+        self._running = 2
+
+    def start(self):
+        client, upstream = self.ends
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def shut(self):
+        for end in self.ends:
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already shut down, or never fully connected
+
+    def _pipe(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except (OSError, EOFError):
+            pass  # shut() under us, or a peer reset the connection
+        finally:
+            self.shut()  # the other direction ends too
+            with self._lock:
+                self._running -= 1
+                last = self._running == 0
+            if last:
+                for end in self.ends:
+                    end.close()
