@@ -22,7 +22,12 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A click does not wait for the page it leads to: the tests wait for what
+    # they expect to see (expect(...).to_be_visible()), with room for a
+    # machine busy running the rest of the suite.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
@@ -82,7 +83,7 @@ def test_candidate_sees_progress_accepts_the_agreement_and_downloads_only_their_
     log_in(page, stack, candidate_id)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Certifications").click()
     page.wait_for_url(f"{stack.url}/certifications")
-    assert page.get_by_role("heading", name="Certifications", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Certifications", level=1)).to_be_visible()
 
     active = page.locator("table.certifications__active")
     headers = [text.strip() for text in active.locator("thead th").all_inner_texts()]
@@ -105,10 +106,10 @@ def test_candidate_sees_progress_accepts_the_agreement_and_downloads_only_their_
 
     # The agreement: its text, then accepting it.
     agreement = page.locator("#agreement")
-    assert agreement.get_by_role("heading", name="Cisco Certification and Logo Agreement").is_visible()
+    expect(agreement.get_by_role("heading", name="Cisco Certification and Logo Agreement")).to_be_visible()
     agreement.get_by_role("button", name=re.compile(r"I accept version \d+ of the certification agreement")).click()
     page.wait_for_url(re.compile(r"/certifications(#agreement)?$"))
-    assert page.get_by_text("Thank you: you accepted version").is_visible()
+    expect(page.get_by_text("Thank you: you accepted version")).to_be_visible()
 
     # The PDF certificate: name, certification, dates and code, as text.
     ccna = page.locator("table.certifications__active tbody tr").filter(
@@ -145,7 +146,7 @@ def test_candidate_sees_progress_accepts_the_agreement_and_downloads_only_their_
     other = browser.new_context().new_page()
     log_in(other, stack, other_id)
     other.goto(f"{stack.url}/certifications")
-    assert other.get_by_text("You have no certifications yet.").is_visible()
+    expect(other.get_by_text("You have no certifications yet.")).to_be_visible()
     assert code not in other.content()
     for name in ("certificate.pdf", "logo.svg", "logo.png"):
         answer = other.goto(f"{stack.url}/certifications/ccna/{name}")
@@ -222,7 +223,7 @@ def test_ce_credits_approved_by_staff_renew_a_certification(stack, amqp_uri, bro
         {"name": "attendance.pdf", "mimeType": "application/pdf", "buffer": PDF})
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(f"{stack.url}/continuing-education")
-    assert page.get_by_text("is submitted. Our team reviews it").is_visible()
+    expect(page.get_by_text("is submitted. Our team reviews it")).to_be_visible()
     row = page.locator("table.ce-activities tbody tr").filter(has_text="Cisco Live Amsterdam")
     assert "Waiting for review" in row.inner_text()
 
@@ -245,11 +246,11 @@ def test_ce_credits_approved_by_staff_renew_a_certification(stack, amqp_uri, bro
     staff.get_by_label("CE credits (1 to 200)").fill("30")
     staff.get_by_role("button", name="Approve").click()
     staff.wait_for_url(f"{stack.url}/staff/continuing-education")
-    assert staff.get_by_text("Approved with 30 CE credits").is_visible()
+    expect(staff.get_by_text("Approved with 30 CE credits")).to_be_visible()
 
     # The catalog page and its reload.
     staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Catalog").click()
-    assert staff.get_by_role("heading", name="Cisco", exact=True).is_visible()
+    expect(staff.get_by_role("heading", name="Cisco", exact=True)).to_be_visible()
     staff.get_by_role("button", name="Reload catalog").click()
     # The page posts back to the same URL: wait for the answer rather than the address.
     staff.get_by_text(re.compile(r"Catalog reloaded \(cisco, juniper\): \d+ changes?, \d+ candidates? re-evaluated"
@@ -290,7 +291,7 @@ def test_a_first_ccie_gets_its_number_shown_read_only_on_personal_info(stack, am
     log_in(page, stack, candidate_id)
     page.goto(f"{stack.url}/certifications")
     active = page.locator("table.certifications__active")
-    assert active.get_by_role("link", name="CCIE Enterprise Infrastructure").is_visible()
+    expect(active.get_by_role("link", name="CCIE Enterprise Infrastructure")).to_be_visible()
     page.goto(f"{stack.url}/personal-info/attributes")
     shown = page.locator(".details-list div").filter(has_text="CCIE number")
     assert shown.locator("dd").inner_text().split()[0] == number

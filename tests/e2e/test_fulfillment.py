@@ -13,6 +13,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
@@ -109,7 +110,7 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
     page.get_by_label("Postal code").fill("9513")  # one digit short
     page.get_by_label("Country").select_option("US")
     page.get_by_role("button", name="Continue to shipping").click()
-    assert page.get_by_text("This is not a valid postal code for US").is_visible()
+    expect(page.get_by_text("This is not a valid postal code for US")).to_be_visible()
     page.get_by_label("Postal code").fill("95134")
     page.get_by_role("button", name="Continue to shipping").click()
     page.get_by_label(re.compile("Tracked shipping")).check()
@@ -135,7 +136,7 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
     page.get_by_label("Security code (CVC)").fill("123")
     page.get_by_role("button", name="Confirm order").click()
     page.wait_for_url(re.compile(r".*/certificates/orders/ORD-\d{4}-\d{6}/confirmation"))
-    assert page.get_by_text("allow 6–8 weeks for processing and shipping").is_visible()
+    expect(page.get_by_text("allow 6–8 weeks for processing and shipping")).to_be_visible()
     order_id = re.search(r"ORD-\d{4}-\d{6}", page.url).group()
 
     # The kit is claimed; the history follows the warehouse until delivered.
@@ -183,7 +184,8 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
         other = context.new_page()
         log_in(stack, other, intruder)
         other.goto(f"{stack.url}/certificates/orders")
-        assert order_id not in other.content() and other.get_by_text("You have no orders yet").is_visible()
+        expect(other.get_by_text("You have no orders yet")).to_be_visible()
+        assert order_id not in other.content()
         assert other.goto(f"{stack.url}/certificates/orders/{order_id}/confirmation").status == 404
     finally:
         context.close()
@@ -202,11 +204,11 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
     staff.get_by_label("New status").select_option("rejected")
     staff.get_by_label("Reason").fill("parcel returned to sender")
     staff.get_by_role("button", name="Correct status").click()
-    assert staff.get_by_text(f"The status of {order_id} is now rejected").is_visible()
+    expect(staff.get_by_text(f"The status of {order_id} is now rejected")).to_be_visible()
     audit = staff.locator("table").last.inner_text()
     assert re.search(rf"rejected.*staff.*{re.escape(staff_email)}.*parcel returned to sender.*delivered", audit, re.S)
     staff.get_by_role("button", name="Refund $15.00").click()
-    assert staff.get_by_text(re.compile(r"Refunded 15\.00 USD")).is_visible()
+    expect(staff.get_by_text(re.compile(r"Refunded 15\.00 USD"))).to_be_visible()
     assert staff.get_by_role("button", name=re.compile("Refund")).count() == 0
     staff.context.close()
     assert [tuple(row) for row in charges_of(run_databases, candidate_id)] == [(1500, "4242")]  # one charge, refunded

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 import requests
 
 from certtrack_shared.contracts.exams import CandidateReportedV1
@@ -72,18 +73,18 @@ def test_first_time_login_by_email_sets_the_password_and_lands_on_home(stack, am
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Email me the link").click()
     page.wait_for_url(f"{stack.url}/first-time/email-sent")
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     page.goto(mailed_link(stack, email))
-    assert page.get_by_text(f"Your candidate ID is {candidate_id}").is_visible()
+    expect(page.get_by_text(f"Your candidate ID is {candidate_id}")).to_be_visible()
     set_password_in_browser(page)
 
     page.wait_for_url(f"{stack.url}/")
-    assert page.get_by_role("heading", name="Welcome, Ada Lovelace").is_visible()
-    assert page.get_by_text(f"the mapping to your candidate record {candidate_id} is complete").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Ada Lovelace")).to_be_visible()
+    expect(page.get_by_text(f"the mapping to your candidate record {candidate_id} is complete")).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link", name="Personal Info").is_visible()
-    assert nav.get_by_role("button", name="Log out").is_visible()
+    expect(nav.get_by_role("link", name="Personal Info")).to_be_visible()
+    expect(nav.get_by_role("button", name="Log out")).to_be_visible()
 
 
 @pytest.mark.browser
@@ -100,8 +101,8 @@ def test_a_used_first_time_link_says_so_and_offers_a_new_one(stack, amqp_uri, pa
 
     page.goto(link)
 
-    assert page.get_by_role("heading", name="This link has already been used").is_visible()
-    assert page.get_by_role("button", name="Send me a new link").is_visible()
+    expect(page.get_by_role("heading", name="This link has already been used")).to_be_visible()
+    expect(page.get_by_role("button", name="Send me a new link")).to_be_visible()
 
 
 @pytest.mark.browser
@@ -117,15 +118,15 @@ def test_first_time_login_by_score_report_moves_the_email(stack, amqp_uri, page)
     page.get_by_label("Registration number").fill(number)
     page.get_by_label("New email address").fill(new_email)
     page.get_by_role("button", name="Update my email and send the link").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
-    assert page.get_by_text("@example.com").first.is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("@example.com").first).to_be_visible()
 
     page.goto(mailed_link(stack, new_email))
     set_password_in_browser(page)
 
     page.wait_for_url(f"{stack.url}/")
-    assert page.get_by_role("heading", name="Welcome, Alan Turing").is_visible()
-    assert page.get_by_text(new_email).first.is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Alan Turing")).to_be_visible()
+    expect(page.get_by_text(new_email).first).to_be_visible()
     with identity_rpc(amqp_uri) as identity:
         assert identity.get_profile(candidate_id=candidate_id)["email"] == new_email
 
@@ -144,10 +145,10 @@ def test_score_report_with_another_candidates_email_needs_a_support_ticket(stack
     page.get_by_label("New email address").fill(taken)
     page.get_by_role("button", name="Update my email and send the link").click()
 
-    assert page.get_by_role("heading", name="This email address belongs to another candidate record").is_visible()
-    assert page.get_by_text("Nothing was changed").is_visible()
+    expect(page.get_by_role("heading", name="This email address belongs to another candidate record")).to_be_visible()
+    expect(page.get_by_text("Nothing was changed")).to_be_visible()
     page.get_by_role("link", name="How to open a support ticket").click()
-    assert page.get_by_role("heading", name="Your email address belongs to another candidate record").is_visible()
+    expect(page.get_by_role("heading", name="Your email address belongs to another candidate record")).to_be_visible()
     with identity_rpc(amqp_uri) as identity:
         assert identity.get_profile(candidate_id=candidate_id)["email"] == own
 
@@ -160,26 +161,26 @@ def test_password_login_profile_update_and_logout(stack, amqp_uri, page):
     candidate_id = with_password(stack, amqp_uri, email, first_name="Grace", last_name="Hopper")
 
     log_in(page, stack, "nobody@example.com")
-    assert page.get_by_text("The login or the password is not correct.").is_visible()
+    expect(page.get_by_text("The login or the password is not correct.")).to_be_visible()
     log_in(page, stack, candidate_id)
     page.wait_for_url(f"{stack.url}/")
-    assert page.get_by_role("heading", name="Welcome, Grace Hopper").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Grace Hopper")).to_be_visible()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Personal Info").click()
-    assert page.get_by_role("heading", name="Personal Info").is_visible()
+    expect(page.get_by_role("heading", name="Personal Info")).to_be_visible()
     page.get_by_label("Phone number").fill("not a phone")
     page.get_by_label("Address line 1").fill("1 Navy Yard")
     page.get_by_label("Town or city").fill("Arlington")
     page.get_by_label("Country").select_option("US")
     page.get_by_label("Preferred language").select_option("en")
     page.get_by_role("button", name="Update").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
-    assert page.locator("#phone-error").get_by_text("country code").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.locator("#phone-error").get_by_text("country code")).to_be_visible()
 
     page.get_by_label("Phone number").fill("+1 703 555 0100")
     page.get_by_label("Company").fill("US Navy")
     page.get_by_role("button", name="Update").click()
-    assert page.get_by_text("Your personal information is saved.").is_visible()
+    expect(page.get_by_text("Your personal information is saved.")).to_be_visible()
     page.reload()
     assert page.get_by_label("Company").input_value() == "US Navy"
     assert page.get_by_label("Country").input_value() == "US"
@@ -187,24 +188,24 @@ def test_password_login_profile_update_and_logout(stack, amqp_uri, page):
     new_email = _unique("grace.new")
     page.get_by_label("Email address").fill(new_email)
     page.get_by_role("button", name="Update").click()
-    assert page.get_by_text(f"Confirm your new email address via the link we sent to {new_email}").is_visible()
+    expect(page.get_by_text(f"Confirm your new email address via the link we sent to {new_email}")).to_be_visible()
     page.goto(mailed_link(stack, new_email, pattern=CONFIRM_LINK))
     page.get_by_role("button", name="Confirm my new email address").click()
-    assert page.get_by_text(f"it is now {new_email}").is_visible()
+    expect(page.get_by_text(f"it is now {new_email}")).to_be_visible()
 
     tabs = page.get_by_role("navigation", name="Personal Info")
     tabs.get_by_role("link", name="Attributes").click()
-    assert page.get_by_text("Read-only").first.is_visible()
+    expect(page.get_by_text("Read-only").first).to_be_visible()
     page.get_by_label("Job title").fill("Rear Admiral")
     page.get_by_role("button", name="Update").click()
-    assert page.get_by_text("Your attributes are saved.").is_visible()
+    expect(page.get_by_text("Your attributes are saved.")).to_be_visible()
 
     tabs.get_by_role("link", name="Identification").click()
-    assert page.get_by_text(candidate_id).first.is_visible()
+    expect(page.get_by_text(candidate_id).first).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{stack.url}/login")
-    assert page.get_by_text("You have logged out.").is_visible()
+    expect(page.get_by_text("You have logged out.")).to_be_visible()
     page.goto(f"{stack.url}/personal-info")
     page.wait_for_url(re.compile(r"/login\?next="))
     with identity_rpc(amqp_uri) as identity:
@@ -230,9 +231,9 @@ def test_name_change_request_is_listed_with_its_status(stack, amqp_uri, page, tm
     page.get_by_label("Scan or photo of a government-issued photo ID").set_input_files(str(scan))
     page.get_by_role("button", name="Send the request").click()
 
-    assert page.get_by_text("is with our support team").is_visible()
+    expect(page.get_by_text("is with our support team")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Augusta Ada King"))
-    assert row.get_by_text("Waiting for support").is_visible()
+    expect(row.get_by_text("Waiting for support")).to_be_visible()
 
 
 # -- forgotten password ------------------------------------------------------------------------
@@ -246,14 +247,14 @@ def test_forgotten_password_is_reset_by_the_mailed_link(stack, amqp_uri, page):
     page.get_by_role("link", name="Forgot your password?").click()
     page.get_by_label("Candidate ID or email address").fill(candidate_id)
     page.get_by_role("button", name="Email me a reset link").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     page.goto(mailed_link(stack, email, pattern=RESET_LINK))
     page.get_by_label(re.compile(r"^New password")).fill("a completely new passphrase")
     page.get_by_label("Type the new password again").fill("a completely new passphrase")
     page.get_by_role("button", name="Change my password and log in").click()
 
     page.wait_for_url(f"{stack.url}/")
-    assert page.get_by_text("Your password has been changed").is_visible()
+    expect(page.get_by_text("Your password has been changed")).to_be_visible()
 
 
 # -- the JSON API -----------------------------------------------------------------------------------

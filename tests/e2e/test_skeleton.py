@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 import requests
 from sqlalchemy import create_engine
 
@@ -64,11 +65,11 @@ def test_person_sees_home_page_and_dev_mailbox(stack, run_databases, page):
 
     page.goto(stack.url + "/")
     assert "CertTrack" in page.title()
-    assert page.get_by_role("navigation").get_by_role("link", name="Home").is_visible()
+    expect(page.get_by_role("navigation").get_by_role("link", name="Home")).to_be_visible()
 
     page.goto(stack.url + "/dev/mail")
-    assert page.get_by_text(subject).first.is_visible()
-    assert page.get_by_text("ada@example.com").first.is_visible()
+    expect(page.get_by_text(subject).first).to_be_visible()
+    expect(page.get_by_text("ada@example.com").first).to_be_visible()
 
 
 def test_dev_mail_json_lists_newest_first(stack, run_databases):

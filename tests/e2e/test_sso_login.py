@@ -6,6 +6,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 import requests
 
 from tests.e2e.identity_steps import identity_rpc, mailed_link, report_candidate
@@ -41,7 +42,7 @@ def test_sso_login_maps_the_identity_through_first_time_login_then_logs_straight
     # First time: the provider signs her in, CertTrack does not know that account yet.
     sign_in_at_provider(page, stack, subject)
     page.wait_for_url(f"{stack.url}/first-time")
-    assert page.get_by_text("not connected to a CertTrack record yet").is_visible()
+    expect(page.get_by_text("not connected to a CertTrack record yet")).to_be_visible()
     assert page.get_by_label("Email address").input_value() == "ada@acme.example"
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Email me the link").click()
@@ -49,25 +50,25 @@ def test_sso_login_maps_the_identity_through_first_time_login_then_logs_straight
 
     # The link in the mail sets her password and maps the external identity.
     page.goto(mailed_link(stack, email))
-    assert page.get_by_text("your single sign-on account is connected to this record too").is_visible()
+    expect(page.get_by_text("your single sign-on account is connected to this record too")).to_be_visible()
     page.get_by_label(re.compile(r"^New password")).fill(PASSWORD)
     page.get_by_label("Type the new password again").fill(PASSWORD)
     page.get_by_role("button", name="Set my password and log in").click()
     page.wait_for_url(f"{stack.url}/")
-    assert page.get_by_text(f"the mapping to your candidate record {candidate_id} is complete").is_visible()
+    expect(page.get_by_text(f"the mapping to your candidate record {candidate_id} is complete")).to_be_visible()
     with identity_rpc(amqp_uri) as identity:
         mapped = identity.find_by_external_identity(issuer=stack.oidc_issuer, subject=subject)
     assert mapped["candidate_id"] == candidate_id
 
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
-    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").is_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
 
     # Next time the provider's word is enough: straight to Home, logged in.
     sign_in_at_provider(page, stack, subject)
     page.wait_for_url(f"{stack.url}/")
     nav = page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("button", name="Log out").is_visible()
-    assert nav.get_by_role("link", name="Personal Info").is_visible()
+    expect(nav.get_by_role("button", name="Log out")).to_be_visible()
+    expect(nav.get_by_role("link", name="Personal Info")).to_be_visible()
 
 
 @pytest.mark.browser
@@ -79,5 +80,5 @@ def test_cancelling_at_the_provider_ends_on_a_page_that_says_so(stack, page):
     page.get_by_role("button", name="Deny").click()
 
     page.wait_for_url(f"{stack.url}/login/sso/callback?**")
-    assert page.get_by_role("heading", name="Single sign-on was cancelled").is_visible()
-    assert page.get_by_role("link", name="Log in with a password").is_visible()
+    expect(page.get_by_role("heading", name="Single sign-on was cancelled")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in with a password")).to_be_visible()

@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.identity_steps import identity_rpc, mailed_link, report_candidate
 
@@ -70,7 +71,7 @@ def test_name_change_ticket_goes_through_staff_approval(stack, amqp_uri, browser
         {"name": "passport.png", "mimeType": "image/png", "buffer": PNG}
     )
     candidate.get_by_role("button", name="Send the request").click()
-    assert candidate.get_by_text("Waiting for support").first.is_visible()
+    expect(candidate.get_by_text("Waiting for support").first).to_be_visible()
     # A candidate's session opens no staff page.
     assert candidate.goto(f"{stack.url}/staff/tickets").status == 403
 
@@ -78,7 +79,7 @@ def test_name_change_ticket_goes_through_staff_approval(stack, amqp_uri, browser
     staff = staff_logged_in(browser, stack, staff_email)
     # Support's menu holds only support's work; the administrators' pages refuse them.
     menu = staff.get_by_role("navigation", name="Staff")
-    assert menu.get_by_role("link", name="CE review").is_visible()
+    expect(menu.get_by_role("link", name="CE review")).to_be_visible()
     assert menu.get_by_role("link", name="Dead letters").count() == 0
     assert staff.request.get(f"{stack.url}/staff/dead-letters", max_redirects=0).status == 403
     row = staff.get_by_role("row").filter(has_text=candidate_id).filter(has_text="Grace Hopper")
@@ -98,14 +99,14 @@ def test_name_change_ticket_goes_through_staff_approval(stack, amqp_uri, browser
     assert candidate.request.get(staff.url + "/document", max_redirects=0).status == 403
 
     staff.get_by_role("button", name="Approve").click()
-    assert staff.get_by_text("Approved: the name is now Grace Hopper").is_visible()
-    assert staff.get_by_text("The document was deleted when the ticket was decided.").is_visible()
+    expect(staff.get_by_text("Approved: the name is now Grace Hopper")).to_be_visible()
+    expect(staff.get_by_text("The document was deleted when the ticket was decided.")).to_be_visible()
 
     with identity_rpc(amqp_uri) as identity:
         profile = identity.get_profile(candidate_id=candidate_id)
     assert (profile["first_name"], profile["last_name"]) == ("Grace", "Hopper")
     candidate.goto(f"{stack.url}/personal-info/name-change")
-    assert candidate.get_by_text("Approved").first.is_visible()
+    expect(candidate.get_by_text("Approved").first).to_be_visible()
 
 
 @pytest.mark.browser
@@ -119,20 +120,20 @@ def test_staff_create_a_candidate_find_them_and_set_their_ccie_number(stack, amq
     staff.get_by_label("Last name").fill("Perlman")
     staff.get_by_label("Email address").fill(email)
     staff.get_by_role("button", name="Create candidate").click()
-    assert staff.get_by_text(f"a welcome email went to {email}").is_visible()
+    expect(staff.get_by_text(f"a welcome email went to {email}")).to_be_visible()
     candidate_id = re.search(r"/staff/candidates/(\w+)$", staff.url).group(1)
     assert re.fullmatch(r"CSCO\d{8}", candidate_id)
 
     staff.get_by_label("CCIE number", exact=True).fill("40123")
     staff.get_by_role("button", name="Save attributes").click()
-    assert staff.get_by_text("Saved: CCIE number set to 40123.").is_visible()
+    expect(staff.get_by_text("Saved: CCIE number set to 40123.")).to_be_visible()
     assert staff.get_by_label("CCIE number", exact=True).input_value() == "40123"
 
     staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Candidates").click()
     staff.get_by_label("Candidate ID, email or name").fill(email)
     staff.get_by_role("button", name="Search").click()
     staff.get_by_role("link", name=candidate_id).click()
-    assert staff.get_by_role("heading", name=re.compile("Radia Perlman")).is_visible()
+    expect(staff.get_by_role("heading", name=re.compile("Radia Perlman"))).to_be_visible()
     with identity_rpc(amqp_uri) as identity:
         assert identity.get_profile(candidate_id=candidate_id)["ccie_number"] == "40123"
     assert mailed_link(stack, email, re.compile(r"https?://\S+")) is not None  # the welcome mail
@@ -140,9 +141,9 @@ def test_staff_create_a_candidate_find_them_and_set_their_ccie_number(stack, amq
     # Removing takes the explicit box; an emptied field alone is pointed out, not saved.
     staff.get_by_label("CCIE number", exact=True).fill("")
     staff.get_by_role("button", name="Save attributes").click()
-    assert staff.get_by_text("To remove the CCIE number, tick").is_visible()
+    expect(staff.get_by_text("To remove the CCIE number, tick")).to_be_visible()
     staff.get_by_label("Remove the CCIE number (40123)").check()
     staff.get_by_role("button", name="Save attributes").click()
-    assert staff.get_by_text("Saved: CCIE number removed.").is_visible()
+    expect(staff.get_by_text("Saved: CCIE number removed.")).to_be_visible()
     with identity_rpc(amqp_uri) as identity:
         assert identity.get_profile(candidate_id=candidate_id)["ccie_number"] is None

@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_staff_console import (
     CANDIDATE_PASSWORD,
@@ -43,7 +44,7 @@ def test_staff_publish_a_new_version_and_a_candidate_who_accepted_the_last_is_as
     version = int(re.search(r"version (\d+)", accept.inner_text()).group(1))
     accept.click()
     candidate.wait_for_url(re.compile(r"/testing-history(#agreement)?$"))
-    assert candidate.get_by_text(f"Thank you: you accepted version {version} of the exam agreement.").is_visible()
+    expect(candidate.get_by_text(f"Thank you: you accepted version {version} of the exam agreement.")).to_be_visible()
     assert agreement.get_by_role("button").count() == 0
 
     # Staff find the agreements in the console and publish version N+1 of Cisco's.
@@ -51,21 +52,21 @@ def test_staff_publish_a_new_version_and_a_candidate_who_accepted_the_last_is_as
     staff.get_by_role("navigation", name="Staff").get_by_role("link", name="Exam agreements").click()
     staff.wait_for_url(f"{stack.url}/staff/exam-agreements")
     cisco = staff.locator("#program-cisco")
-    assert cisco.get_by_text(re.compile(rf"Current: version {version}\b")).is_visible()
+    expect(cisco.get_by_text(re.compile(rf"Current: version {version}\b"))).to_be_visible()
     text = cisco.get_by_label("Text")
     current_text = text.input_value()
     assert "Exam confidentiality" in current_text  # the form starts from the current text
     text.fill(current_text + "\n\nOnline exams now require a room scan before you start.")
     cisco.get_by_role("button", name=f"Publish version {version + 1} of the Cisco agreement").click()
     staff.wait_for_url(re.compile(r"/staff/exam-agreements(#program-cisco)?$"))
-    assert staff.get_by_text(f"Version {version + 1} of the Cisco Certification Exam Agreement is published").is_visible()
+    expect(staff.get_by_text(f"Version {version + 1} of the Cisco Certification Exam Agreement is published")).to_be_visible()
     newest = staff.locator("#program-cisco tbody tr").first
     assert newest.locator("td").first.inner_text().startswith(str(version + 1))
     assert staff_email in newest.inner_text()  # who published it is recorded and shown
 
     # The candidate's next visit asks again, with the new text.
     candidate.reload()
-    assert agreement.get_by_text(f"A new version, version {version + 1}, was published").is_visible()
-    assert agreement.get_by_text("Online exams now require a room scan").is_visible()
-    assert agreement.get_by_role(
-        "button", name=f"I accept version {version + 1} of the exam agreement").is_visible()
+    expect(agreement.get_by_text(f"A new version, version {version + 1}, was published")).to_be_visible()
+    expect(agreement.get_by_text("Online exams now require a room scan")).to_be_visible()
+    expect(agreement.get_by_role(
+        "button", name=f"I accept version {version + 1} of the exam agreement")).to_be_visible()

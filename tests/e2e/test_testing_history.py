@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -73,7 +74,7 @@ def test_candidate_reads_testing_history_and_accepts_the_exam_agreement(stack, a
     page.wait_for_url(f"{stack.url}/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Testing History").click()
     page.wait_for_url(f"{stack.url}/testing-history")
-    assert page.get_by_role("heading", name="Testing History", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Testing History", level=1)).to_be_visible()
 
     # The right rows, newest first.
     rows = page.locator("table.exam-history tbody tr")
@@ -86,7 +87,7 @@ def test_candidate_reads_testing_history_and_accepts_the_exam_agreement(stack, a
     assert "901 / 825 to pass" in first.inner_text()
     assert first.locator(".badge--pass").inner_text() == "Pass"
     assert "Online proctored" in first.inner_text()
-    assert second.get_by_text("Revoked", exact=True).is_visible()
+    expect(second.get_by_text("Revoked", exact=True)).to_be_visible()
     assert "exam security violation" in second.inner_text()
     assert third.locator(".badge--fail").inner_text() == "Fail"
 
@@ -94,11 +95,11 @@ def test_candidate_reads_testing_history_and_accepts_the_exam_agreement(stack, a
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as rpc:
         version = rpc.exams.exam_agreement(candidate_id=candidate_id, program="cisco")["current"]["version"]
     agreement = page.locator("#agreement")
-    assert agreement.get_by_role("heading", name="Cisco Certification Exam Agreement").is_visible()
-    assert agreement.get_by_text("Exam confidentiality.").is_visible()
+    expect(agreement.get_by_role("heading", name="Cisco Certification Exam Agreement")).to_be_visible()
+    expect(agreement.get_by_text("Exam confidentiality.")).to_be_visible()
     agreement.get_by_role("button", name=f"I accept version {version} of the exam agreement").click()
     page.wait_for_url(re.compile(r"/testing-history(#agreement)?$"))
-    assert page.get_by_text(f"Thank you: you accepted version {version} of the exam agreement.").is_visible()
+    expect(page.get_by_text(f"Thank you: you accepted version {version} of the exam agreement.")).to_be_visible()
     assert re.fullmatch(rf"Accepted You accepted version {version} of the Cisco Certification Exam Agreement "
                         r"on \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC\.",
                         agreement.locator(".agreement__status").inner_text())
@@ -112,9 +113,9 @@ def test_candidate_reads_testing_history_and_accepts_the_exam_agreement(stack, a
             staff="e2e@certtrack.example")
     assert published["version"] == version + 1
     page.reload()
-    assert agreement.get_by_text(f"A new version, version {version + 1}, was published").is_visible()
-    assert agreement.get_by_text("Online exams now require a room scan").is_visible()
-    assert agreement.get_by_role("button", name=f"I accept version {version + 1} of the exam agreement").is_visible()
+    expect(agreement.get_by_text(f"A new version, version {version + 1}, was published")).to_be_visible()
+    expect(agreement.get_by_text("Online exams now require a room scan")).to_be_visible()
+    expect(agreement.get_by_role("button", name=f"I accept version {version + 1} of the exam agreement")).to_be_visible()
 
     # The API says the same.
     token = requests.post(f"{stack.url}/api/v1/auth/token", json={"login": email, "password": PASSWORD},

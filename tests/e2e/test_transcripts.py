@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from playwright.sync_api import expect
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -110,7 +111,7 @@ def test_candidate_shares_a_transcript_that_a_third_party_verifies(stack, amqp_u
     assert not [m for m in requests.get(f"{stack.url}/dev/mail.json", timeout=5).json() if recruiter in m["to"]]
     page.get_by_role("button", name="Send").click()
     page.wait_for_url(f"{stack.url}/transcripts")
-    assert page.get_by_text(f"The transcript was sent to {recruiter}.").is_visible()
+    expect(page.get_by_text(f"The transcript was sent to {recruiter}.")).to_be_visible()
     row = transcript_row(page, "Globex network engineer role")
     assert row.locator(".transcript-views").inner_text().strip() == "0"
 
@@ -121,7 +122,7 @@ def test_candidate_shares_a_transcript_that_a_third_party_verifies(stack, amqp_u
     try:
         third_party = stranger.new_page()
         third_party.goto(mailed)
-        assert third_party.get_by_role("heading", name="Verified transcript").is_visible()
+        expect(third_party.get_by_role("heading", name="Verified transcript")).to_be_visible()
         assert "John Hamilton" in third_party.locator(".verify__name").inner_text()
         shown = third_party.locator("table.verify__certifications tbody tr")
         assert shown.count() == 1
@@ -138,9 +139,9 @@ def test_candidate_shares_a_transcript_that_a_third_party_verifies(stack, amqp_u
         # Deactivated: the same link shows nothing but that.
         row.get_by_role("button", name="Deactivate").click()
         page.wait_for_url(f"{stack.url}/transcripts")
-        assert transcript_row(page, "Globex network engineer role").get_by_text("Deactivated").is_visible()
+        expect(transcript_row(page, "Globex network engineer role").get_by_text("Deactivated")).to_be_visible()
         third_party.goto(mailed)
-        assert third_party.get_by_text("This transcript has been deactivated by its owner.").is_visible()
+        expect(third_party.get_by_text("This transcript has been deactivated by its owner.")).to_be_visible()
         body = third_party.locator("main").inner_text()
         assert "John Hamilton" not in body and "CCNA" not in body
     finally:
