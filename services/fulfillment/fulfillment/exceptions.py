@@ -26,6 +26,15 @@ class PaymentDeclined(FieldError):
     """The card was refused; `{"card": "<why, in plain words>"}`. No order, no charge."""
 
 
+class TooManyDeclinedPayments(FulfillmentError):
+    """Too many declined payments lately for this candidate or client address (declines.py):
+    `{"retry_after_seconds": n}`. Nothing was sent to the processor."""
+
+    @property
+    def retry_after_seconds(self) -> int:
+        return int(self.detail["retry_after_seconds"])
+
+
 class OrderNotFound(FulfillmentError):
     """No order with this id — also what a candidate gets for another's order: `{"order_id": …}`."""
 
@@ -42,5 +51,5 @@ class InvalidStatusCorrection(FieldError):
     """A staff status correction without a valid status, a reason or a staff name."""
 
 
-ORDER_ERRORS = (InvalidOrder, PaymentDeclined, OrderNotFound, OrderNotCancellable)
+ORDER_ERRORS = (InvalidOrder, PaymentDeclined, TooManyDeclinedPayments, OrderNotFound, OrderNotCancellable)
 STAFF_ERRORS = (OrderNotFound, RefundNotAllowed, InvalidStatusCorrection, InvalidOrder)

@@ -11,6 +11,8 @@
 - `processor_charges`, `processor_refunds`: the local payment processor's
   own ledger (payments.LocalPaymentProcessor), written in transactions of
   their own as an outside processor would; card numbers never reach them.
+- `payment_declines`: every decline the processor reported, per candidate and
+  client address (declines.py: the card-testing limit and the staff's view).
 """
 from __future__ import annotations
 
@@ -159,3 +161,19 @@ class ProcessorRefund(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class PaymentDecline(Base):
+    """A payment the processor declined: what the card-testing limit counts. Only what the
+    processor said (its code and reason, brand and last four when it gave them)."""
+
+    __tablename__ = "payment_declines"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(String(20))
+    client_address: Mapped[str] = mapped_column(String(64))
+    declined_at: Mapped[datetime] = mapped_column(Stamp, index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(300))
+    brand: Mapped[Optional[str]] = mapped_column(String(20))
+    last4: Mapped[Optional[str]] = mapped_column(String(4))

@@ -11,7 +11,10 @@ Placing an order (`place_order`) runs in the RPC worker's transaction:
 3. the card is charged only when the total is above zero, with the same
    idempotency key, so even a crash after the charge and before the commit
    charges once when the request is retried; a decline raises and the
-   transaction rolls back: no order, no number used, nothing charged;
+   transaction rolls back: no order, no number used, nothing charged. Before
+   the charge, the card-testing limit (`declines.check`) may refuse: too many
+   declines lately for this candidate or client address; each decline is
+   counted (`declines.record`) before it is reported;
 4. the order gets the next number of the year, and `order_placed` goes into
    the outbox in the same transaction as the order.
 
@@ -34,7 +37,7 @@ from certtrack_shared.contracts.fulfillment import (
     OrderCancelledV1, OrderItem, OrderPlacedV1, ShipTo, Shipping,
 )
 
-from fulfillment import addresses
+from fulfillment import addresses, declines
 from fulfillment.exceptions import InvalidOrder, OrderNotCancellable, OrderNotFound, PaymentDeclined
 from fulfillment.kits import claimable
 from fulfillment.models import Certification, Entitlement, Order, OrderLine, OrderStatusChange
@@ -78,7 +81,8 @@ def quote(session: Session, candidate_id: str, request: OrderRequest, tracked_fe
 
 
 def place_order(session: Session, outbox, processor: PaymentProcessor, candidate_id: str,
-                request: PlaceOrderRequest, tracked_fee_cents: int, currency: str, now: datetime) -> OrderView:
+                request: PlaceOrderRequest, tracked_fee_cents: int, currency: str, now: datetime,
+                client_address: str | None = None) -> OrderView:
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                     {"key": f"order:{candidate_id}:{request.idempotency_key}"})
     earlier = session.scalar(select(Order).where(
@@ -92,9 +96,15 @@ def place_order(session: Session, outbox, processor: PaymentProcessor, candidate
         if request.card is None:
             raise InvalidOrder({"card": "Enter your card details: this order costs "
                                         f"{priced.total_cents / 100:.2f} {currency}."})
+        declines.check(session, candidate_id, client_address, now)
         card = Card(request.card.number, request.card.exp_month, request.card.exp_year, request.card.cvc)
-        charge = _charge_card(processor, priced.total_cents, currency, card,
-                              f"charge:{candidate_id}:{request.idempotency_key}")
+        try:
+            charge = _charge_card(processor, priced.total_cents, currency, card,
+                                  f"charge:{candidate_id}:{request.idempotency_key}")
+        except CardDeclined as declined:
+            log.info("payment declined for candidate %s: %s", candidate_id, declined.code)
+            declines.record(session, candidate_id, client_address, declined, now)
+            raise PaymentDeclined({"card": declined.message}) from None
     try:
         return _record_order(session, outbox, candidate_id, request, priced, charge, now)
     except Exception:
@@ -218,11 +228,7 @@ def _charge_card(processor: PaymentProcessor, amount_cents: int, currency: str, 
     """
     for attempt in range(1, CHARGE_ATTEMPTS + 1):
         attempt_key = key if attempt == 1 else f"{key}:{attempt}"
-        try:
-            charge = processor.charge(amount_cents, currency, card, idempotency_key=attempt_key)
-        except CardDeclined as declined:
-            log.info("payment declined for key %s: %s", attempt_key, declined.code)
-            raise PaymentDeclined({"card": declined.message}) from None
+        charge = processor.charge(amount_cents, currency, card, idempotency_key=attempt_key)  # CardDeclined
         if not charge.refunded:
             return charge
         log.info("charge %s under key %s was refunded after a failed order: charging anew",

@@ -85,12 +85,15 @@ class Refund:
 
 
 class CardDeclined(Exception):
-    """The processor refused the card: `code` (Stripe's decline codes) and a sentence for the candidate."""
+    """The processor refused the card: `code` (Stripe's decline codes), a sentence for the
+    candidate, and the card's brand and last four digits when the processor says them."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, brand: str | None = None, last4: str | None = None):
         super().__init__(code, message)
         self.code = code
         self.message = message
+        self.brand = brand
+        self.last4 = last4
 
 
 class RefundFailed(Exception):
@@ -197,12 +200,19 @@ class LocalPaymentProcessor(PaymentProcessor):
             if earlier is not None:
                 return _charge(earlier)
         now = self.clock()
-        brand = check_card(card, now)
+        if luhn_valid(card.digits):  # a card number: its declines name the card, as Stripe's do
+            known = {"brand": brand_of(card.digits), "last4": card.last4}
+        else:
+            known = {}
+        try:
+            brand = check_card(card, now)
+        except CardDeclined as declined:
+            raise CardDeclined(declined.code, declined.message, **known) from None
         decline = DECLINE_CARDS.get(card.digits)
         if decline:
-            raise CardDeclined(*decline)
+            raise CardDeclined(*decline, **known)
         if card.digits not in SUCCESS_CARDS:
-            raise CardDeclined(*NOT_A_TEST_CARD)
+            raise CardDeclined(*NOT_A_TEST_CARD, **known)
         row = ProcessorCharge(
             reference=f"ch_local_{secrets.token_hex(12)}", idempotency_key=idempotency_key,
             amount_cents=amount_cents, currency=currency, brand=brand, last4=card.last4,

@@ -142,3 +142,30 @@ class OrderView(Quote):
 
 class OrderList(BaseModel):
     items: list[OrderView]
+
+
+class DeclineView(BaseModel):
+    """A declined payment as staff see it: what the processor said, never the card."""
+
+    candidate_id: str
+    client_address: str
+    declined_at: datetime
+    code: str
+    reason: str
+    brand: Optional[str]  # only when the processor gave them
+    last4: Optional[str]
+
+
+class BlockView(BaseModel):
+    kind: Literal["candidate", "client_address"]
+    key: str
+    declines: int  # inside the window
+    blocked_until: datetime
+
+
+class DeclineReport(BaseModel):
+    declines: list[DeclineView]  # newest first
+    blocked: list[BlockView]
+    window_minutes: int
+    candidate_limit: int
+    address_limit: int

@@ -10,7 +10,7 @@ from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
-from fulfillment import kits, orders, shipments, staff
+from fulfillment import declines, kits, orders, shipments, staff
 from fulfillment.exceptions import ORDER_ERRORS, STAFF_ERRORS
 from fulfillment.payments import Payments
 from fulfillment.schemas import OrderRequest, OrderSearch, PlaceOrderRequest
@@ -53,11 +53,14 @@ class FulfillmentService(deadletters.DeadLetterDesk):
         return orders.quote(self.db, candidate_id, request, self.tracked_fee_cents, self.currency).model_dump(mode="json")
 
     @rpc(expected_exceptions=ORDER_ERRORS)
-    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None):
+    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None,
+                    client_address=None):
+        """`client_address`: the address the gateway trusts for rate limits (the card-testing limit)."""
         request = orders.parse(PlaceOrderRequest, idempotency_key=idempotency_key, items=items, ship_to=ship_to,
                                shipping_method=shipping_method, card=card)
         return orders.place_order(self.db, self.outbox, self.payments, candidate_id, request,
-                                  self.tracked_fee_cents, self.currency, now()).model_dump(mode="json")
+                                  self.tracked_fee_cents, self.currency, now(),
+                                  client_address=client_address).model_dump(mode="json")
 
     @rpc(expected_exceptions=ORDER_ERRORS)
     def list_orders(self, candidate_id):
@@ -80,6 +83,10 @@ class FulfillmentService(deadletters.DeadLetterDesk):
                               status=status or None, refund_due=bool(refund_due),
                               needs_attention=bool(needs_attention))
         return staff.search_orders(self.db, search).model_dump(mode="json")
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_payment_declines(self):
+        return declines.report(self.db, now()).model_dump(mode="json")
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_get_order(self, order_id):

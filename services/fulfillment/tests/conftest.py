@@ -1,9 +1,13 @@
 """Every fulfillment test gets a vhost and database of its own (orders,
-numbers and the warehouse queue start empty) and a running service."""
+numbers and the warehouse queue start empty) and a running service.
+
+Unit tests of the rules take `session` instead (no broker)."""
 from __future__ import annotations
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from fulfillment.service import FulfillmentService
 
@@ -30,3 +34,22 @@ def rpc(fulfillment, amqp_uri):
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=20) as proxy:
         yield proxy.fulfillment
 
+
+
+@pytest.fixture(scope="module")
+def fulfillment_engine(request, run_databases):
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    engine = create_engine(run_databases.url(f"fulfillment_{name}", migrate_service="fulfillment"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(fulfillment_engine):
+    """For unit tests of the rules: a session of a migrated fulfillment database of the
+    module, whose every change (commits included) is rolled back after the test."""
+    with fulfillment_engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        transaction.rollback()

@@ -50,8 +50,9 @@ def achieve(amqp_uri, rpc, candidate_id, **kwargs):
     return event
 
 
-def place(rpc, candidate_id, *, key=None, items=None, card=SUCCESS_CARD, shipping="tracked", ship_to=US_ADDRESS):
+def place(rpc, candidate_id, *, key=None, items=None, card=SUCCESS_CARD, shipping="tracked", ship_to=US_ADDRESS,
+          client_address="192.0.2.10"):
     return rpc.place_order(
         candidate_id=candidate_id, idempotency_key=key or uuid.uuid4().hex,
         items=items or [{"kind": "entitlement", "certification_id": "ccna"}],
-        ship_to=ship_to, shipping_method=shipping, card=card)
+        ship_to=ship_to, shipping_method=shipping, card=card, client_address=client_address)
