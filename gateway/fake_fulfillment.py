@@ -5,12 +5,16 @@ It answers the fulfillment RPC methods the gateway uses
 reply shapes, and the rules a page can show: an entitlement claimed once,
 another candidate's order "not found", idempotent `place_order`, the local
 processor's success and decline test cards, a US address needing a state
-and a 5-digit ZIP. Test helpers: `grant_kit`, `charges`, `calls`, `called`.
+and a 5-digit ZIP, the card-testing limit (fulfillment/declines.py: 5
+declines per candidate and per client address in a sliding hour, checked
+before the processor). Test helpers: `grant_kit`, `charges`,
+`processor_attempts`, `calls`, `called`, and `now` (move it, never sleep).
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from math import ceil
 
 from certtrack_shared.errors import DomainError
 
@@ -22,15 +26,22 @@ OrderNotFound = type("OrderNotFound", (DomainError,), {})
 OrderNotCancellable = type("OrderNotCancellable", (DomainError,), {})
 RefundNotAllowed = type("RefundNotAllowed", (DomainError,), {})
 InvalidStatusCorrection = type("InvalidStatusCorrection", (DomainError,), {})
+TooManyDeclinedPayments = type("TooManyDeclinedPayments", (DomainError,), {})
 
 RPC_METHODS = {
     "health", "fulfillment_overview", "quote_order", "place_order", "list_orders", "get_order", "cancel_order",
-    "staff_search_orders", "staff_get_order", "staff_correct_status", "staff_refund_order",
+    "staff_search_orders", "staff_get_order", "staff_correct_status", "staff_refund_order", "staff_payment_declines",
 }
 TRACKED_FEE = 1500
-DECLINES = {"4000000000000002": "Your card was declined. Please use another card or contact your bank.",
-            "4000000000009995": "Your card was declined because it has insufficient funds. Please use another card.",
-            "4000000000000069": "Your card has expired. Please use another card."}
+DECLINES = {"4000000000000002": ("card_declined",
+                                 "Your card was declined. Please use another card or contact your bank."),
+            "4000000000009995": ("insufficient_funds",
+                                 "Your card was declined because it has insufficient funds. Please use another card."),
+            "4000000000000069": ("expired_card", "Your card has expired. Please use another card.")}
+INCORRECT_NUMBER = ("incorrect_number", "Your card number is incorrect. Please check it and try again.")
+# fulfillment/declines.py
+DECLINE_WINDOW = timedelta(hours=1)
+DECLINE_LIMITS = {"candidate_id": 5, "client_address": 5}
 
 
 class FakeFulfillment(FakeService):
@@ -44,6 +55,8 @@ class FakeFulfillment(FakeService):
         self.orders: dict[str, dict] = {}
         self.keys: dict[tuple[str, str], str] = {}
         self.charges: list[dict] = []
+        self.processor_attempts = 0  # cards that reached the processor, declined or not
+        self.declines: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
 
     # -- test helpers -------------------------------------------------------------------
@@ -108,7 +121,8 @@ class FakeFulfillment(FakeService):
                 "items_total_cents": total, "total_cents": total + fee, "currency": "USD",
                 "payment_required": total + fee > 0}
 
-    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None):
+    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None,
+                    client_address=None):
         if (candidate_id, idempotency_key) in self.keys:
             return self._view(self.orders[self.keys[(candidate_id, idempotency_key)]])
         quote = self.quote_order(candidate_id, items, ship_to, shipping_method)
@@ -116,11 +130,16 @@ class FakeFulfillment(FakeService):
         if quote["total_cents"] > 0:
             if not card:
                 raise InvalidOrder({"card": "Enter your card details."})
+            decline = {"candidate_id": candidate_id, "client_address": (client_address or "unknown")[:64]}
+            self._check_declines(decline)
+            self.processor_attempts += 1
             number = re.sub(r"\D", "", card["number"])
-            if number in DECLINES:
-                raise PaymentDeclined({"card": DECLINES[number]})
-            if number != "4242424242424242":
-                raise PaymentDeclined({"card": "Your card number is incorrect. Please check it and try again."})
+            if number in DECLINES or number != "4242424242424242":
+                code, reason = DECLINES.get(number, INCORRECT_NUMBER)
+                known = number in DECLINES  # a real card: the processor names it
+                self.declines.append({**decline, "declined_at": self.now, "code": code, "reason": reason,
+                                      "brand": "visa" if known else None, "last4": number[-4:] if known else None})
+                raise PaymentDeclined({"card": reason})
             self.charges.append({"amount_cents": quote["total_cents"], "key": idempotency_key})
             payment = {"brand": "visa", "last4": number[-4:], "reference": f"ch_fake_{len(self.charges)}",
                        "amount_cents": quote["total_cents"], "refunded_cents": 0, "refund_reference": None}
@@ -137,6 +156,32 @@ class FakeFulfillment(FakeService):
         self.orders[order_id] = order
         self.keys[(candidate_id, idempotency_key)] = order_id
         return self._view(order)
+
+    def _blocked_until(self, key, value):
+        times = sorted(d["declined_at"] for d in self.declines
+                       if d[key] == value and d["declined_at"] > self.now - DECLINE_WINDOW)
+        limit = DECLINE_LIMITS[key]
+        return times[len(times) - limit] + DECLINE_WINDOW if len(times) >= limit else None
+
+    def _check_declines(self, decline):
+        waits = [(until - self.now).total_seconds() for key, value in decline.items()
+                 if (until := self._blocked_until(key, value)) is not None]
+        if waits:
+            raise TooManyDeclinedPayments({"retry_after_seconds": max(1, ceil(max(waits)))})
+
+    def staff_payment_declines(self):
+        blocked = []
+        for key, kind in (("candidate_id", "candidate"), ("client_address", "client_address")):
+            for value in sorted({d[key] for d in self.declines}):
+                until = self._blocked_until(key, value)
+                if until is not None:
+                    count = sum(1 for d in self.declines
+                                if d[key] == value and d["declined_at"] > self.now - DECLINE_WINDOW)
+                    blocked.append({"kind": kind, "key": value, "declines": count,
+                                    "blocked_until": until.isoformat()})
+        return {"declines": [{**d, "declined_at": d["declined_at"].isoformat()} for d in reversed(self.declines)],
+                "blocked": blocked, "window_minutes": 60, "candidate_limit": DECLINE_LIMITS["candidate_id"],
+                "address_limit": DECLINE_LIMITS["client_address"]}
 
     def list_orders(self, candidate_id):
         own = [o for o in self.orders.values() if o["candidate_id"] == candidate_id]

@@ -360,6 +360,12 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         402, "payment_declined", "Payment declined",
         "The card was not accepted; `fields.card` says why. No order was placed and nothing was charged.",
     ),
+    "TooManyDeclinedPayments": Problem(
+        # The card-testing limit (docs/decisions/0014-card-testing-limits.md); `Retry-After` says when.
+        429, "too_many_declined_payments", "Too many declined payments",
+        "Too many payments were declined lately for this account or from this network, so checkout is paused "
+        "to protect cardholders. Nothing was charged. Try again after the time in `Retry-After` (seconds).",
+    ),
     "OrderNotFound": Problem(404, "order_not_found", "No such order", "There is no order with that number here."),
     "OrderNotCancellable": Problem(
         409, "order_not_cancellable", "Order can no longer be cancelled",
@@ -464,11 +470,29 @@ def _kept_headers(error: Exception) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="CertTrack API"'}
     if isinstance(error, (VendorKeyRequired, VendorKeyNotAccepted, VendorKeyExpired)):
         return {"WWW-Authenticate": 'Bearer realm="CertTrack vendor API"'}
-    if isinstance(error, RemoteError) and error.exc_type == "TooManyAttempts":
-        seconds = remote_detail(error).get("retry_after_seconds")
-        if isinstance(seconds, int) and seconds > 0:
-            return {"Retry-After": str(seconds)}
+    if isinstance(error, RemoteError) and error.exc_type in RETRY_LATER:
+        return retry_after(error)
     return {}
+
+
+# Remote errors whose detail says when to try again (`retry_after_seconds`).
+RETRY_LATER = frozenset({"TooManyAttempts", "TooManyDeclinedPayments"})
+
+
+def retry_after(error: RemoteError) -> dict[str, str]:
+    """The `Retry-After` header of a refusal that says when to try again, or none."""
+    seconds = remote_detail(error).get("retry_after_seconds")
+    return {"Retry-After": str(seconds)} if isinstance(seconds, int) and seconds > 0 else {}
+
+
+def try_again_in(what: str, error: RemoteError) -> str:
+    """`what` and, in words, when to try again (from the refusal's `retry_after_seconds`)."""
+    seconds = remote_detail(error).get("retry_after_seconds")
+    if isinstance(seconds, int) and seconds > 0:
+        minutes = max(1, -(-seconds // 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"{what} Try again in {minutes} {unit}."
+    return f"{what} Wait a while, then try again."
 
 
 def _log(error: Exception, problem: Problem) -> None:

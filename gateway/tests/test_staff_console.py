@@ -185,6 +185,7 @@ STAFF_URLS = [
     # Kit orders (gateway/staff/orders.py).
     ("GET", "/staff/orders"), ("GET", "/staff/orders/ORD-2026-000001"),
     ("POST", "/staff/orders/ORD-2026-000001/status"), ("POST", "/staff/orders/ORD-2026-000001/refund"),
+    ("GET", "/staff/orders/declines"),
     # Exam and certification agreements (gateway/staff/agreements.py).
     ("GET", "/staff/exam-agreements"), ("POST", "/staff/exam-agreements/cisco"),
     ("GET", "/staff/certification-agreements"), ("POST", "/staff/certification-agreements/cisco"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from ..errors import problem_for, remote_detail
+from ..errors import problem_for, retry_after, try_again_in
 from . import identity
 from .forms import ConfirmForm, EmailForm, ForgotPasswordForm, LoginForm, ScoreReportForm, SetPasswordForm
 from .session import (
@@ -47,7 +47,7 @@ def login():
                 if not identity.refused(error, "InvalidCredentials", "TooManyAttempts"):
                     raise
                 problem, status = _login_refusal(error)
-                headers = _retry_after(error)
+                headers = retry_after(error)
             else:
                 log_in(candidate)
                 return redirect(target)
@@ -58,23 +58,8 @@ def login():
 def _login_refusal(error: RemoteError) -> tuple[str, int]:
     refusal = problem_for(error)
     if identity.refused(error, "TooManyAttempts"):
-        return _too_many("Too many failed login attempts.", error), refusal.status
+        return try_again_in("Too many failed login attempts.", error), refusal.status
     return refusal.message, refusal.status
-
-
-def _retry_after(error: RemoteError) -> dict[str, str]:
-    seconds = remote_detail(error).get("retry_after_seconds")
-    return {"Retry-After": str(seconds)} if isinstance(seconds, int) and seconds > 0 else {}
-
-
-def _too_many(what: str, error: RemoteError) -> str:
-    """`what` and when to try again, from identity's TooManyAttempts."""
-    seconds = remote_detail(error).get("retry_after_seconds")
-    if isinstance(seconds, int) and seconds > 0:
-        minutes = max(1, -(-seconds // 60))
-        unit = "minute" if minutes == 1 else "minutes"
-        return f"{what} Try again in {minutes} {unit}."
-    return f"{what} Wait a while, then try again."
 
 
 @blueprint.post("/logout")
@@ -134,8 +119,8 @@ def score_report():
                 elif identity.refused(error, "ScoreReportNotMatched"):
                     problem = problem_for(error).message
                 elif identity.refused(error, "TooManyAttempts"):
-                    problem = _too_many("Too many tries that matched no score report.", error)
-                    status, headers = problem_for(error).status, _retry_after(error)
+                    problem = try_again_in("Too many tries that matched no score report.", error)
+                    status, headers = problem_for(error).status, retry_after(error)
                 else:
                     raise
             else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Optional
 
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth.tokens import AccessToken, bearer_required
 from ..openapi import api_operation
+from ..schemas import ErrorResponse
 from . import client
 
 blueprint = Blueprint("fulfillment_api", __name__, url_prefix="/api/v1/me")
@@ -164,10 +165,16 @@ def list_orders(candidate: AccessToken):
 @bearer_required
 @api_operation(request=PlaceOrder, response=Order, status=201, tags=TAGS,
                summary="Claim kits and/or buy items. A refused card answers 402 `payment_declined` and places "
-                       "nothing; an invalid address or item 422 `invalid_order`.")
+                       "nothing; an invalid address or item 422 `invalid_order`.",
+               other_responses={
+                   429: (ErrorResponse, "`too_many_declined_payments`: 5 payments were declined within an hour for "
+                                        "this candidate or from this client address; nothing is sent to the "
+                                        "processor until `Retry-After` (seconds) has passed."),
+               })
 def place_order(candidate: AccessToken, body: PlaceOrder):
     arguments = body.model_dump(mode="json")
-    return client.call("place_order", candidate_id=candidate.candidate_id, **arguments), 201
+    return client.call("place_order", candidate_id=candidate.candidate_id, client_address=request.remote_addr or "",
+                       **arguments), 201
 
 
 @blueprint.get("/orders/<order_id>")

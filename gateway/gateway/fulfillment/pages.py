@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from nameko.exceptions import RemoteError
 
 from ..auth.session import current_candidate_id, login_required
-from ..errors import remote_detail
+from ..errors import remote_detail, retry_after, try_again_in
 from ..profile.forms import countries
 from ..profile.views import SessionEnded, load_profile, session_ended
 from . import client
@@ -145,7 +145,7 @@ def review():
 
 
 def _review_page(checkout: dict, idempotency_key: str, problem: str | None, status: int = 200,
-                 declined: bool = False):
+                 declined: bool = False, headers: dict | None = None):
     try:
         quote = client.call("quote_order", candidate_id=current_candidate_id(), items=checkout["items"],
                             ship_to=checkout["ship_to"], shipping_method=checkout["shipping_method"])
@@ -158,7 +158,7 @@ def _review_page(checkout: dict, idempotency_key: str, problem: str | None, stat
         flash(f"Your order needs a change: {reasons} Please choose your items again.", "error")
         return redirect(url_for("fulfillment.choose_items"), 303)
     return render_template("fulfillment/review.html", quote=quote, idempotency_key=idempotency_key,
-                           problem=problem, declined=declined), status
+                           problem=problem, declined=declined), status, headers or {}
 
 
 @blueprint.post("/claim/confirm")
@@ -176,10 +176,17 @@ def confirm():
     if problem:
         return _review_page(checkout, retry_key, problem, 422, declined=True)
     try:
+        # The client address counts declines against card testing (docs/decisions/0014).
         order = client.call("place_order", candidate_id=current_candidate_id(), idempotency_key=key,
                             items=checkout["items"], ship_to=checkout["ship_to"],
-                            shipping_method=checkout["shipping_method"], card=card)
+                            shipping_method=checkout["shipping_method"], card=card,
+                            client_address=request.remote_addr or "")
     except RemoteError as error:
+        if client.refused(error, "TooManyDeclinedPayments"):
+            problem = try_again_in(
+                "Too many declined payments: to protect cardholders, checkout is paused after several declined "
+                "cards in a short time. Nothing was charged.", error)
+            return _review_page(checkout, retry_key, problem, 429, declined=True, headers=retry_after(error))
         if not client.refused(error, "PaymentDeclined", "InvalidOrder"):
             raise
         detail = remote_detail(error)

@@ -51,7 +51,7 @@ SUPPORT_ENDPOINTS = frozenset({
     "staff.search", "staff.candidate", "staff.create", "staff.set_attributes",
     "staff.ce_queue", "staff.ce_activity", "staff.ce_document", "staff.approve_ce_activity",
     "staff.reject_ce_activity",
-    "staff.orders", "staff.order", "staff.correct_order_status",
+    "staff.orders", "staff.order", "staff.correct_order_status", "staff.payment_declines",
 })
 
 

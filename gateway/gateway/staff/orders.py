@@ -1,4 +1,5 @@
-"""Kit orders for staff: search, view, manual status correction (audited), refund.
+"""Kit orders for staff: search, view, manual status correction (audited), refund,
+and the declined payments behind the card-testing limit.
 
 The fulfillment service records who corrected a status, when and why, in
 the order's history; a refund goes through the payment processor, once.
@@ -34,6 +35,13 @@ def orders():
                          refund_due=refund_due, needs_attention=needs_attention)["items"] if searched else []
     return render_template("staff/orders.html", search=search, refund_due=refund_due,
                            needs_attention=needs_attention, searched=searched, orders=found, statuses=STATUSES)
+
+
+@blueprint.get("/orders/declines")
+def payment_declines():
+    """Recent declined payments (what the processor said, never the card) and who is blocked
+    now by the card-testing limit (docs/decisions/0014-card-testing-limits.md)."""
+    return render_template("staff/payment_declines.html", report=_fulfillment("staff_payment_declines"))
 
 
 @blueprint.get("/orders/<order_id>")
