@@ -85,3 +85,39 @@ def test_hostile_body_is_dead_lettered_and_the_next_result_applied_within_second
     figures(f"hostile {spoil.__name__}: {len(raw):,} bytes ({content_type}); next valid result "
             f"applied {applied_after:.2f}s after publish; dead-lettered: {dead[0]['reason'][:100]!r}")
     assert len(dead) == 1 and dead[0]["queue"] == RESULT_QUEUE and dead[0]["reason"]
+
+
+@pytest.mark.slow
+def test_a_body_over_the_brokers_hard_cap_is_refused_at_publish_and_the_next_result_applied(
+    fault_stack, exams_ledger, figures
+):
+    from kombu import Connection
+
+    from tests.harness.rabbit_node import BROKER_MAX_MESSAGE_SIZE
+
+    exams = fault_stack["exams"]
+    pid = exams.pid
+    prefix = new_prefix("overcap")
+    oversized = result(f"{prefix}-oversized")
+    raw = json.dumps(dict(oversized, padding="x" * (BROKER_MAX_MESSAGE_SIZE + 1024))).encode()
+    with Connection(fault_stack.node.amqp_uri, connect_timeout=5,
+                    transport_options={"confirm_publish": True}) as connection:
+        with pytest.raises(Exception) as refused:
+            connection.Producer().publish(
+                raw, exchange="vendor.events", routing_key="exam_result", delivery_mode=2,
+                content_type="application/json", message_id=oversized["event_id"], declare=[],
+                timeout=30)
+    assert "max size" in str(refused.value) or "PRECONDITION_FAILED" in str(refused.value)
+
+    after = result(f"{prefix}-after")
+    vendor = VendorPublisher(fault_stack.node.amqp_uri)
+    try:
+        vendor.publish(after, after["event_id"])
+    finally:
+        vendor.close()
+    fault_stack.wait_for(lambda: exams_ledger.sitting_exists(f"{prefix}-after"), NEXT_RESULT_SECONDS,
+                         "the valid result after the refused one to be applied")
+    assert exams.alive and exams.pid == pid
+    assert not exams_ledger.sitting_exists(f"{prefix}-oversized")
+    figures(f"over the broker's cap: {len(raw):,} bytes refused at publish "
+            f"({str(refused.value)[:80]!r})")

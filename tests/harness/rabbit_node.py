@@ -38,6 +38,8 @@ from tests.harness.smtp import free_port
 
 SERVER = Path(os.environ.get("RABBITMQ_SERVER_SCRIPT", "/usr/lib/rabbitmq/bin/rabbitmq-server"))
 START_TIMEOUT_SECONDS = 90
+# RPC requests carry uploaded documents (5 MiB, base64): 16 MiB, as RPC_MAX_BYTES.
+BROKER_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 STOP_TIMEOUT_SECONDS = 60
 
 
@@ -123,6 +125,9 @@ class RabbitNode:
         (self.folder / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{self.port}\n"
             "loopback_users.guest = true\n"
+            # The project's broker setting (docker-compose.yml): the hard cap
+            # on any message, above the consumers' own 256 KiB for events.
+            f"max_message_size = {BROKER_MAX_MESSAGE_SIZE}\n"
         )
         (self.folder / "enabled_plugins").write_text("[].\n")
         (self.folder / "rabbitmq-env.conf").write_text("# this node's settings are in its environment\n")
