@@ -1,7 +1,7 @@
 """An in-memory certs service for the gateway's unit tests.
 
-It answers the RPC interface of the certs service (/work/helpers/CERTS_RPC.md,
-services/certs/certs/service.py) with the same signatures and reply shapes.
+It answers the RPC interface of the certs service (services/certs/certs/service.py
+and schemas.py) with the same signatures and reply shapes.
 The standings are not invented: they come from the real rules engine
 (`certs.rules.evaluate` over the shipped catalogs), fed with the sittings and
 CE activities a test adds, so the pages are tested against real wording

@@ -246,7 +246,7 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_agreement", "Exam agreement not valid",
         "Some of the exam agreement's details are missing or not valid; `fields` says which.",
     ),
-    # certs (services/certs/certs/exceptions.py, /work/helpers/CERTS_RPC.md):
+    # certs (services/certs/certs/exceptions.py):
     "CertificationNotFound": Problem(
         404, "certification_not_found", "Certification not found",
         "There is no certification with that ID in your program.",

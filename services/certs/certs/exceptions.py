@@ -2,7 +2,7 @@
 
 As in identity and exams: every error carries exactly one argument, a JSON
 object (`exc.detail`, at least `message`), and `str(exc)` is that object as
-JSON; the gateway maps them by class name (/work/helpers/CERTS_RPC.md).
+JSON; the gateway maps them by class name (gateway/gateway/errors.py).
 Field errors map a request field to a message a person can read.
 """
 from __future__ import annotations

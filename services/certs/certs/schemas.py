@@ -1,4 +1,4 @@
-"""Requests and replies of the certs RPC interface (/work/helpers/CERTS_RPC.md)."""
+"""Requests and replies of the certs RPC interface (the entrypoints of service.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime

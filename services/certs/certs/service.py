@@ -1,6 +1,7 @@
 """The certs Nameko service: entrypoints only.
 
-The RPC interface is /work/helpers/CERTS_RPC.md (summarised in
+The RPC interface is this module's `@rpc` entrypoints with the request and
+reply models of `schemas.py` (listed in
 docs/decisions/0005-certifications-service.md); each entrypoint hands its
 arguments and explicit dependencies (session, outbox, catalogs, clock) to
 one plain function and returns JSON.
