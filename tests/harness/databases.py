@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from certtrack_shared.migrations import drop_database, ensure_database, upgrade
 
@@ -30,3 +34,25 @@ class RunDatabases:
     def drop_all(self) -> None:
         for url in self.urls.values():
             drop_database(url)
+
+
+@contextmanager
+def module_engine(request, run_databases: RunDatabases, service: str):
+    """An engine on a database of the service migrated to head, one per test module."""
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    engine = create_engine(run_databases.url(f"{service}_{name}", migrate_service=service))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def rolled_back_session(engine):
+    """A session whose every change, its commits included, is rolled back at the end:
+    for unit tests of a service's rules on its real, migrated schema."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        transaction.rollback()

@@ -5,8 +5,8 @@ shared vhost would reach the identity tests that run after.
 Unit tests of the rules take `session` instead: a real session of a migrated
 exams database of their module, whose changes are rolled back after each test."""
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
+
+from tests.harness.databases import module_engine, rolled_back_session
 
 
 @pytest.fixture
@@ -21,17 +21,13 @@ def amqp_uri(exams_config):
 
 @pytest.fixture(scope="module")
 def exams_engine(request, run_databases):
-    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    engine = create_engine(run_databases.url(f"exams_{name}", migrate_service="exams"))
-    yield engine
-    engine.dispose()
+    with module_engine(request, run_databases, "exams") as engine:
+        yield engine
 
 
 @pytest.fixture
 def session(exams_engine):
-    """A session whose every change is rolled back after the test (the seed stays)."""
-    with exams_engine.connect() as connection:
-        transaction = connection.begin()
-        with Session(connection, join_transaction_mode="create_savepoint") as session:
-            yield session
-        transaction.rollback()
+    """For unit tests of the rules: a session of a migrated exams database of the
+    module, whose every change (commits included) is rolled back after the test."""
+    with rolled_back_session(exams_engine) as session:
+        yield session

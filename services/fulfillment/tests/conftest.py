@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from fulfillment.service import FulfillmentService
+from tests.harness.databases import module_engine, rolled_back_session
 
 
 @pytest.fixture
@@ -35,21 +34,15 @@ def rpc(fulfillment, amqp_uri):
         yield proxy.fulfillment
 
 
-
 @pytest.fixture(scope="module")
 def fulfillment_engine(request, run_databases):
-    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    engine = create_engine(run_databases.url(f"fulfillment_{name}", migrate_service="fulfillment"))
-    yield engine
-    engine.dispose()
+    with module_engine(request, run_databases, "fulfillment") as engine:
+        yield engine
 
 
 @pytest.fixture
 def session(fulfillment_engine):
     """For unit tests of the rules: a session of a migrated fulfillment database of the
     module, whose every change (commits included) is rolled back after the test."""
-    with fulfillment_engine.connect() as connection:
-        transaction = connection.begin()
-        with Session(connection, join_transaction_mode="create_savepoint") as session:
-            yield session
-        transaction.rollback()
+    with rolled_back_session(fulfillment_engine) as session:
+        yield session
