@@ -41,11 +41,13 @@ $(STAMP): $(VPY) requirements.txt requirements-dev.txt lib/pyproject.toml
 infra:
 	@scripts/ensure_infra.sh
 
+# `make run` is development unless told otherwise: an unset CERTTRACK_ENV means
+# production, which refuses the development defaults (docs/decisions/0015).
 migrate: install infra
-	$(VPY) deploy/run_stack.py --migrate-only
+	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} $(VPY) deploy/run_stack.py --migrate-only
 
 run: install infra
-	$(VPY) deploy/run_stack.py
+	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} $(VPY) deploy/run_stack.py
 
 # Tests need a real PostgreSQL (no SQLite fallback), hence STRICT.
 test: install

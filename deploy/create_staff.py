@@ -25,6 +25,8 @@ from pathlib import Path
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from certtrack_shared import config
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD_FILE = ROOT / "var" / "dev_staff_password"
 EMAIL = "admin@certtrack.example"
@@ -45,8 +47,7 @@ def kept_password() -> str:
 
 def ensure_account(password: str) -> str:
     """"created" or "exists"."""
-    config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
-    with ClusterRpcProxy(config, timeout=RPC_TIMEOUT_SECONDS) as rpc:
+    with ClusterRpcProxy({"AMQP_URI": config.amqp_uri()}, timeout=RPC_TIMEOUT_SECONDS) as rpc:
         try:
             rpc.identity.staff_create(email=EMAIL, name=NAME, role="admin", password=password)
         except RemoteError as error:
@@ -57,7 +58,7 @@ def ensure_account(password: str) -> str:
 
 
 def main() -> int:
-    if os.environ.get("CERTTRACK_ENV", "development") != "development":
+    if config.environment() != "development":  # production, the default, makes no account
         return 0
     try:
         password = kept_password()

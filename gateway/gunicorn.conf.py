@@ -3,6 +3,7 @@
 Threads, not eventlet: the gateway's Nameko RPC proxies are blocking and
 pooled per process (gateway/rpc.py), one per thread at a time.
 """
+import importlib
 import os
 
 # Makes `gateway.app` importable without PYTHONPATH, as in the command above.
@@ -26,3 +27,15 @@ logger_class = "gateway.access_log.AccessLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 accesslog = "-"
 errorlog = "-"
+
+
+def on_starting(server):
+    """Before binding and forking: the app module's `check_settings()`, if it has one.
+
+    A production process with insecure settings (certtrack_shared/production.py)
+    or settings that cannot run exits here with one message naming them.
+    """
+    module = importlib.import_module(server.app.app_uri.partition(":")[0])
+    check = getattr(module, "check_settings", None)
+    if check is not None:
+        check()

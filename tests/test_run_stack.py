@@ -207,7 +207,7 @@ class RunStack:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> RunStack:
-        env = dict(os.environ, LOG_DIR=str(self.log_dir), NO_COLOR="1", **FAST_RESTARTS)
+        env = dict(os.environ, CERTTRACK_ENV="test", LOG_DIR=str(self.log_dir), NO_COLOR="1", **FAST_RESTARTS)
         with self.console_path.open("w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, str(DRIVER), json.dumps(self.spec)], cwd=ROOT, env=env,

@@ -15,6 +15,18 @@ from . import fulfillment
 from .rpc import RpcPool
 
 
+def check_settings() -> None:
+    """Exit with the reason when the environment does not describe a gateway that can run.
+
+    gunicorn.conf.py calls it in gunicorn's master, before a port is bound or a
+    worker started: one message and exit status 1, not a traceback from every worker.
+    """
+    try:
+        settings.load()
+    except settings.SettingsError as error:
+        raise SystemExit(str(error)) from None
+
+
 def create_app(config: dict | None = None) -> Flask:
     """The gateway, configured from the environment; `config` overrides it (tests)."""
     app = Flask(__name__)

@@ -11,10 +11,10 @@ import tempfile
 from datetime import timedelta
 
 from certtrack_shared import config as shared
+from certtrack_shared import production
 
 DEFAULT_RPC_TIMEOUT = 10.0
 DEFAULT_RPC_POOL_SIZE = 8
-MIN_SECRET_KEY_LENGTH = 32
 # A candidate session ends after this long without a request (see gateway/auth/session.py
 # for the absolute limit).
 SESSION_IDLE_LIFETIME = timedelta(hours=2)
@@ -53,6 +53,11 @@ def load(overrides: dict | None = None) -> dict:
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@certtrack.example"),
     }
     settings.update(overrides or {})
+    # Production refuses a development key, guest broker credentials, plain-text Redis...
+    insecure = production.problems_at_start(
+        settings["CERTTRACK_ENV"], {name: settings[name] for name in ("AMQP_URI", "REDIS_URL", "SECRET_KEY")})
+    if insecure:
+        raise SettingsError(production.refusal("gateway", insecure))
     settings["SECRET_KEY"] = _secret_key(settings["SECRET_KEY"], settings["CERTTRACK_ENV"])
     _check_oidc(settings)
     settings.update(
@@ -100,12 +105,9 @@ def _check_oidc(settings: dict) -> None:
 
 
 def _secret_key(given: str | None, environment: str) -> str:
+    # Production's key was checked with the other settings (certtrack_shared/production.py):
+    # sessions and CSRF tokens are only as strong as this key.
     if environment == "production":
-        # Sessions and CSRF tokens are only as strong as this key.
-        if not given or len(given) < MIN_SECRET_KEY_LENGTH:
-            raise SettingsError(
-                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters in production"
-            )
         return given
     return given or _kept_development_key(os.path.abspath(os.path.join("var", "secret_key")))
 

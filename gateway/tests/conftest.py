@@ -11,8 +11,9 @@ from gateway.app import create_app
 
 from .accounts import OTHER_PASSWORD, PASSWORD, staff_signed_in
 
-# Unit tests must never reach a broker by accident: nothing listens on port 1.
-NO_BROKER = "amqp://guest:guest@127.0.0.1:1/"
+# Unit tests must never reach a broker by accident: nothing listens on port 1. Not
+# guest, which production refuses (make_app(CERTTRACK_ENV="production")).
+NO_BROKER = "amqp://gateway:not-the-user-name@127.0.0.1:1/"
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from gateway.app import create_app
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
-    for name in ("SECRET_KEY", "CERTTRACK_ENV", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
+    for name in ("SECRET_KEY", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CERTTRACK_ENV", "development")
     monkeypatch.chdir(tmp_path)
 
 
@@ -40,6 +41,7 @@ def test_an_issuer_without_a_client_secret_refuses_to_start(monkeypatch):
 
 def test_production_refuses_a_plain_http_issuer(monkeypatch):
     monkeypatch.setenv("CERTTRACK_ENV", "production")
+    monkeypatch.setenv("AMQP_URI", "amqp://gateway:not-the-user-name@127.0.0.1:1/")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     monkeypatch.setenv("OIDC_ISSUER", "http://sso.acme.example")
     monkeypatch.setenv("OIDC_CLIENT_SECRET", "s3cret")

@@ -1,21 +1,28 @@
 """Environment configuration, read in one place.
 
 Every default makes `make run` work on a developer machine with no
-configuration at all; production overrides them through the environment.
+configuration at all (`make run` sets CERTTRACK_ENV=development); production,
+the default environment, refuses those defaults that are insecure
+(certtrack_shared/production.py) and overrides them through the environment.
 """
 from __future__ import annotations
 
 import os
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+# Unset means production: only `make run` (development) and the test runs (test)
+# say otherwise, so nothing meant for a developer (the dev mailbox, a generated
+# key) exists by accident, and production's start-up checks always run
+# (certtrack_shared/production.py).
+DEFAULT_ENVIRONMENT = "production"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 
 SERVICES = ("identity", "exams", "certs", "fulfillment", "transcripts")
 
 
 def environment() -> str:
-    """`development` (default), `test` or `production`."""
-    return os.environ.get("CERTTRACK_ENV", "development")
+    """`development`, `test` or `production` (the default)."""
+    return os.environ.get("CERTTRACK_ENV") or DEFAULT_ENVIRONMENT
 
 
 def is_development() -> bool:

@@ -20,7 +20,7 @@ from eventlet.event import Event as GreenEvent
 from nameko.extensions import DependencyProvider, Extension, SharedExtension
 from sqlalchemy import select, update
 
-from certtrack_shared import config, topology
+from certtrack_shared import config, production, topology
 from certtrack_shared.contracts.envelope import Event
 from certtrack_shared.database import find_database
 from certtrack_shared.mail import Mail, SmtpTransport
@@ -230,6 +230,9 @@ class TopologyDeclaration(SharedExtension):
         from certtrack_shared.consumer import retry_delays_ms
 
         cfg = self.container.config
+        # A service's first connection: production refuses insecure settings before it.
+        production.refuse_insecure_settings(
+            self.container.service_name, production.service_settings(self.container.service_name, cfg))
         with Connection(cfg.get("AMQP_URI") or config.amqp_uri()) as connection:
             topology.declare(connection, retry_delays_ms())
 

@@ -56,7 +56,7 @@ def _service_process(tmp_path, amqp_uri, db_url, relay):
     }
     path = tmp_path / f"sample-{relay}.yml"
     path.write_text(yaml.safe_dump(cfg))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, CERTTRACK_ENV="test", PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
     return subprocess.Popen(
         [str(Path(sys.executable).with_name("nameko")), "run", "--config", str(path), "sample_service"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

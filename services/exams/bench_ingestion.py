@@ -72,7 +72,7 @@ def start_exams(vhost, db_url, workdir):
               "max_workers": int(os.environ.get("BENCH_WORKERS", "10")), "SMTP_URL": "smtp://127.0.0.1:1"}
     path = workdir / "exams-bench.yml"
     path.write_text(yaml.safe_dump(config))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+    env = dict(os.environ, CERTTRACK_ENV="test", PYTHONPATH=os.pathsep.join(
         [str(ROOT / "services/exams"), str(ROOT / "lib"), os.environ.get("PYTHONPATH", "")]))
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("nameko")), "run", "--config", str(path),

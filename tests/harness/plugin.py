@@ -9,6 +9,11 @@ from tests.harness.broker import Vhost
 from tests.harness.databases import RunDatabases
 from tests.harness.smtp import SmtpServer
 
+# A test run is `test` unless the caller says otherwise (scripts/run_tests.sh does):
+# unset means production (certtrack_shared/config.py), which refuses the
+# suites' guest broker user. Set on import, before any test or fixture reads it.
+os.environ.setdefault("CERTTRACK_ENV", "test")
+
 
 @pytest.fixture(scope="session")
 def vhost():
@@ -40,7 +45,6 @@ def smtp_server(tmp_path_factory):
 def _short_retry_delays():
     # Back-off in tests: short, so a retry test takes seconds, not minutes.
     os.environ.setdefault("CONSUMER_RETRY_DELAYS_MS", "200,400")
-    os.environ.setdefault("CERTTRACK_ENV", "test")
 
 
 @pytest.fixture(scope="session")

@@ -123,7 +123,7 @@ def test_message_published_before_any_consumer_ever_started_on_a_fresh_vhost_is_
 def _exams_process(tmp_path, config):
     path = tmp_path / "exams.yml"
     path.write_text(yaml.safe_dump(dict(config, OUTBOX_POLL_SECONDS=0.5)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SERVICE_DIR),
+    env = dict(os.environ, CERTTRACK_ENV="test", PYTHONPATH=os.pathsep.join([str(SERVICE_DIR),
                                                        os.environ.get("PYTHONPATH", "")]))
     return subprocess.Popen(
         [str(Path(sys.executable).with_name("nameko")), "run", "--config", str(path),

@@ -49,6 +49,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from certtrack_shared import config as shared
+from certtrack_shared import production
 
 from transcripts import verification
 from transcripts.exceptions import TooManyAttempts, TranscriptInactive, TranscriptNotFound
@@ -74,10 +75,20 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def check_settings() -> None:
+    """gunicorn.conf.py calls it in gunicorn's master: production refuses insecure settings."""
+    problems = _insecure(_settings(None))
+    if problems:
+        raise SystemExit(production.refusal("transcripts-web", problems))
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="templates")
     app.json.sort_keys = False
     app.config.update(_settings(config))
+    problems = _insecure(app.config)
+    if problems:
+        raise RuntimeError(production.refusal("transcripts-web", problems))
     app.extensions["transcripts_db"] = database_engine(app.config["DATABASE_URL"], app.config["DB_POOL"])
     app.extensions["transcripts_connections"] = ThreadConnections(app.extensions["transcripts_db"])
     app.wsgi_app = VerifyApi(app.extensions["transcripts_connections"], app.wsgi_app)
@@ -109,6 +120,11 @@ def _settings(overrides: dict | None) -> dict:
     }
     settings.update(overrides or {})
     return settings
+
+
+def _insecure(settings) -> list[str]:
+    """Its one connection, the transcripts database, checked as production checks every process's."""
+    return production.problems_at_start(settings["CERTTRACK_ENV"], {"TRANSCRIPTS_DATABASE_URL": settings["DATABASE_URL"]})
 
 
 def _count(name: str, default: int, minimum: int) -> int:
