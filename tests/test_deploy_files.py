@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from certtrack_shared import production
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -48,7 +52,7 @@ def run_compose(*args: str) -> subprocess.CompletedProcess[str]:
     # Only the variables the file itself reads could change the verdict; drop
     # those a developer may have set so the test checks the committed defaults.
     env = {k: v for k, v in os.environ.items()
-           if not k.endswith("_DATABASE_URL") and k not in ("SECRET_KEY", "AMQP_URI", "PORT")}
+           if not k.endswith("_DATABASE_URL") and k not in ("SECRET_KEY", "AMQP_URI", "PORT", "CERTTRACK_ENV")}
     return subprocess.run(
         [compose_binary(), "-f", str(ROOT / "docker-compose.yml"), *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -177,3 +181,49 @@ def test_identity_documents_live_on_a_persistent_volume_claim_in_k8s(k8s_documen
     # The unprivileged user can write to it, and a ReadWriteOnce claim never blocks a rollout.
     assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsUser"]
     assert deployment["spec"]["strategy"]["type"] == "Recreate"
+
+
+def _filled_secret(k8s_documents) -> dict[str, str]:
+    """The Secret template with every CHANGE-ME replaced by a value of its own, as an operator would."""
+    (secret,) = k8s_documents[SECRET_TEMPLATE]
+    values = iter(secrets.token_urlsafe(32) for _ in range(1000))
+    return {key: re.sub("CHANGE-ME", lambda _: next(values), value) for key, value in secret["stringData"].items()}
+
+
+def _k8s_environments(k8s_documents, secret: dict[str, str]) -> dict[str, dict[str, str]]:
+    """What each Deployment's and Job's container finds in its environment."""
+    config_maps = {name: doc["data"] for name, doc in _objects(k8s_documents, "ConfigMap").items()}
+    found = {}
+    for kind in ("Deployment", "Job"):
+        for name, doc in _objects(k8s_documents, kind).items():
+            for container in doc["spec"]["template"]["spec"]["containers"]:
+                env = {}
+                for source in container.get("envFrom", []):
+                    env.update(config_maps[source["configMapRef"]["name"]])
+                for entry in container.get("env", []):
+                    ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                    env[entry["name"]] = secret[ref["key"]] if ref else entry["value"]
+                found[f"{kind} {name}/{container['name']}"] = env
+    return found
+
+
+def test_k8s_runs_production_with_settings_production_accepts(k8s_documents):
+    for container, env in _k8s_environments(k8s_documents, _filled_secret(k8s_documents)).items():
+        assert env.get("CERTTRACK_ENV") == "production", container
+        assert production.problems_at_start("production", {}, env) == [], container
+
+
+def test_the_unfilled_secret_template_would_be_refused(k8s_documents):
+    (secret,) = k8s_documents[SECRET_TEMPLATE]
+
+    refused = {problem.split()[0] for problem in production.insecure_settings(secret["stringData"])}
+
+    assert {"AMQP_URI", "SECRET_KEY"} <= refused
+
+
+def test_compose_says_which_environment_it_runs(compose_config):
+    # Compose is the containerised development stack (guest, plain text between
+    # containers): it says so, rather than falling back on production's default.
+    for name, spec in compose_config["services"].items():
+        if spec.get("image", "").startswith("certtrack:"):
+            assert spec["environment"]["CERTTRACK_ENV"] == "development", name

@@ -78,6 +78,17 @@ def test_production_with_guest_credentials_exits_at_start_naming_amqp_uri(name, 
     assert "guest:guest" not in result.stderr + result.stdout  # the password is masked
 
 
+def test_production_migration_refuses_a_database_elsewhere_without_tls():
+    env = production_environment(IDENTITY_DATABASE_URL="postgresql+psycopg2://identity:pw@db.example:5432/id")
+
+    result = subprocess.run([sys.executable, "-m", "certtrack_shared.migrations", "identity"], cwd=ROOT, env=env,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False)
+
+    assert result.returncode == 1
+    assert "migrate: refusing to start" in result.stderr and "IDENTITY_DATABASE_URL" in result.stderr
+    assert "sslmode" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.fixture
 def broker_user(vhost):
     """A broker user of its own, with a random password, on this run's vhost."""

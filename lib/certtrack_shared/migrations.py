@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from certtrack_shared import config
+from certtrack_shared import config, production
 
 REPO_ROOT = Path(os.environ.get("CERTTRACK_ROOT", Path(__file__).resolve().parents[2]))
 
@@ -140,6 +140,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Create and migrate service databases.")
     parser.add_argument("services", nargs="*", default=list(config.SERVICES))
     args = parser.parse_args(argv)
+    # The migration Jobs are production processes too (decision 0015).
+    production.refuse_insecure_settings(
+        "migrate", {f"{s.upper()}_DATABASE_URL": config.database_url(s) for s in args.services})
     for service in args.services:
         upgrade(service)
         print(f"{service}: migrated ({make_url(config.database_url(service)).render_as_string(hide_password=True)})")
