@@ -3,8 +3,10 @@
 It answers the fulfillment RPC methods the gateway uses
 (services/fulfillment/fulfillment/service.py) with the real signatures and
 reply shapes, and the rules a page can show: an entitlement claimed once,
-another candidate's order "not found", idempotent `place_order`, the local
-processor's success and decline test cards, a US address needing a state
+another candidate's order "not found", idempotent `place_order`, payment by
+the processor's token (`payment_method`, never a card: Stripe's ready-made
+test tokens, e.g. `pm_card_visa` succeeds, `pm_card_chargeDeclined` is
+declined, any other `pm_…` is one the processor never issued), a US address needing a state
 and a 5-digit ZIP, the card-testing limit (fulfillment/declines.py: 5
 declines per candidate and per client address in a sliding hour, checked
 before the processor). Test helpers: `grant_kit`, `charges`,
@@ -33,12 +35,16 @@ RPC_METHODS = {
     "staff_search_orders", "staff_get_order", "staff_correct_status", "staff_refund_order", "staff_payment_declines",
 }
 TRACKED_FEE = 1500
-DECLINES = {"4000000000000002": ("card_declined",
-                                 "Your card was declined. Please use another card or contact your bank."),
-            "4000000000009995": ("insufficient_funds",
-                                 "Your card was declined because it has insufficient funds. Please use another card."),
-            "4000000000000069": ("expired_card", "Your card has expired. Please use another card.")}
-INCORRECT_NUMBER = ("incorrect_number", "Your card number is incorrect. Please check it and try again.")
+# The payment sandbox's ready-made test tokens (deploy/payment_sandbox/cards.py): (last four, decline).
+TOKENS = {
+    "pm_card_visa": ("4242", None),
+    "pm_card_chargeDeclined": ("0002", ("card_declined",
+                                        "Your card was declined. Please use another card or contact your bank.")),
+    "pm_card_chargeDeclinedInsufficientFunds": ("9995", (
+        "insufficient_funds", "Your card was declined because it has insufficient funds. Please use another card.")),
+    "pm_card_chargeDeclinedExpiredCard": ("0069", ("expired_card", "Your card has expired. Please use another card.")),
+}
+UNKNOWN_TOKEN = ("invalid_payment_method", "We could not use these card details. Please enter your card again.")
 # fulfillment/declines.py
 DECLINE_WINDOW = timedelta(hours=1)
 DECLINE_LIMITS = {"candidate_id": 5, "client_address": 5}
@@ -121,27 +127,28 @@ class FakeFulfillment(FakeService):
                 "items_total_cents": total, "total_cents": total + fee, "currency": "USD",
                 "payment_required": total + fee > 0}
 
-    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None,
+    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, payment_method=None,
                     client_address=None):
         if (candidate_id, idempotency_key) in self.keys:
             return self._view(self.orders[self.keys[(candidate_id, idempotency_key)]])
         quote = self.quote_order(candidate_id, items, ship_to, shipping_method)
         payment = None
         if quote["total_cents"] > 0:
-            if not card:
+            if not payment_method:
                 raise InvalidOrder({"card": "Enter your card details."})
+            if not re.fullmatch(r"pm_[A-Za-z0-9_]+", payment_method):
+                raise InvalidOrder({"payment_method": "String should match pattern '^pm_[A-Za-z0-9_]+$'"})
             decline = {"candidate_id": candidate_id, "client_address": (client_address or "unknown")[:64]}
             self._check_declines(decline)
             self.processor_attempts += 1
-            number = re.sub(r"\D", "", card["number"])
-            if number in DECLINES or number != "4242424242424242":
-                code, reason = DECLINES.get(number, INCORRECT_NUMBER)
-                known = number in DECLINES  # a real card: the processor names it
+            last4, refusal = TOKENS.get(payment_method, (None, UNKNOWN_TOKEN))
+            if refusal:
+                code, reason = refusal
                 self.declines.append({**decline, "declined_at": self.now, "code": code, "reason": reason,
-                                      "brand": "visa" if known else None, "last4": number[-4:] if known else None})
+                                      "brand": "visa" if last4 else None, "last4": last4})
                 raise PaymentDeclined({"card": reason})
             self.charges.append({"amount_cents": quote["total_cents"], "key": idempotency_key})
-            payment = {"brand": "visa", "last4": number[-4:], "reference": f"ch_fake_{len(self.charges)}",
+            payment = {"brand": "visa", "last4": last4, "reference": f"ch_fake_{len(self.charges)}",
                        "amount_cents": quote["total_cents"], "refunded_cents": 0, "refund_reference": None}
         order_id = f"ORD-2026-{len(self.orders) + 1:06d}"
         order = {**quote, "order_id": order_id, "candidate_id": candidate_id, "status": "placed",

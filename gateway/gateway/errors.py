@@ -60,6 +60,10 @@ class InvalidRequestBody(GatewayError):
         return cls(fields)
 
 
+class CardDataRefused(GatewayError):
+    """A request carried card details: CertTrack takes only the processor's token (decision 0017)."""
+
+
 class ServiceUnreachable(GatewayError):
     """The broker or the service behind it cannot be reached right now."""
 
@@ -142,6 +146,12 @@ ERRORS: dict[type[Exception] | str, Problem] = {
     ),
     InvalidRequestBody: Problem(
         422, "validation_failed", "Invalid request", "Some fields are missing or invalid."
+    ),
+    CardDataRefused: Problem(
+        422, "card_data_not_accepted", "Card details are not accepted",
+        "CertTrack never receives card numbers or security codes. Send the card to the payment processor "
+        "(the checkout page does it from the browser) and pass the `pm_…` token it answers as `payment_method`. "
+        "Nothing was charged and the card was not kept.",
     ),
     # The services behind the gateway.
     ServiceUnreachable: Problem(
@@ -360,6 +370,11 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         402, "payment_declined", "Payment declined",
         "The card was not accepted; `fields.card` says why. No order was placed and nothing was charged.",
     ),
+    "PaymentUnavailable": Problem(
+        503, "payment_unavailable", "Payment processor unavailable",
+        "The payment processor did not answer, so no order was placed. Try again in a moment with the same "
+        "`idempotency_key`: it never charges twice.",
+    ),
     "TooManyDeclinedPayments": Problem(
         # The card-testing limit (docs/decisions/0014-card-testing-limits.md); `Retry-After` says when.
         429, "too_many_declined_payments", "Too many declined payments",
@@ -383,7 +398,7 @@ ERRORS: dict[type[Exception] | str, Problem] = {
 
 # Remote errors whose detail maps request fields to messages (identity's FieldError).
 REMOTE_FIELD_ERRORS = frozenset({
-    "InvalidOrder", "PaymentDeclined", "InvalidStatusCorrection",
+    "InvalidOrder", "PaymentDeclined", "PaymentUnavailable", "InvalidStatusCorrection",
     "InvalidProfile", "EmailTaken", "WeakPassword", "EmailBelongsToAnotherCandidate", "InvalidDocument",
     "InvalidDecision", "InvalidAgreement",
     "InvalidVendorKeyRequest", "InvalidDeadLetterCorrection", "InvalidDeadLetterRequest",

@@ -6,18 +6,29 @@ own, and every future API blueprint is covered without remembering to.
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 from .errors import API_PREFIX
 
 csrf = CSRFProtect()
 
-# Pages load only their own CSS and images; nothing may frame them (clickjacking).
+# Pages load only their own CSS, images and scripts; nothing may frame them (clickjacking).
+# Scripts may connect to the site and to the payment processor, which the checkout
+# page hands the card to (PAYMENT_SANDBOX_URL; docs/decisions/0017).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' {processor}; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def content_security_policy(payment_url: str) -> str:
+    parts = urlsplit(payment_url or "")
+    processor = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return CONTENT_SECURITY_POLICY.format(processor=processor).replace(" ;", ";")
 
 
 def install(app: Flask) -> None:
@@ -39,7 +50,8 @@ def _defensive_headers(response):
     # Set-password and reset links carry their token in the path: never send
     # it to another site in a Referer.
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy",
+                       content_security_policy(current_app.config.get("PAYMENT_SANDBOX_URL", "")))
     headers.setdefault("X-Frame-Options", "DENY")
     if request.path.startswith(API_PREFIX):
         # API answers are personal data; no shared cache may keep them.

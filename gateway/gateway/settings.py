@@ -51,6 +51,9 @@ def load(overrides: dict | None = None) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # Where candidates write when a support ticket is needed (the support page names it).
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@certtrack.example"),
+        # The payment processor the checkout page hands the card to, from the browser (the local
+        # payment sandbox by default; docs/decisions/0017): CertTrack receives only its token.
+        "PAYMENT_SANDBOX_URL": os.environ.get("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8002").rstrip("/"),
     }
     settings.update(overrides or {})
     # Production refuses a development key, guest broker credentials, plain-text Redis...

@@ -4,7 +4,9 @@ the processor (services/fulfillment/fulfillment/declines.py, faked faithfully in
 gateway/fake_fulfillment.py). Staff (support and admin) see the declines.
 
 The gateway here stands behind one trusted proxy, as in production: the client
-address is the one the proxy appended to X-Forwarded-For."""
+address is the one the proxy appended to X-Forwarded-For. Payments carry the
+processor's token, as the checkout page and API clients send them: the limit
+needs no card."""
 from __future__ import annotations
 
 import re
@@ -16,9 +18,9 @@ from fake_identity import csrf_token, log_in, submit
 from .accounts import OTHER_PASSWORD, PASSWORD, SUPPORT_STAFF, api_error, bearer, staff_signed_in
 
 DECLINED_NUMBER = "4000000000000002"
-DECLINED_FORM = {"card_number": "4000 0000 0000 0002", "card_expiry": "12/34", "card_cvc": "123"}
-DECLINED = {"number": DECLINED_NUMBER, "exp_month": 12, "exp_year": 2034, "cvc": "123"}
-SUCCESS = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+DECLINED = "pm_card_chargeDeclined"  # the token of 4000 0000 0000 0002
+DECLINED_FORM = {"payment_method": DECLINED}
+SUCCESS = "pm_card_visa"
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "San Jose", "region": "CA",
            "postal_code": "95134", "country": "US"}
 PROXY = "10.0.0.7"
@@ -41,14 +43,14 @@ def _from(address: str) -> dict:
     return {"headers": {"X-Forwarded-For": address}, "environ_base": {"REMOTE_ADDR": PROXY}}
 
 
-def _order(card: dict, key: str) -> dict:
+def _order(payment_method: str, key: str) -> dict:
     return {"idempotency_key": key, "items": [{"kind": "entitlement", "certification_id": "ccna"}],
-            "ship_to": ADDRESS, "shipping_method": "tracked", "card": card}
+            "ship_to": ADDRESS, "shipping_method": "tracked", "payment_method": payment_method}
 
 
-def _pay(client, auth: dict, card: dict, address: str, key: str):
+def _pay(client, auth: dict, payment_method: str, address: str, key: str):
     request = _from(address)
-    return client.post("/api/v1/me/orders", json=_order(card, key), headers={**auth, **request["headers"]},
+    return client.post("/api/v1/me/orders", json=_order(payment_method, key), headers={**auth, **request["headers"]},
                        environ_base=request["environ_base"])
 
 

@@ -9,7 +9,8 @@ from fake_identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD, PASSWORD, bearer
 
-SUCCESS = {"card_number": "4242 4242 4242 4242", "card_expiry": "12/34", "card_cvc": "123"}
+# What the review page's script submits once the payment processor took the card: its token.
+SUCCESS = {"payment_method": "pm_card_visa"}
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "San Jose", "region": "CA",
            "postal_code": "95134", "country": "US"}
 
@@ -44,7 +45,12 @@ def test_claiming_with_tracked_shipping_and_the_success_card_places_one_order(cl
     log_in(client, ada, PASSWORD)
     review = _walk_to_review(client)
     page = _text(review)
-    assert "$15.00" in page and 'name="card_number"' in page
+    assert "$15.00" in page and 'id="card-number"' in page and 'name="payment_method"' in page
+    # The card's fields have no name, so no browser submits them here; the script hands them to the processor.
+    assert not re.search(r'<input[^>]*id="card-(number|expiry|cvc)"[^>]*name=', page)
+    assert 'data-payment-processor="http://127.0.0.1:8002"' in page and "checkout.js" in page
+    # The page's script may reach the processor, and no other site.
+    assert "connect-src 'self' http://127.0.0.1:8002;" in review.headers["Content-Security-Policy"]
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
     token = csrf_token(page)
     first = client.post("/certificates/claim/confirm", data={"csrf_token": token, "idempotency_key": key, **SUCCESS})
@@ -55,7 +61,7 @@ def test_claiming_with_tracked_shipping_and_the_success_card_places_one_order(cl
     client.post("/certificates/claim/confirm", data={"csrf_token": token, "idempotency_key": key, **SUCCESS})
     assert len(fake_fulfillment.orders) == 1 and len(fake_fulfillment.charges) == 1
     for call in fake_fulfillment.called("place_order"):
-        assert call["card"]["number"] == "4242 4242 4242 4242"  # straight through, never kept by the gateway
+        assert call["payment_method"] == "pm_card_visa" and "card" not in call  # the token, never a card
     history = _text(client.get("/certificates/orders"))
     assert "ORD-2026-000001" in history and "Visa ending 4242" in history and "Cancel order" in history
 
@@ -105,7 +111,7 @@ def test_a_kit_claimed_elsewhere_during_the_checkout_sends_back_to_the_items(cli
 def test_a_free_claim_asks_for_no_card(client, ada):
     log_in(client, ada, PASSWORD)
     page = _text(_walk_to_review(client, shipping="standard"))
-    assert 'name="card_number"' not in page and "Nothing to pay" in page
+    assert 'id="card-number"' not in page and "checkout.js" not in page and "Nothing to pay" in page
 
 
 def test_a_declined_card_says_why_and_places_nothing(client, ada, fake_fulfillment):
@@ -113,28 +119,28 @@ def test_a_declined_card_says_why_and_places_nothing(client, ada, fake_fulfillme
     page = _text(_walk_to_review(client))
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
     response = client.post("/certificates/claim/confirm", data={
-        "csrf_token": csrf_token(page), "idempotency_key": key, "card_number": "4000 0000 0000 9995",
-        "card_expiry": "12/34", "card_cvc": "123"})
+        "csrf_token": csrf_token(page), "idempotency_key": key,
+        "payment_method": "pm_card_chargeDeclinedInsufficientFunds"})
     assert response.status_code == 402
     assert "insufficient funds" in _text(response) and "nothing was charged" in _text(response)
-    assert "4000 0000 0000 9995" not in _text(response)
     assert fake_fulfillment.orders == {} and fake_fulfillment.charges == []
 
 
-@pytest.mark.parametrize("card, words", [
-    ({"card_number": "4242 4242 4242 4242", "card_expiry": "12/34", "card_cvc": ""}, "security code (CVC)"),
-    ({"card_number": "", "card_expiry": "12/34", "card_cvc": "123"}, "card number"),
-    ({"card_number": "4242 4242 4242 4242", "card_expiry": "1234", "card_cvc": "123"}, "MM/YY"),
-    ({"card_number": "4242 4242 4242 4242", "card_expiry": "13/34", "card_cvc": "123"}, "MM/YY"),
+@pytest.mark.parametrize("card", [
+    {"card_number": "4242 4242 4242 4242", "card_expiry": "12/34", "card_cvc": "123"},  # a page from before 0017
+    {"card_number": "4242 4242 4242 4242", "payment_method": "pm_card_visa"},
+    {"cvc": "123", "payment_method": "pm_card_visa"},
 ])
-def test_an_incomplete_card_is_explained_and_never_reaches_the_service(client, ada, fake_fulfillment, card, words):
+def test_a_form_carrying_card_fields_is_refused_unread_and_never_reaches_the_service(client, ada, fake_fulfillment,
+                                                                                     card, caplog):
     log_in(client, ada, PASSWORD)
     page = _text(_walk_to_review(client))
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
     response = client.post("/certificates/claim/confirm",
                            data={"csrf_token": csrf_token(page), "idempotency_key": key, **card})
     assert response.status_code == 422
-    assert words in _text(response) and "nothing was charged" in _text(response)
+    assert "CertTrack never receives card numbers" in _text(response) and "nothing was charged" in _text(response)
+    assert "4242 4242" not in _text(response) and "4242 4242" not in caplog.text
     assert fake_fulfillment.called("place_order") == [] and fake_fulfillment.orders == {}
     # The retry keeps the checkout's key: a double click of the corrected form is still one order.
     assert f'name="idempotency_key" value="{key}"' in _text(response)
@@ -176,9 +182,9 @@ def test_another_candidate_cannot_see_claim_or_cancel_on_the_site(client, ada, g
 
 
 # -- the API ---------------------------------------------------------------------------------
-def _body(key="api-checkout-0001", card=None, shipping="standard"):
+def _body(key="api-checkout-0001", payment_method=None, shipping="standard"):
     return {"idempotency_key": key, "items": [{"kind": "entitlement", "certification_id": "ccna"}],
-            "ship_to": ADDRESS, "shipping_method": shipping, "card": card}
+            "ship_to": ADDRESS, "shipping_method": shipping, "payment_method": payment_method}
 
 
 def test_api_places_lists_and_cancels_the_candidates_own_orders(client, ada, grace):
@@ -205,11 +211,47 @@ def test_api_places_lists_and_cancels_the_candidates_own_orders(client, ada, gra
 
 
 def test_api_answers_a_declined_card_with_402_and_the_reason(client, ada):
-    card = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
-    response = client.post("/api/v1/me/orders", json=_body(card=card, shipping="tracked"), headers=bearer(client, ada))
+    response = client.post("/api/v1/me/orders", json=_body(payment_method="pm_card_chargeDeclined", shipping="tracked"),
+                           headers=bearer(client, ada))
     assert response.status_code == 402
     error = response.get_json()["error"]
     assert error["code"] == "payment_declined" and "declined" in error["fields"]["card"]
+
+
+def test_api_pays_with_the_processors_token(client, ada, fake_fulfillment):
+    response = client.post("/api/v1/me/orders", json=_body(payment_method="pm_card_visa", shipping="tracked"),
+                           headers=bearer(client, ada))
+    assert response.status_code == 201 and response.get_json()["payment"]["last4"] == "4242"
+    [call] = fake_fulfillment.called("place_order")
+    assert call["payment_method"] == "pm_card_visa" and "card" not in call
+
+
+@pytest.mark.parametrize("card_fields", [
+    {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "987"}},
+    {"card_number": "4242424242424242", "cvc": "987"},
+    {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "987"},
+])
+def test_api_refuses_card_fields_with_422_never_echoing_or_logging_them(client, ada, fake_fulfillment, card_fields,
+                                                                         caplog):
+    body = {**_body(shipping="tracked"), **card_fields}
+    body.pop("payment_method")
+    response = client.post("/api/v1/me/orders", json=body, headers=bearer(client, ada))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "card_data_not_accepted" and "pm_" in error["message"]
+    for secret in ("4242424242424242", "987"):
+        assert secret not in response.get_data(as_text=True) and secret not in caplog.text
+    assert fake_fulfillment.called("place_order") == []
+
+
+@pytest.mark.parametrize("payment_method", ["4242424242424242", "pm_4242 4242 4242 4242", "tok_visa"])
+def test_api_refuses_anything_but_a_token_as_payment_method_without_echoing_it(client, ada, fake_fulfillment,
+                                                                               payment_method):
+    response = client.post("/api/v1/me/orders", json=_body(payment_method=payment_method, shipping="tracked"),
+                           headers=bearer(client, ada))
+    assert response.status_code == 422 and "payment_method" in response.get_json()["error"]["fields"]
+    assert "4242 4242" not in response.get_data(as_text=True)
+    assert fake_fulfillment.called("place_order") == []
 
 
 def test_api_needs_a_token(client, fake_fulfillment):

@@ -10,7 +10,7 @@ from .accounts import form_token
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "San Jose", "region": "CA",
            "postal_code": "95134", "country": "US"}
-CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+CARD = "pm_card_visa"  # the payment processor's token of 4242 4242 4242 4242
 
 
 @pytest.fixture

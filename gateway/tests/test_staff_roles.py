@@ -13,7 +13,7 @@ from .accounts import STAFF, SUPPORT_STAFF, form_token, staff_signed_in
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "San Jose", "region": "CA",
            "postal_code": "95134", "country": "US"}
-CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+CARD = "pm_card_visa"  # the payment processor's token of 4242 4242 4242 4242
 # A value for each URL argument of a staff view, so that every view has a URL to ask for.
 _ARGUMENTS = {"service": "exams", "dead_letter_id": 1, "key_id": 1, "order_id": "ORD-2026-000001",
               "program": "cisco", "ticket_id": 1, "activity_id": 1, "candidate_id": "CSCO10000001"}

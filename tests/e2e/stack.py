@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from tests.harness.payment_sandbox import PaymentSandbox
 from tests.harness.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,10 @@ class Stack:
             CONSUMER_RETRY_DELAYS_MS="200,1000,3000,10000",
         )
         self.env.pop("OIDC_ISSUER", None)  # always the stack's own provider
+        # The payment processor's test mode, which the checkout page hands cards to (decision 0017):
+        # a party outside CertTrack, so started beside the stack; its log joins the stack's logs.
+        self.payment_sandbox = PaymentSandbox(folder / "log", allowed_origins=self.url)
+        self.env.update(self.payment_sandbox.config(), PAYMENT_SANDBOX_PORT=str(self.payment_sandbox.port))
         for service, url in database_urls.items():
             self.env[f"{service.upper()}_DATABASE_URL"] = url
         self.process: subprocess.Popen | None = None
@@ -65,6 +70,7 @@ class Stack:
         return f"http://127.0.0.1:{self.oidc_port}"
 
     def start(self) -> "Stack":
+        self.payment_sandbox.start()
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "deploy" / "run_stack.py")],
             cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
@@ -95,6 +101,7 @@ class Stack:
         return "\n".join(lines[-limit:]) or "(no warnings or errors logged)"
 
     def stop(self) -> int | None:
+        self.payment_sandbox.stop()
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else None
         self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends

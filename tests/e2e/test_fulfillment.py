@@ -1,8 +1,9 @@
 """Certificates & Plaques end to end: a testing vendor reports a passed CCNA
 exam, exams and certs turn it into a first achievement, fulfillment grants the
 free kit; the candidate claims it in headless Chromium with tracked shipping,
-an expired card is refused (no order, nothing in the processor's ledger), the
-success test card pays, and the warehouse simulator (started by run_stack with
+the page handing the card to the payment sandbox (decision 0017): an expired
+card is refused (no order, nothing in the processor's ledger), the success
+test card pays, and the warehouse simulator (started by run_stack with
 short delays) ships and delivers it. Another candidate can neither see nor
 cancel that order, nor claim that kit, on the site or over the API. Staff find
 the order in the console, correct its status (the parcel came back) with a
@@ -16,7 +17,6 @@ import pytest
 from playwright.sync_api import expect
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
 
 from tests.e2e.identity_steps import identity_rpc, mailed_link, report_candidate
 from tests.e2e.test_staff_console import new_staff, staff_logged_in
@@ -36,16 +36,9 @@ def fulfillment_overview(amqp_uri, candidate_id):
         return rpc.fulfillment.fulfillment_overview(candidate_id=candidate_id)
 
 
-def charges_of(run_databases, candidate_id) -> list:
-    """The local payment processor's ledger rows for this candidate's checkouts."""
-    engine = create_engine(run_databases.url("e2e_fulfillment"))
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text(
-                "SELECT amount_cents, last4 FROM processor_charges WHERE idempotency_key LIKE :key"),
-                {"key": f"charge:{candidate_id}:%"}).all()
-    finally:
-        engine.dispose()
+def charges_of(stack, candidate_id) -> list:
+    """(amount, last4, refunded) of the payment sandbox's charges for this candidate's checkouts."""
+    return [(amount, last4, refunded) for _, amount, _, last4, refunded in stack.payment_sandbox.charges(candidate_id)]
 
 
 def set_password(stack, email) -> None:
@@ -83,14 +76,18 @@ def candidate_who_passed_ccna(stack, amqp_uri, email) -> str:
     return candidate_id
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_delivered(stack, amqp_uri, run_databases,
-                                                                                  browser, page):
-    email = f"margaret.{uuid.uuid4().hex[:10]}@example.com"
+def candidate_with_a_ccna_kit(stack, amqp_uri, email) -> str:
+    """A candidate who passed CCNA, with a password, once fulfillment granted the free kit."""
     candidate_id = candidate_who_passed_ccna(stack, amqp_uri, email)
     wait_for(lambda: fulfillment_overview(amqp_uri, candidate_id)["entitlements"], timeout=90, interval=1,
              message="exams → certs → fulfillment to grant the CCNA kit")
+    return candidate_id
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_delivered(stack, amqp_uri, browser, page):
+    candidate_id = candidate_with_a_ccna_kit(stack, amqp_uri, f"margaret.{uuid.uuid4().hex[:10]}@example.com")
 
     log_in(stack, page, candidate_id)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Certificates & Plaques").click()
@@ -129,7 +126,7 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
     assert page.get_by_label("Card number").input_value() == ""  # the number is never sent back
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as rpc:
         assert rpc.fulfillment.list_orders(candidate_id=candidate_id) == {"items": []}
-    assert charges_of(run_databases, candidate_id) == []
+    assert charges_of(stack, candidate_id) == []
 
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry (MM/YY)").fill("12/34")
@@ -159,7 +156,7 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
                             timeout=10).json()["items"]
     assert listed["order_id"] == order_id and listed["status"] == "delivered"
     assert listed["payment"]["last4"] == "4242" and listed["total_cents"] == 1500
-    assert [tuple(row) for row in charges_of(run_databases, candidate_id)] == [(1500, "4242")]
+    assert charges_of(stack, candidate_id) == [(1500, "4242", 0)]
 
     # Another candidate: the order does not exist for them, and the kit is not theirs to claim.
     intruder_email = f"mallory.{uuid.uuid4().hex[:10]}@example.com"
@@ -211,7 +208,7 @@ def test_candidate_claims_the_free_kit_with_tracked_shipping_and_sees_it_deliver
     expect(staff.get_by_text(re.compile(r"Refunded 15\.00 USD"))).to_be_visible()
     assert staff.get_by_role("button", name=re.compile("Refund")).count() == 0
     staff.context.close()
-    assert [tuple(row) for row in charges_of(run_databases, candidate_id)] == [(1500, "4242")]  # one charge, refunded
+    assert charges_of(stack, candidate_id) == [(1500, "4242", 1500)]  # one charge, refunded
 
     page.goto(f"{stack.url}/certificates/orders")
     order = page.locator(f"article#{order_id}")

@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Literal, Optional
 
 from flask import Blueprint, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..auth.tokens import AccessToken, bearer_required
+from ..errors import CardDataRefused
 from ..openapi import api_operation
 from ..schemas import ErrorResponse
 from . import client
@@ -70,13 +71,8 @@ class OrderItemRequest(BaseModel):
     quantity: int = Field(default=1, ge=1, le=10)
 
 
-class Card(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    number: str = Field(repr=False)
-    exp_month: int
-    exp_year: int
-    cvc: str = Field(repr=False)
+# What a client that still sends a card names it: refused with 422 card_data_not_accepted.
+CARD_FIELDS = frozenset({"card", "card_number", "number", "cvc", "cvv", "card_cvc", "exp_month", "exp_year"})
 
 
 class PlaceOrder(BaseModel):
@@ -89,7 +85,22 @@ class PlaceOrder(BaseModel):
     items: list[OrderItemRequest] = Field(min_length=1)
     ship_to: ShipTo
     shipping_method: Literal["standard", "tracked"] = "standard"
-    card: Optional[Card] = Field(default=None, description="Required when the total is above zero; never stored.")
+    payment_method: Optional[str] = Field(
+        default=None, min_length=4, max_length=100, pattern=r"^pm_[A-Za-z0-9_]+$",
+        description="Required when the total is above zero: the payment processor's token (`pm_…`) for the card, "
+                    "which the client got by sending the card to the processor itself (the local payment sandbox "
+                    "in development: POST the card to its `/v1/payment_methods`; in test mode `pm_card_visa` "
+                    "charges Stripe's success card). CertTrack never accepts a card: a body with card fields "
+                    "answers 422 `card_data_not_accepted`.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_card(cls, body):
+        # Raised as the gateway's own error (not a validation message), so the answer names
+        # the rule, and no field's value is echoed or logged.
+        if isinstance(body, dict) and CARD_FIELDS & set(body):
+            raise CardDataRefused()
+        return body
 
 
 class OrderLine(BaseModel):
@@ -164,12 +175,15 @@ def list_orders(candidate: AccessToken):
 @blueprint.post("/orders")
 @bearer_required
 @api_operation(request=PlaceOrder, response=Order, status=201, tags=TAGS,
-               summary="Claim kits and/or buy items. A refused card answers 402 `payment_declined` and places "
-                       "nothing; an invalid address or item 422 `invalid_order`.",
+               summary="Claim kits and/or buy items, paying with a payment processor's token (`payment_method`). "
+                       "A refused card answers 402 `payment_declined` and places nothing; an invalid address or "
+                       "item 422 `invalid_order`; card details instead of a token 422 `card_data_not_accepted`.",
                other_responses={
                    429: (ErrorResponse, "`too_many_declined_payments`: 5 payments were declined within an hour for "
                                         "this candidate or from this client address; nothing is sent to the "
                                         "processor until `Retry-After` (seconds) has passed."),
+                   503: (ErrorResponse, "`payment_unavailable`: the payment processor did not answer; nothing was "
+                                        "placed. Retry with the same `idempotency_key`: it never charges twice."),
                })
 def place_order(candidate: AccessToken, body: PlaceOrder):
     arguments = body.model_dump(mode="json")

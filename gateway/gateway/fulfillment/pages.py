@@ -6,9 +6,15 @@ What was chosen so far lives in the session (`checkout`): items, address and
 shipping method, never a card. The review page renders a fresh idempotency
 key in a hidden field; submitting it twice (a double click, a reload after a
 timeout) answers the same order and charges once.
+
+The card never reaches CertTrack (docs/decisions/0017): the review page's
+script (static/checkout.js) sends it from the browser to the payment processor
+(PAYMENT_SANDBOX_URL) and submits only the processor's token,
+`payment_method`. A form that carries card fields anyway is refused unread.
 """
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -25,6 +31,12 @@ blueprint = Blueprint("fulfillment", __name__, url_prefix="/certificates")
 CHECKOUT = "fulfillment_checkout"
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 MAX_QUANTITY = 5
+PAYMENT_METHOD = re.compile(r"pm_[A-Za-z0-9_]{1,97}")
+# The names the card's fields had when this form sent them (a page open from before
+# decision 0017, or a script filling them in): never read, refused.
+CARD_FIELDS = ("card_number", "card_expiry", "card_cvc", "card", "number", "cvc")
+# The service's refusals the review page explains, and the status it answers with.
+REFUSALS = {"PaymentDeclined": 402, "PaymentUnavailable": 503, "InvalidOrder": 422}
 
 
 @blueprint.errorhandler(SessionEnded)
@@ -172,14 +184,18 @@ def confirm():
     # A retry after a refusal keeps the same key: nothing was placed under it, and a
     # double click of the retried form still answers one order.
     retry_key = key if len(key) >= 8 else secrets.token_urlsafe(24)
-    card, problem = _card_from_form(request.form)
-    if problem:
-        return _review_page(checkout, retry_key, problem, 422, declined=True)
+    if any(name in request.form for name in CARD_FIELDS):
+        return _review_page(checkout, retry_key, "Your card details were not accepted: CertTrack never receives "
+                            "card numbers, your browser sends them to the payment processor. Please reload this page "
+                            "and enter your card again.", 422, declined=True)
+    payment_method = request.form.get("payment_method", "").strip() or None
+    if payment_method is not None and not PAYMENT_METHOD.fullmatch(payment_method):
+        return _review_page(checkout, retry_key, "Please enter your card again.", 422, declined=True)
     try:
         # The client address counts declines against card testing (docs/decisions/0014).
         order = client.call("place_order", candidate_id=current_candidate_id(), idempotency_key=key,
                             items=checkout["items"], ship_to=checkout["ship_to"],
-                            shipping_method=checkout["shipping_method"], card=card,
+                            shipping_method=checkout["shipping_method"], payment_method=payment_method,
                             client_address=request.remote_addr or "")
     except RemoteError as error:
         if client.refused(error, "TooManyDeclinedPayments"):
@@ -187,41 +203,16 @@ def confirm():
                 "Too many declined payments: to protect cardholders, checkout is paused after several declined "
                 "cards in a short time. Nothing was charged.", error)
             return _review_page(checkout, retry_key, problem, 429, declined=True, headers=retry_after(error))
-        if not client.refused(error, "PaymentDeclined", "InvalidOrder"):
+        status = next((code for kind, code in REFUSALS.items() if client.refused(error, kind)), None)
+        if status is None:
             raise
         detail = remote_detail(error)
-        declined = client.refused(error, "PaymentDeclined") or "card" in detail
+        declined = status != 422 or "card" in detail
         problem = detail.get("card") or " ".join(str(message) for message in detail.values()) \
             or "The order could not be placed."
-        return _review_page(checkout, retry_key, problem, 402 if client.refused(error, "PaymentDeclined") else 422,
-                            declined=declined)
+        return _review_page(checkout, retry_key, problem, status, declined=declined)
     session.pop(CHECKOUT, None)
     return redirect(url_for("fulfillment.confirmation", order_id=order["order_id"]), 303)
-
-
-def _card_from_form(form) -> tuple[dict | None, str | None]:
-    """The card typed on the review page, or a plain-words problem with what is missing.
-
-    No card at all is left to the service, which knows whether the order costs
-    anything. Checking the form here spares the candidate the processor's
-    terser words for an empty or mistyped field.
-    """
-    number, expiry, cvc = (form.get(name, "").strip() for name in ("card_number", "card_expiry", "card_cvc"))
-    if not (number or expiry or cvc):
-        return None, None
-    missing = [label for label, value in (("card number", number), ("expiry date", expiry),
-                                          ("security code (CVC)", cvc)) if not value]
-    if missing:
-        return None, f"Enter the {' and the '.join(missing)} of your card."
-    month, _, year = expiry.replace(" ", "").partition("/")
-    if not (month.isdigit() and 1 <= int(month) <= 12 and year.isdigit() and len(year) in (2, 4)):
-        return None, "Enter the expiry date as it is printed on the card, month then year: MM/YY, e.g. 12/34."
-    return {"number": number, "exp_month": int(month), "exp_year": _year(year), "cvc": cvc}, None
-
-
-def _year(raw: str) -> int:
-    raw = raw.strip()
-    return 2000 + int(raw) if len(raw) == 2 else int(raw)
 
 
 @blueprint.get("/orders/<order_id>/confirmation")

@@ -2,8 +2,8 @@
 
 As in the other services: every error carries one JSON object (`exc.detail`)
 and `str(exc)` is that object as JSON. Field errors map a request field to a
-sentence a person can read. Nothing about a card beyond what the candidate
-typed wrong ("the card number is incorrect") goes into a detail.
+sentence a person can read. Nothing about a card beyond what the processor
+said of it ("your card was declined") goes into a detail.
 """
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ class InvalidOrder(FieldError):
 
 class PaymentDeclined(FieldError):
     """The card was refused; `{"card": "<why, in plain words>"}`. No order, no charge."""
+
+
+class PaymentUnavailable(FieldError):
+    """The payment processor could not be reached or gave no clear answer: `{"card": …}`. No order;
+    a retry of the same checkout charges at most once (the same idempotency key)."""
 
 
 class TooManyDeclinedPayments(FulfillmentError):
@@ -51,5 +56,6 @@ class InvalidStatusCorrection(FieldError):
     """A staff status correction without a valid status, a reason or a staff name."""
 
 
-ORDER_ERRORS = (InvalidOrder, PaymentDeclined, TooManyDeclinedPayments, OrderNotFound, OrderNotCancellable)
+ORDER_ERRORS = (InvalidOrder, PaymentDeclined, PaymentUnavailable, TooManyDeclinedPayments, OrderNotFound,
+                OrderNotCancellable)
 STAFF_ERRORS = (OrderNotFound, RefundNotAllowed, InvalidStatusCorrection, InvalidOrder)

@@ -8,9 +8,6 @@
 - `orders`, `order_lines`, `order_status_changes`: what was ordered, paid
   and shipped, and every status change with its source and timestamps.
 - `order_numbers`: the per-year sequence behind `ORD-YYYY-NNNNNN`.
-- `processor_charges`, `processor_refunds`: the local payment processor's
-  own ledger (payments.LocalPaymentProcessor), written in transactions of
-  their own as an outside processor would; card numbers never reach them.
 - `payment_declines`: every decline the processor reported, per candidate and
   client address (declines.py: the card-testing limit and the staff's view).
 """
@@ -138,29 +135,6 @@ class OrderStatusChange(Base):
     applied: Mapped[bool] = mapped_column(default=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)  # carrier, tracking, reason, staff
     event_id: Mapped[Optional[str]] = mapped_column(String(200))
-
-
-class ProcessorCharge(Base):
-    __tablename__ = "processor_charges"
-
-    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    amount_cents: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
-    brand: Mapped[str] = mapped_column(String(20))
-    last4: Mapped[str] = mapped_column(String(4))
-    refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(Stamp)
-
-
-class ProcessorRefund(Base):
-    __tablename__ = "processor_refunds"
-
-    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
-    charge_reference: Mapped[str] = mapped_column(ForeignKey("processor_charges.reference"))
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    amount_cents: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(Stamp)
 
 
 class PaymentDecline(Base):

@@ -8,10 +8,12 @@ Placing an order (`place_order`) runs in the RPC worker's transaction:
    between reply and ack): one order, one charge;
 2. items are priced from the projections (the free kit at $0, purchases at
    the catalog's price), the address is validated, the total computed;
-3. the card is charged only when the total is above zero, with the same
-   idempotency key, so even a crash after the charge and before the commit
-   charges once when the request is retried; a decline raises and the
-   transaction rolls back: no order, no number used, nothing charged. Before
+3. the payment method (the processor's `pm_…` token for the card the browser
+   handed it: CertTrack never sees the card) is charged only when the total
+   is above zero, with a key made of the checkout's idempotency key and the
+   token, so even a crash after the charge and before the commit charges once
+   when the request is retried; a decline raises and the transaction rolls
+   back: no order, no number used, nothing charged. Before
    the charge, the card-testing limit (`declines.check`) may refuse: too many
    declines lately for this candidate or client address; each decline is
    counted (`declines.record`) before it is reported;
@@ -38,10 +40,12 @@ from certtrack_shared.contracts.fulfillment import (
 )
 
 from fulfillment import addresses, declines
-from fulfillment.exceptions import InvalidOrder, OrderNotCancellable, OrderNotFound, PaymentDeclined
+from fulfillment.exceptions import (
+    InvalidOrder, OrderNotCancellable, OrderNotFound, PaymentDeclined, PaymentUnavailable,
+)
 from fulfillment.kits import claimable
 from fulfillment.models import Certification, Entitlement, Order, OrderLine, OrderStatusChange
-from fulfillment.payments import Card, CardDeclined, Charge, PaymentProcessor
+from fulfillment.payments import CardDeclined, Charge, PaymentProcessor, ProcessorUnavailable
 from fulfillment.schemas import (
     LineView, OrderList, OrderRequest, OrderView, PaymentView, PlaceOrderRequest, Quote, ShippingView,
     StatusChangeView,
@@ -55,8 +59,8 @@ CANCELLABLE = {"placed"}
 def parse(model, **arguments):
     """RPC arguments → the request model, or InvalidOrder naming each bad field.
 
-    The card's number and CVC never go into the error (pydantic's messages
-    do not echo input, and `input` is left out).
+    No argument's value goes into the error (pydantic's messages do not echo
+    input, and `input` is left out).
     """
     try:
         return model.model_validate(arguments)
@@ -93,18 +97,21 @@ def place_order(session: Session, outbox, processor: PaymentProcessor, candidate
     priced = quote(session, candidate_id, request, tracked_fee_cents, currency)
     charge = None
     if priced.total_cents > 0:
-        if request.card is None:
+        if request.payment_method is None:
             raise InvalidOrder({"card": "Enter your card details: this order costs "
                                         f"{priced.total_cents / 100:.2f} {currency}."})
         declines.check(session, candidate_id, client_address, now)
-        card = Card(request.card.number, request.card.exp_month, request.card.exp_year, request.card.cvc)
         try:
-            charge = _charge_card(processor, priced.total_cents, currency, card,
-                                  f"charge:{candidate_id}:{request.idempotency_key}")
+            charge = _charge_card(processor, priced.total_cents, currency, request.payment_method,
+                                  f"charge:{candidate_id}:{request.idempotency_key}:{request.payment_method}")
         except CardDeclined as declined:
             log.info("payment declined for candidate %s: %s", candidate_id, declined.code)
             declines.record(session, candidate_id, client_address, declined, now)
             raise PaymentDeclined({"card": declined.message}) from None
+        except ProcessorUnavailable as unavailable:
+            log.warning("payment processor unavailable for candidate %s: %s", candidate_id, unavailable)
+            raise PaymentUnavailable({"card": "The payment processor did not answer. Please try again in a moment: "
+                                              "trying again never charges you twice."}) from None
     try:
         return _record_order(session, outbox, candidate_id, request, priced, charge, now)
     except Exception:
@@ -217,7 +224,8 @@ def _price_lines(session: Session, candidate_id: str, request: OrderRequest) -> 
 CHARGE_ATTEMPTS = 5
 
 
-def _charge_card(processor: PaymentProcessor, amount_cents: int, currency: str, card: Card, key: str) -> Charge:
+def _charge_card(processor: PaymentProcessor, amount_cents: int, currency: str, payment_method: str,
+                 key: str) -> Charge:
     """Charge once per checkout, never resting on a charge that was given back.
 
     The checkout's key answers its earlier charge, so a crash before the
@@ -228,7 +236,7 @@ def _charge_card(processor: PaymentProcessor, amount_cents: int, currency: str, 
     """
     for attempt in range(1, CHARGE_ATTEMPTS + 1):
         attempt_key = key if attempt == 1 else f"{key}:{attempt}"
-        charge = processor.charge(amount_cents, currency, card, idempotency_key=attempt_key)  # CardDeclined
+        charge = processor.charge(amount_cents, currency, payment_method, idempotency_key=attempt_key)  # CardDeclined
         if not charge.refunded:
             return charge
         log.info("charge %s under key %s was refunded after a failed order: charging anew",

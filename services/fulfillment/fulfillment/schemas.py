@@ -21,13 +21,6 @@ class ItemRequest(_Model):
     quantity: int = Field(default=1, ge=1, le=10)
 
 
-class CardInput(_Model):
-    number: str = Field(min_length=1, max_length=30, repr=False)
-    exp_month: int
-    exp_year: int
-    cvc: str = Field(min_length=1, max_length=8, repr=False)
-
-
 class OrderRequest(_Model):
     items: list[ItemRequest] = Field(min_length=1, max_length=30)
     ship_to: dict
@@ -36,7 +29,8 @@ class OrderRequest(_Model):
 
 class PlaceOrderRequest(OrderRequest):
     idempotency_key: str = Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
-    card: Optional[CardInput] = None
+    # The processor's token for the card (`pm_…`), never the card: docs/decisions/0017.
+    payment_method: Optional[str] = Field(default=None, min_length=4, max_length=100, pattern=r"^pm_[A-Za-z0-9_]+$")
 
 
 class StatusCorrection(_Model):

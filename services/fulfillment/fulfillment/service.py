@@ -53,11 +53,12 @@ class FulfillmentService(deadletters.DeadLetterDesk):
         return orders.quote(self.db, candidate_id, request, self.tracked_fee_cents, self.currency).model_dump(mode="json")
 
     @rpc(expected_exceptions=ORDER_ERRORS)
-    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, card=None,
+    def place_order(self, candidate_id, idempotency_key, items, ship_to, shipping_method, payment_method=None,
                     client_address=None):
-        """`client_address`: the address the gateway trusts for rate limits (the card-testing limit)."""
+        """`payment_method`: the processor's `pm_…` token (never a card); `client_address`: the address
+        the gateway trusts for rate limits (the card-testing limit)."""
         request = orders.parse(PlaceOrderRequest, idempotency_key=idempotency_key, items=items, ship_to=ship_to,
-                               shipping_method=shipping_method, card=card)
+                               shipping_method=shipping_method, payment_method=payment_method)
         return orders.place_order(self.db, self.outbox, self.payments, candidate_id, request,
                                   self.tracked_fee_cents, self.currency, now(),
                                   client_address=client_address).model_dump(mode="json")

@@ -124,7 +124,9 @@ def refund_order(session: Session, processor: PaymentProcessor, order_id: str, s
     if order.refunded_cents:
         raise RefundNotAllowed({"order_id": order_id, "reason": "This order was refunded already."})
     try:
-        refund = processor.refund(order.payment_reference, order.total_cents, idempotency_key=f"refund:{order_id}")
+        # Keyed by the charge, unique at the processor: order numbers are unique only in this database.
+        refund = processor.refund(order.payment_reference, order.total_cents,
+                                  idempotency_key=f"refund:{order.payment_reference}")
     except RefundFailed as error:
         raise RefundNotAllowed({"order_id": order_id, "reason": f"The payment processor refused: {error}"}) from None
     order.refunded_cents, order.refund_reference, order.updated_at = refund.amount_cents, refund.reference, now

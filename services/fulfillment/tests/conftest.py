@@ -1,5 +1,6 @@
 """Every fulfillment test gets a vhost and database of its own (orders,
-numbers and the warehouse queue start empty) and a running service.
+numbers and the warehouse queue start empty) and a running service, which
+charges through the payment sandbox (deploy/payment_sandbox) of the test run.
 
 Unit tests of the rules take `session` instead (no broker)."""
 from __future__ import annotations
@@ -9,11 +10,19 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from fulfillment.service import FulfillmentService
 from tests.harness.databases import module_engine, rolled_back_session
+from tests.harness.payment_sandbox import PaymentSandbox
+
+
+@pytest.fixture(scope="session")
+def payment_sandbox(tmp_path_factory):
+    sandbox = PaymentSandbox(tmp_path_factory.mktemp("payment_sandbox")).start()
+    yield sandbox
+    sandbox.stop()
 
 
 @pytest.fixture
-def fulfillment_config(private_service_config):
-    return private_service_config("fulfillment")
+def fulfillment_config(private_service_config, payment_sandbox):
+    return {**private_service_config("fulfillment"), **payment_sandbox.config()}
 
 
 @pytest.fixture

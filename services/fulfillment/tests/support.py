@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 
 from tests.harness.messages import publish_raw, wait_for
 
-SUCCESS_CARD = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+# Stripe's ready-made test tokens, which the payment sandbox knows too (deploy/payment_sandbox/cards.py).
+SUCCESS = "pm_card_visa"
+DECLINED = "pm_card_chargeDeclined"
 US_ADDRESS = {"name": "John Doe", "line1": "1 Main St", "line2": None, "city": "San Jose", "region": "CA",
               "postal_code": "95134", "country": "US", "phone": "+1 408 555 0100"}
 CCNA_KIT = [
@@ -50,9 +52,9 @@ def achieve(amqp_uri, rpc, candidate_id, **kwargs):
     return event
 
 
-def place(rpc, candidate_id, *, key=None, items=None, card=SUCCESS_CARD, shipping="tracked", ship_to=US_ADDRESS,
-          client_address="192.0.2.10"):
+def place(rpc, candidate_id, *, key=None, items=None, payment_method=SUCCESS, shipping="tracked",
+          ship_to=US_ADDRESS, client_address="192.0.2.10"):
     return rpc.place_order(
         candidate_id=candidate_id, idempotency_key=key or uuid.uuid4().hex,
         items=items or [{"kind": "entitlement", "certification_id": "ccna"}],
-        ship_to=ship_to, shipping_method=shipping, card=card, client_address=client_address)
+        ship_to=ship_to, shipping_method=shipping, payment_method=payment_method, client_address=client_address)

@@ -3,7 +3,8 @@ candidate and per client address, checked before the processor is asked
 (fulfillment/declines.py, docs/decisions/0014-card-testing-limits.md).
 
 The rules run on a real session with a processor that counts what reaches it;
-the last test goes through the running service."""
+the last test goes through the running service and the payment sandbox, with
+tokens as the checkout page sends them: the limit never needs the card."""
 from __future__ import annotations
 
 import json
@@ -17,14 +18,14 @@ from sqlalchemy import text
 from fulfillment import declines, orders
 from fulfillment.exceptions import PaymentDeclined, TooManyDeclinedPayments
 from fulfillment.models import Certification
-from fulfillment.payments import CardDeclined, Charge, LocalPaymentProcessor, PaymentProcessor
+from fulfillment.payments import CardDeclined, Charge, PaymentProcessor, SandboxPaymentProcessor
 from fulfillment.schemas import PlaceOrderRequest
 
 from services.fulfillment.tests.support import CCNA_KIT, US_ADDRESS, achieve, place
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
 DECLINED_NUMBER = "4000000000000002"
-CARD = {"number": DECLINED_NUMBER, "exp_month": 12, "exp_year": 2034, "cvc": "987"}
+TOKEN = "pm_card_chargeDeclined"
 COPY = {"kind": "purchase", "certification_id": "ccna", "sku": "CCNA-CERT-COPY"}
 HOME, CAFE = "203.0.113.5", "198.51.100.7"
 
@@ -37,7 +38,7 @@ class CountingProcessor(PaymentProcessor):
         self.charges = 0
         self.accept = False
 
-    def charge(self, amount_cents, currency, card, idempotency_key):
+    def charge(self, amount_cents, currency, payment_method, idempotency_key):
         self.charges += 1
         if not self.accept:
             raise CardDeclined("card_declined", "Your card was declined.", brand="visa", last4="0002")
@@ -71,7 +72,7 @@ def candidates(session):
 
 def attempt(session, processor, candidate_id, client_address, at, key=None):
     request = PlaceOrderRequest(idempotency_key=key or uuid.uuid4().hex, items=[COPY], ship_to=US_ADDRESS,
-                                shipping_method="standard", card=CARD)
+                                shipping_method="standard", payment_method=TOKEN)
     return orders.place_order(session, Outbox(), processor, candidate_id, request, 1500, "USD", at,
                               client_address=client_address)
 
@@ -191,24 +192,25 @@ def test_staff_see_recent_declines_with_the_reason_and_who_is_blocked_never_a_ca
 
 
 def test_over_rpc_the_sixth_declined_attempt_never_reaches_the_processor_and_staff_see_why(
-        rpc, amqp_uri, monkeypatch):
+        rpc, amqp_uri, payment_sandbox, monkeypatch):
     seen = []
-    charge = LocalPaymentProcessor.charge
+    charge = SandboxPaymentProcessor.charge
 
     def counting(self, *args, **kwargs):
         seen.append(args)
         return charge(self, *args, **kwargs)
 
-    monkeypatch.setattr(LocalPaymentProcessor, "charge", counting)
+    monkeypatch.setattr(SandboxPaymentProcessor, "charge", counting)
     achieve(amqp_uri, rpc, "CSCO30000009")
-    declined = {**CARD, "number": "4000 0000 0000 0002"}
-    for _ in range(5):
+    for _ in range(5):  # a new card each time, tokenized as the checkout page does
+        declined = payment_sandbox.tokenize("4000 0000 0000 0002", cvc="987")["id"]
         with pytest.raises(RemoteError) as refused:
-            place(rpc, "CSCO30000009", card=declined, client_address=HOME)
+            place(rpc, "CSCO30000009", payment_method=declined, client_address=HOME)
         assert refused.value.exc_type == "PaymentDeclined"
 
     with pytest.raises(RemoteError) as blocked:
-        place(rpc, "CSCO30000009", card=declined, client_address=HOME)
+        place(rpc, "CSCO30000009", payment_method=payment_sandbox.tokenize("4242424242424242")["id"],
+              client_address=HOME)
 
     assert blocked.value.exc_type == "TooManyDeclinedPayments"
     assert 3500 <= json.loads(blocked.value.value)["retry_after_seconds"] <= 3600

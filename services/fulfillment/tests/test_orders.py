@@ -1,4 +1,5 @@
-"""Claims and purchases: payment, idempotency, the order_placed contract, privacy."""
+"""Claims and purchases: payment (through the test run's payment sandbox), idempotency, the
+order_placed contract, privacy."""
 from __future__ import annotations
 
 import json
@@ -12,22 +13,11 @@ from sqlalchemy import create_engine, text
 from certtrack_shared.contracts import parse_message
 from tests.harness.messages import capture_queue, drain
 
-from services.fulfillment.tests.support import SUCCESS_CARD, US_ADDRESS, achieve, place, register
+from services.fulfillment.tests.support import SUCCESS, US_ADDRESS, achieve, place, register
 
 
 def _detail(error: RemoteError) -> dict:
     return json.loads(error.value)
-
-
-def _ledger(config) -> list:
-    """The processor's charges, oldest first: (reference, amount, refunded)."""
-    engine = create_engine(config["DATABASE_URL"])
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(
-                "SELECT reference, amount_cents, refunded_cents FROM processor_charges ORDER BY created_at"))]
-    finally:
-        engine.dispose()
 
 
 def _failing_once(record_order):
@@ -43,37 +33,55 @@ def _failing_once(record_order):
     return record_then_fail
 
 
-def _charges(config) -> list:
-    engine = create_engine(config["DATABASE_URL"])
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT amount_cents, brand, last4 FROM processor_charges")).all()
-    finally:
-        engine.dispose()
-
-
-@pytest.mark.parametrize("number, expiry, words", [
-    ("4000 0000 0000 0002", (12, 2034), "declined"),
-    ("4000 0000 0000 9995", (12, 2034), "insufficient funds"),
-    ("4000 0000 0000 0069", (12, 2034), "expired"),
-    ("4242 4242 4242 4242", (1, 2020), "expired"),       # a past expiry date
-    ("4242 4242 4242 4241", (12, 2034), "number is incorrect"),  # fails Luhn
+@pytest.mark.parametrize("number, words", [
+    ("4000 0000 0000 0002", "declined"),
+    ("4000 0000 0000 9995", "insufficient funds"),
+    ("4000 0000 0000 0069", "expired"),
+    ("4000 0000 0000 0127", "security code (CVC) is incorrect"),
+    ("4111 1111 1111 1111", "only accepts test card numbers"),  # a real-looking card, not a test one
 ])
-def test_a_refused_card_places_no_order_charges_nothing_and_says_why(rpc, amqp_uri, fulfillment_config,
-                                                                      number, expiry, words):
+def test_a_refused_card_places_no_order_charges_nothing_and_says_why(rpc, amqp_uri, payment_sandbox, number, words):
     achieve(amqp_uri, rpc, "CSCO20000001")
-    card = {"number": number, "exp_month": expiry[0], "exp_year": expiry[1], "cvc": "123"}
+    token = payment_sandbox.tokenize(number)["id"]  # what the checkout page's script sends on
     with pytest.raises(RemoteError) as refused:
-        place(rpc, "CSCO20000001", card=card)  # tracked shipping: $15.00 to pay
+        place(rpc, "CSCO20000001", payment_method=token)  # tracked shipping: $15.00 to pay
 
     assert refused.value.exc_type == "PaymentDeclined"
     assert words in _detail(refused.value)["card"]
     assert rpc.list_orders("CSCO20000001") == {"items": []}
-    assert _charges(fulfillment_config) == []
+    assert payment_sandbox.charges("CSCO20000001") == []
     assert rpc.fulfillment_overview("CSCO20000001")["entitlements"][0]["claimable"] is True
 
 
-def test_the_same_idempotency_key_twice_charges_once_and_answers_the_same_order(rpc, amqp_uri, fulfillment_config):
+@pytest.mark.parametrize("payment_method", ["pm_made_up_by_someone", "4242424242424242", "pm_4242 4242"])
+def test_a_token_the_processor_never_gave_or_a_card_number_places_nothing(rpc, amqp_uri, payment_sandbox,
+                                                                          payment_method):
+    achieve(amqp_uri, rpc, "CSCO20000018")
+    with pytest.raises(RemoteError) as refused:
+        place(rpc, "CSCO20000018", payment_method=payment_method)
+    assert refused.value.exc_type in ("PaymentDeclined", "InvalidOrder")
+    assert payment_method not in refused.value.value  # a number sent by mistake is not echoed
+    assert rpc.list_orders("CSCO20000018") == {"items": []}
+    assert payment_sandbox.charges("CSCO20000018") == []
+
+
+def test_a_processor_out_of_reach_places_nothing_and_the_retry_charges_once(rpc, amqp_uri, payment_sandbox):
+    achieve(amqp_uri, rpc, "CSCO20000019")
+    payment_sandbox.stop()
+    try:
+        with pytest.raises(RemoteError) as unavailable:
+            place(rpc, "CSCO20000019", key="checkout-unavailable-0001")
+    finally:
+        payment_sandbox.start()
+    assert unavailable.value.exc_type == "PaymentUnavailable"
+    assert "try again" in _detail(unavailable.value)["card"]
+    assert rpc.list_orders("CSCO20000019") == {"items": []}
+    order = place(rpc, "CSCO20000019", key="checkout-unavailable-0001")
+    assert [row[1:] for row in payment_sandbox.charges("CSCO20000019")] == [(1500, "visa", "4242", 0)]
+    assert order["payment"]["reference"] == payment_sandbox.charges("CSCO20000019")[0][0]
+
+
+def test_the_same_idempotency_key_twice_charges_once_and_answers_the_same_order(rpc, amqp_uri, payment_sandbox):
     achieve(amqp_uri, rpc, "CSCO20000002")
     items = [{"kind": "entitlement", "certification_id": "ccna"},
              {"kind": "purchase", "certification_id": "ccna", "sku": "CCNA-PLAQUE"}]
@@ -85,26 +93,27 @@ def test_the_same_idempotency_key_twice_charges_once_and_answers_the_same_order(
     assert first["total_cents"] == 7500 + 1500
     assert first["payment"]["brand"] == "visa" and first["payment"]["last4"] == "4242"
     assert len(rpc.list_orders("CSCO20000002")["items"]) == 1
-    assert [tuple(row) for row in _charges(fulfillment_config)] == [(9000, "visa", "4242")]
+    assert [row[1:] for row in payment_sandbox.charges("CSCO20000002")] == [(9000, "visa", "4242", 0)]
 
 
 def test_a_retry_after_a_failed_recording_is_paid_by_a_new_charge_not_the_refunded_one(
-        rpc, amqp_uri, fulfillment_config, monkeypatch):
+        rpc, amqp_uri, payment_sandbox, monkeypatch):
     from fulfillment import orders
     monkeypatch.setattr(orders, "_record_order", _failing_once(orders._record_order))
     achieve(amqp_uri, rpc, "CSCO20000017")
     with pytest.raises(RemoteError):
         place(rpc, "CSCO20000017", key="checkout-retry-0001")  # charged, then the order failed
-    [(voided, amount, refunded)] = _ledger(fulfillment_config)
+    [(voided, amount, _, _, refunded)] = payment_sandbox.charges("CSCO20000017")
     assert refunded == amount == 1500  # given back at once
     assert rpc.list_orders("CSCO20000017") == {"items": []}
 
     order = place(rpc, "CSCO20000017", key="checkout-retry-0001")  # the same form, submitted again
     assert order["payment"]["reference"] != voided
-    assert _ledger(fulfillment_config) == [(voided, 1500, 1500), (order["payment"]["reference"], 1500, 0)]
+    assert [(row[0], row[1], row[4]) for row in payment_sandbox.charges("CSCO20000017")] == [
+        (voided, 1500, 1500), (order["payment"]["reference"], 1500, 0)]
     # And the retry is idempotent in its turn: one order, no third charge.
     assert place(rpc, "CSCO20000017", key="checkout-retry-0001") == order
-    assert len(_ledger(fulfillment_config)) == 2
+    assert len(payment_sandbox.charges("CSCO20000017")) == 2
     assert [o["order_id"] for o in rpc.list_orders("CSCO20000017")["items"]] == [order["order_id"]]
 
 
@@ -119,7 +128,7 @@ def test_order_numbers_follow_a_sequence_per_year(rpc, amqp_uri):
 def test_order_placed_reaches_the_warehouse_queue_in_the_contract_shape(rpc, amqp_uri):
     watched = capture_queue(amqp_uri, "fulfillment.events", "order_placed")
     achieve(amqp_uri, rpc, "CSCO20000004")
-    order = place(rpc, "CSCO20000004", card=SUCCESS_CARD)
+    order = place(rpc, "CSCO20000004", payment_method=SUCCESS)
 
     [message] = drain(amqp_uri, watched)
     body = json.loads(message["body"])
@@ -137,16 +146,16 @@ def test_order_placed_reaches_the_warehouse_queue_in_the_contract_shape(rpc, amq
     parse_message("fulfillment.events", "order_placed", message["body"])  # and the model agrees
 
 
-def test_a_free_claim_with_standard_shipping_needs_no_card(rpc, amqp_uri, fulfillment_config):
+def test_a_free_claim_with_standard_shipping_needs_no_card(rpc, amqp_uri, payment_sandbox):
     achieve(amqp_uri, rpc, "CSCO20000005")
-    order = place(rpc, "CSCO20000005", card=None, shipping="standard")
+    order = place(rpc, "CSCO20000005", payment_method=None, shipping="standard")
     assert order["total_cents"] == 0 and order["payment"] is None
     assert [h["status"] for h in order["history"]] == ["placed"]
-    assert _charges(fulfillment_config) == []
+    assert payment_sandbox.charges("CSCO20000005") == []
     # The kit is claimed: it cannot be claimed twice.
     assert rpc.fulfillment_overview("CSCO20000005")["entitlements"][0]["claimable"] is False
     with pytest.raises(RemoteError) as again:
-        place(rpc, "CSCO20000005", card=None, shipping="standard")
+        place(rpc, "CSCO20000005", payment_method=None, shipping="standard")
     assert again.value.exc_type == "InvalidOrder"
 
 
@@ -268,14 +277,16 @@ def test_another_candidate_can_neither_see_claim_nor_cancel(rpc, amqp_uri):
     assert rpc.get_order(candidate_id="CSCO20000010", order_id=order["order_id"])["status"] == "placed"
 
 
-def test_card_number_and_cvc_are_neither_stored_nor_logged(rpc, amqp_uri, fulfillment_config, caplog):
+def test_card_number_and_cvc_are_neither_stored_nor_logged(rpc, amqp_uri, fulfillment_config, payment_sandbox,
+                                                           caplog):
     caplog.set_level(logging.DEBUG)
     achieve(amqp_uri, rpc, "CSCO20000012")
-    place(rpc, "CSCO20000012", card={"number": "4242424242424242", "exp_month": 11, "exp_year": 2031,
-                                     "cvc": "987"})
+    paid = payment_sandbox.tokenize("4242424242424242", 11, 2031, "987")["id"]
+    place(rpc, "CSCO20000012", payment_method=paid)
+    declined = payment_sandbox.tokenize("4000000000009995", 11, 2031, "987")["id"]
     with pytest.raises(RemoteError):
         place(rpc, "CSCO20000012", items=[{"kind": "purchase", "certification_id": "ccna", "sku": "CCNA-PLAQUE"}],
-              card={"number": "4000000000009995", "exp_month": 11, "exp_year": 2031, "cvc": "987"})
+              payment_method=declined)
 
     engine = create_engine(fulfillment_config["DATABASE_URL"])
     dump = []
@@ -289,16 +300,18 @@ def test_card_number_and_cvc_are_neither_stored_nor_logged(rpc, amqp_uri, fulfil
         engine.dispose()
     everything = "\n".join(dump)
     assert "4242" in everything  # the last four digits are kept, so the search itself works
+    sandbox_log = payment_sandbox.log.read_text()
     for secret in ("4242424242424242", "4242 4242 4242 4242", "4000000000009995"):
         assert secret not in everything
         assert secret not in caplog.text
+        assert secret not in sandbox_log  # nor does the processor's side log it
     # The CVC on its own (not as part of a hex id or a longer number) and no field for it.
     cvc = re.compile(r"(?<![0-9a-fA-F])987(?![0-9a-fA-F])")
     assert not cvc.search(everything) and not cvc.search(caplog.text)
     assert "cvc" not in everything.lower()
 
 
-def test_a_double_click_sends_two_requests_at_once_and_still_charges_once(rpc, amqp_uri, fulfillment_config):
+def test_a_double_click_sends_two_requests_at_once_and_still_charges_once(rpc, amqp_uri, payment_sandbox):
     import eventlet
     from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -312,7 +325,7 @@ def test_a_double_click_sends_two_requests_at_once_and_still_charges_once(rpc, a
     first, second = pool.starmap(click, [(), ()])
     assert first["order_id"] == second["order_id"]
     assert len(rpc.list_orders("CSCO20000013")["items"]) == 1
-    assert len(_charges(fulfillment_config)) == 1
+    assert len(payment_sandbox.charges("CSCO20000013")) == 1
 
 
 def test_the_congratulation_waits_for_the_candidates_email(rpc, amqp_uri, smtp_server):
