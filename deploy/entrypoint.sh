@@ -61,9 +61,10 @@ healthcheck() {
             # One RPC round trip to the service's health() through the broker.
             exec python - "$2" <<'PY'
 import os, sys
-from nameko.standalone.rpc import ClusterRpcProxy
+from certtrack_shared.rpc_client import cluster_rpc
 
-with ClusterRpcProxy({"AMQP_URI": os.environ["AMQP_URI"]}, timeout=5) as rpc:
+# A service's own broker user may call its own health() and no other RPC.
+with cluster_rpc(os.environ["AMQP_URI"], timeout=5) as rpc:
     getattr(rpc, sys.argv[1]).health()
 PY
             ;;

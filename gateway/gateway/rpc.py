@@ -20,6 +20,8 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, get_module_path, registry
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from certtrack_shared.rpc_client import PassiveReplyListener
+
 from .errors import ServiceTimeout, ServiceUnreachable
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,8 @@ class RpcPool:
 
     def _start(self) -> "_Proxy":
         try:
-            proxy = _Proxy(ClusterRpcProxy(self.config, timeout=self.timeout))
+            proxy = _Proxy(ClusterRpcProxy(self.config, timeout=self.timeout,
+                                           reply_listener_cls=PassiveReplyListener))
         except _CONNECTION_LOST as error:
             raise ServiceUnreachable(f"cannot connect to the broker: {type(error).__name__}") from error
         with self._count_lock:

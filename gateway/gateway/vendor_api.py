@@ -15,7 +15,9 @@ CONTRACTS.md §2 over HTTP instead of publishing them to RabbitMQ.
    programs: 403 otherwise (`vendor_mismatch`, `program_not_in_key_scope`;
    docs/decisions/0013-vendor-key-scope.md).
 4. It is published to `vendor.events` with the message type as routing key,
-   `message_id` = `event_id`, persistent, `mandatory` and with publisher
+   `message_id` = `event_id`, the gateway's broker user as `user_id` and the
+   key's id in `x-certtrack-vendor-key-id` (exams re-checks the key when it
+   applies the message), persistent, `mandatory` and with publisher
    confirms; 202 only once the broker confirmed it. A broker that is down or
    does not confirm in time answers 503: nothing is promised, and posting the
    same body again is safe (exams applies an `event_id` once).
@@ -58,6 +60,8 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("vendor_api", __name__, url_prefix="/api/v1/vendor")
 
 EXCHANGE = "vendor.events"
+# Which vendor key the gateway checked (exams' vendor_senders.VENDOR_KEY_HEADER).
+VENDOR_KEY_HEADER = "x-certtrack-vendor-key-id"
 TAGS = ("vendor",)
 # Longer than any real key (`ctv_` + 43 characters); anything longer is not one.
 _MAX_KEY_LENGTH = 200
@@ -189,7 +193,8 @@ def post_event(vendor_key: dict, body: VendorEvent):
     # The vendor's document as sent, in UTF-8 JSON (CONTRACTS.md §1).
     document = json.loads(request.get_data(cache=True))
     current_app.extensions["vendor_publishers"].publish(
-        event.event_type, encode(document), message_id=event.event_id)
+        event.event_type, encode(document), message_id=event.event_id,
+        vendor_key_id=vendor_key["key_id"])
     log.info("vendor %s posted %s %s", vendor, event.event_type, event.event_id)
     return VendorEventAccepted(event_id=event.event_id, event_type=event.event_type)
 
@@ -211,7 +216,11 @@ class VendorPublishers:
         for _ in range(size):
             self._idle.put(None)
 
-    def publish(self, routing_key: str, body: bytes, message_id: str) -> None:
+    def publish(self, routing_key: str, body: bytes, message_id: str, vendor_key_id: int) -> None:
+        """Published as the gateway's broker user (its `user_id`), naming the
+        key it checked: exams applies the message only while that key is
+        active and covers it (CONTRACTS.md §7, exams/vendor_senders.py)."""
+        headers = {VENDOR_KEY_HEADER: str(vendor_key_id)}
         try:
             publisher = self._idle.get(timeout=self.timeout)
         except queue.Empty:
@@ -221,9 +230,11 @@ class VendorPublishers:
                 publisher = ConfirmingPublisher(
                     self.amqp_uri, connect_retries=0, confirm_timeout=self.timeout)
             try:
-                publisher.publish(EXCHANGE, routing_key, body, message_id=message_id, mandatory=True)
+                publisher.publish(EXCHANGE, routing_key, body, message_id=message_id,
+                                  headers=headers, mandatory=True)
             except Exception:  # noqa: BLE001 - the publisher closed its connection; a fresh one
-                publisher.publish(EXCHANGE, routing_key, body, message_id=message_id, mandatory=True)
+                publisher.publish(EXCHANGE, routing_key, body, message_id=message_id,
+                                  headers=headers, mandatory=True)
         except Exception as error:  # noqa: BLE001 - not confirmed, whatever the cause
             log.warning("vendor event %s not confirmed by the broker: %s", message_id,
                         type(error).__name__)

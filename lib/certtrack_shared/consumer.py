@@ -24,12 +24,12 @@ would stop the whole service for it (`inbound.py` says how).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 import logging
 import os
 from datetime import datetime, timezone
 
 import eventlet
-from kombu import Exchange, Queue
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
 from sqlalchemy import bindparam, text
@@ -38,12 +38,16 @@ from certtrack_shared import config
 from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import Database
 from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, raw_body, refusal, truncated
-from certtrack_shared.publishing import ConfirmingPublisher
+from certtrack_shared.publishing import SENDER_HEADER, ConfirmingPublisher
 from certtrack_shared.tables import processed_events
 from certtrack_shared.topology import (
+    QUEUES_EXCHANGE,
     consumer_queue,
+    consuming_queues,
     dead_letter_queue,
     delay_exchange,
+    ensure_delay_queues,
+    ensure_exchanges,
 )
 from certtrack_shared.transaction import commit_worker
 
@@ -65,6 +69,28 @@ def retry_delays_ms() -> tuple[int, ...]:
 
 class PoisonMessage(Exception):
     """Input that can never be applied: dead-letter it, do not retry."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who published a message, as far as the broker vouches: `user_id` is
+    the AMQP property RabbitMQ refuses unless it names the publishing
+    connection's user (CONTRACTS.md §7); `headers` are what it sent."""
+
+    user_id: str | None
+    headers: dict
+
+    @classmethod
+    def of(cls, message, own_user: str) -> "Sender":
+        """A message this service forwarded to itself (a retry) was published
+        as its own user and names the original sender in SENDER_HEADER;
+        that header counts only then, since nobody else can publish with
+        this service's user_id."""
+        headers = dict(message.headers or {})
+        user_id = message.properties.get("user_id")
+        if user_id and str(user_id) == own_user and SENDER_HEADER in headers:
+            user_id = headers[SENDER_HEADER]
+        return cls(str(user_id)[:200] if user_id else None, headers)
 
 
 class EventConsumer(Entrypoint):
@@ -90,10 +116,11 @@ class EventConsumer(Entrypoint):
         return f"{self.container.service_name}.{self.method_name}"
 
     def setup(self):
-        exchange = Exchange(self.exchange, type="topic", durable=True)
-        self.queue = Queue(
-            self.queue_name, exchange=exchange, routing_key=self.event_type, durable=True
-        )
+        # Exchanges are declared by the administrator (or checked, for a
+        # service's own broker user, which may configure only its queues):
+        # hence passive in the queue that the consumer (re)declares.
+        self.queue, self.dead_letters = consuming_queues(
+            self.queue_name, self.exchange, (self.event_type,), passive_exchanges=True)
         self.delays = tuple(
             int(d) for d in retry_delays_ms()
         )
@@ -108,16 +135,12 @@ class EventConsumer(Entrypoint):
     def _declare_side_queues(self):
         from kombu import Connection
 
-        from certtrack_shared.topology import delay_queue
-
         with Connection(self.container.config.get("AMQP_URI") or config.amqp_uri()) as conn:
+            ensure_exchanges(conn, (self.exchange, QUEUES_EXCHANGE))
+            ensure_delay_queues(conn, self.delays)
             channel = conn.default_channel
             self.queue(channel).declare()
-            Queue(dead_letter_queue(self.queue_name), durable=True)(channel).declare()
-            for delay in self.delays:
-                exchange, queue = delay_queue(delay)
-                exchange(channel).declare()
-                queue(channel).declare()
+            self.dead_letters(channel).declare()
 
     def stop(self):
         self.queue_consumer.unregister_provider(self)
@@ -132,7 +155,7 @@ class EventConsumer(Entrypoint):
         try:
             self.container.spawn_worker(
                 self,
-                (event,),
+                (event, Sender.of(message, self.publisher.user)),
                 {},
                 context_data={},
                 handle_result=functools.partial(self.handle_result, message),
@@ -183,7 +206,7 @@ class EventConsumer(Entrypoint):
             )
             return
         delay = self.delays[attempt]
-        headers = dict(message.headers or {})
+        headers = self._forwarded_headers(message)
         headers[ATTEMPT_HEADER] = attempt + 1
         headers["x-certtrack-last-error"] = f"{type(error).__name__}: {error}"[:500]
         log.warning(
@@ -200,7 +223,7 @@ class EventConsumer(Entrypoint):
         """
         try:
             body = raw_body(message)
-            headers = dict(message.headers or {})
+            headers = self._forwarded_headers(message)
         except Exception:  # noqa: BLE001 - a message we cannot even read is still settled
             body, headers = b"", {}
         if len(body) > self.max_body_bytes:
@@ -216,7 +239,14 @@ class EventConsumer(Entrypoint):
             }
         )
         log.warning("dead-lettering a message from %s: %s", self.queue_name, reason[:300])
-        self._forward(message, "", dead_letter_queue(self.queue_name), headers, body)
+        self._forward(message, QUEUES_EXCHANGE, dead_letter_queue(self.queue_name), headers, body)
+
+    def _forwarded_headers(self, message) -> dict:
+        """The message's headers, naming who first sent it (SENDER_HEADER):
+        the forwarded copy is published as this service's own user."""
+        headers = dict(message.headers or {})
+        headers[SENDER_HEADER] = Sender.of(message, self.publisher.user).user_id or ""
+        return headers
 
     def _forward(self, message, exchange: str, routing_key: str, headers: dict,
                  body: bytes | None = None):
@@ -246,11 +276,12 @@ class EventConsumer(Entrypoint):
 class Delivery:
     """One message of a batch, and what became of it."""
 
-    __slots__ = ("event", "message", "error")
+    __slots__ = ("event", "message", "sender", "error")
 
-    def __init__(self, event, message):
+    def __init__(self, event, message, own_user: str):
         self.event = event
         self.message = message
+        self.sender = Sender.of(message, own_user)
         self.error: BaseException | None = None
 
 
@@ -270,8 +301,8 @@ class Batch:
     def accepting(self) -> bool:
         return not self.taken and len(self.deliveries) < self.limit
 
-    def add(self, event, message) -> None:
-        self.deliveries.append(Delivery(event, message))
+    def add(self, event, message, own_user: str) -> None:
+        self.deliveries.append(Delivery(event, message, own_user))
 
     def take(self) -> list[Delivery]:
         self.taken = True
@@ -313,10 +344,10 @@ class BatchEventConsumer(EventConsumer):
         if event is None:
             return
         if self._filling is not None and self._filling.accepting:
-            self._filling.add(event, message)
+            self._filling.add(event, message, self.publisher.user)
             return
         batch = self._filling = Batch(self.batch_size)
-        batch.add(event, message)
+        batch.add(event, message, self.publisher.user)
         try:
             self.container.spawn_worker(
                 self, (batch,), {}, context_data={},
@@ -361,7 +392,7 @@ def _apply_batch(apply_one, session, batch: Batch) -> None:
     deliveries = batch.take()
     try:
         for delivery in deliveries:
-            apply_one(delivery.event)
+            apply_one(delivery.event, delivery.sender)
         session.flush()
         return
     except Exception as error:
@@ -379,7 +410,7 @@ def _apply_each(apply_one, session, deliveries: list[Delivery]) -> None:
     for delivery in deliveries:
         savepoint = session.begin_nested()
         try:
-            apply_one(delivery.event)
+            apply_one(delivery.event, delivery.sender)
             session.flush()  # a refused write belongs to this delivery, not the next
         except Exception as error:
             savepoint.rollback()
@@ -422,7 +453,8 @@ _CLAIM = text(
 ).bindparams(bindparam("at", type_=processed_events.c.processed_at.type))
 
 
-def event_consumer(exchange: str, event_type: str, batch_size: int | None = None, **kwargs):
+def event_consumer(exchange: str, event_type: str, batch_size: int | None = None,
+                   sender_check=None, **kwargs):
     """Decorate `handle_<event_type>(self, event)` of a service with a Database.
 
     The handler receives the validated contract model. Its writes, the
@@ -434,10 +466,16 @@ def event_consumer(exchange: str, event_type: str, batch_size: int | None = None
     and must not commit; it must not rely on being alone in its transaction
     (an ORM object it loaded may have been changed by an earlier event of the
     batch through Core: load with `populate_existing`).
+
+    `sender_check(service, event, sender)`, if given, runs first in the
+    worker's transaction and raises `PoisonMessage` for a message its
+    publisher (`Sender`) may not send: it is dead-lettered with the reason.
     """
 
     def decorate(method):
-        def apply_once(self, event):
+        def apply_once(self, event, sender=None):
+            if sender_check is not None:
+                sender_check(self, event, sender)
             session = _database_session(self)
             handler = f"{type(self).name}.{method.__name__}"
             if not _claim(session, handler, event.event_id):

@@ -44,6 +44,7 @@ from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import find_database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
+from certtrack_shared.publishing import SENDER_HEADER
 from certtrack_shared.tables import dead_letter_audit, dead_letters
 from certtrack_shared.topology import dead_letter_queue
 
@@ -255,7 +256,8 @@ def replay_dead_letter(session: Session, outbox, service: str, dead_letter_id: i
         body_after=body if edited else None,
     ))
     outbox.republish(row.queue, body, message_id=event.event_id,
-                     key=f"dead-letter-{row.id}-replay")
+                     key=f"dead-letter-{row.id}-replay",
+                     sender=(row.headers or {}).get(SENDER_HEADER) or None)
     log.info("dead letter %s of %s replayed by %s%s", row.id, row.queue, staff,
              " with a corrected body" if edited else "")
     return get_dead_letter(session, service, row.id)

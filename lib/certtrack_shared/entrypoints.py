@@ -7,6 +7,11 @@ service), and lets a reply that cannot be sent (no `reply_to`, an unknown
 content type, the broker gone) end the worker and with it the container.
 Here the request is decoded by us, and whatever the reply meets is logged:
 the request is acked either way, and its caller, if any, times out.
+
+A service's own broker user may not configure `nameko-rpc` (only the
+gateway calls RPCs, `broker_identities.py`): the exchange is declared when
+the user may, else only checked, and the service's queue binds to it
+passively.
 """
 from __future__ import annotations
 
@@ -14,12 +19,15 @@ import logging
 import os
 import sys
 
+from kombu import Connection, Queue
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import MalformedRequest
+from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
-from nameko.rpc import RpcConsumer
 
 from certtrack_shared.contracts.envelope import decode_json
 from certtrack_shared.inbound import JSON_CONTENT_TYPE, RawQueueConsumer, refusal
+from certtrack_shared.topology import ensure_exchanges, topic_exchange
 from certtrack_shared.transaction import commit_worker
 
 log = logging.getLogger(__name__)
@@ -38,6 +46,18 @@ class GuardedRpcConsumer(RpcConsumer):
     """The service's RPC queue, read raw; nothing a request does escapes."""
 
     queue_consumer = RawQueueConsumer()
+
+    def setup(self):
+        if self.queue is None:
+            service = self.container.service_name
+            exchange = get_rpc_exchange(self.container.config).name
+            with Connection(self.container.config[AMQP_URI_CONFIG_KEY]) as connection:
+                ensure_exchanges(connection, (exchange,))
+            self.queue = Queue(RPC_QUEUE_TEMPLATE.format(service),
+                               exchange=topic_exchange(exchange, passive=True),
+                               routing_key=f"{service}.*", durable=True)
+            self.queue_consumer.register_provider(self)
+            self._registered = True
 
     def handle_message(self, body, message):
         reason = refusal(message, body, rpc_max_bytes())

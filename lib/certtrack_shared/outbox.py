@@ -24,7 +24,7 @@ from certtrack_shared import config, production, topology
 from certtrack_shared.contracts.envelope import Event
 from certtrack_shared.database import find_database
 from certtrack_shared.mail import Mail, SmtpTransport
-from certtrack_shared.publishing import ConfirmingPublisher
+from certtrack_shared.publishing import SENDER_HEADER, ConfirmingPublisher
 from certtrack_shared.tables import outbox_messages
 from certtrack_shared.topology import service_exchange
 
@@ -66,20 +66,23 @@ class OutboxWriter:
             },
         )
 
-    def republish(self, queue: str, body: str, message_id: str, key: str):
-        """Send `body` (JSON text) exactly as given, by the default exchange,
+    def republish(self, queue: str, body: str, message_id: str, key: str,
+                  sender: str | None = None):
+        """Send `body` (JSON text) exactly as given, through `certtrack.queues`
         straight to `queue`, keeping `message_id`: a dead letter replayed.
 
         `key` names the outbox row (unique per service), since the same
-        message_id may be replayed from more than one dead letter.
+        message_id may be replayed from more than one dead letter. `sender`,
+        the broker user that first published it, goes along (the consumer's
+        `SENDER_HEADER`): a replay is still that sender's message.
         """
         self.session.execute(
             outbox_messages.insert().values(
                 kind="message",
                 message_id=key,
-                exchange="",
+                exchange=topology.QUEUES_EXCHANGE,
                 routing_key=queue,
-                payload={"message_id": message_id, "body": body},
+                payload={"message_id": message_id, "body": body, "sender": sender},
                 created_at=self.clock(),
                 attempts=0,
             )
@@ -212,16 +215,19 @@ class OutboxRelay(Extension):
 def _outgoing(row) -> tuple:
     """(exchange, routing_key, body, message_id) of an outbox row to publish."""
     if row.kind == "message":  # OutboxWriter.republish: the body as it was given
+        sender = row.payload.get("sender")
         return (row.exchange, row.routing_key, row.payload["body"].encode("utf-8"),
-                row.payload["message_id"])
-    return (row.exchange, row.routing_key, row.payload, row.message_id)
+                row.payload["message_id"], {SENDER_HEADER: sender} if sender else None)
+    return (row.exchange, row.routing_key, row.payload, row.message_id, None)
 
 
 class TopologyDeclaration(SharedExtension):
-    """Declares the whole broker topology when any service starts.
-
-    Every service does it, so whichever starts first makes the queues exist
-    before anything is published to them.
+    """Declares the whole broker topology when any service starts, if its
+    broker user may: so with the administrator's account (tests, a single
+    developer account) whichever starts first makes the queues exist before
+    anything is published to them. A service's own broker user may not, and
+    does not need to: the administrator declared the topology first
+    (`python -m certtrack_shared.broker_identities apply`, `make run`).
     """
 
     def setup(self):
@@ -234,7 +240,9 @@ class TopologyDeclaration(SharedExtension):
         production.refuse_insecure_settings(
             self.container.service_name, production.service_settings(self.container.service_name, cfg))
         with Connection(cfg.get("AMQP_URI") or config.amqp_uri()) as connection:
-            topology.declare(connection, retry_delays_ms())
+            if not topology.declare_if_permitted(connection, retry_delays_ms()):
+                log.info("%s's broker user may not declare the topology; the administrator "
+                         "declared it", self.container.service_name)
 
 
 class Outbox(DependencyProvider):

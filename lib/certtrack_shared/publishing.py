@@ -1,21 +1,32 @@
 """Publishing to RabbitMQ with publisher confirms.
 
 Every message CertTrack publishes is JSON, persistent and carries
-`message_id` = the body's `event_id` (CONTRACTS.md §1). `publish` returns only
-once the broker confirmed it, or raises.
+`message_id` = the body's `event_id` (CONTRACTS.md §1), and `user_id` = the
+broker user it was published as, which RabbitMQ vouches for (CONTRACTS.md
+§7). `publish` returns only once the broker confirmed it, or raises.
 """
 from __future__ import annotations
 
 import json
 import threading
+from urllib.parse import unquote, urlsplit
 
 from kombu import Connection, Exchange, Producer
 
 CONTENT_TYPE = "application/json"
+# Who first published a message a consumer forwards to itself (a retry, a
+# dead letter replayed): trusted only on a message the consumer's own user
+# published (consumer.Sender.of).
+SENDER_HEADER = "x-certtrack-sender"
 
 
 def encode(body: dict) -> bytes:
     return json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def broker_user(amqp_uri: str) -> str:
+    """The user an AMQP URI connects as (kombu's default: guest)."""
+    return unquote(urlsplit(amqp_uri).username or "guest")
 
 
 class ConfirmingPublisher:
@@ -30,6 +41,7 @@ class ConfirmingPublisher:
         as the broker takes) bound how long a publish may take, for callers
         that answer someone waiting (the gateway's vendor endpoint)."""
         self.amqp_uri = amqp_uri
+        self.user = broker_user(amqp_uri)
         self.connect_retries = connect_retries
         self.confirm_timeout = confirm_timeout
         self._connection: Connection | None = None
@@ -68,6 +80,7 @@ class ConfirmingPublisher:
                     content_encoding="utf-8",
                     delivery_mode=2,
                     message_id=message_id,
+                    user_id=self.user,
                     headers=headers or {},
                     mandatory=mandatory,
                     declare=[],
@@ -79,8 +92,8 @@ class ConfirmingPublisher:
                 self.close()
                 raise
 
-    def publish_batch(self, messages: list[tuple[str, str, dict | bytes, str]]) -> None:
-        """Publish (exchange, routing_key, body, message_id) tuples in one
+    def publish_batch(self, messages: list[tuple]) -> None:
+        """Publish (exchange, routing_key, body, message_id[, headers]) tuples in one
         broker transaction: one round trip for the whole batch instead of a
         confirm per message, and the same guarantee — `tx.commit-ok` comes
         only once every message is safely enqueued. Not mandatory: a batch
@@ -91,12 +104,13 @@ class ConfirmingPublisher:
                 connection = self._tx_connection()
                 channel = connection.default_channel
                 producer = Producer(channel)
-                for exchange, routing_key, body, message_id in messages:
+                for exchange, routing_key, body, message_id, *headers in messages:
                     raw = body if isinstance(body, bytes) else encode(body)
                     producer.publish(
                         raw, exchange=Exchange(exchange) if exchange else "",
                         routing_key=routing_key, content_type=CONTENT_TYPE,
                         content_encoding="utf-8", delivery_mode=2, message_id=message_id,
+                        user_id=self.user, headers=(headers[0] if headers else None) or {},
                         declare=[], retry=False,
                     )
                 channel.tx_commit()

@@ -5,19 +5,34 @@ message is listed here (not only declared by its consumer), so a message
 published before the consuming service ever started is queued, not dropped
 as unroutable. Each consuming queue has a `<queue>.dlq` beside it.
 
-Retries wait in shared delay queues: a message is published to the fanout
-exchange `certtrack.delay.<ms>ms` with the target queue's name as routing key;
+Retries wait in shared delay queues: a message is published to the topic
+exchange `certtrack.retry.<ms>ms` with the target queue's name as routing key;
 its queue holds it for <ms> and dead-letters it through the default exchange,
 which routes by that routing key straight back to the target queue.
+
+A service sends a message to one queue by name (a dead letter to
+`<queue>.dlq`, a replayed one back to `<queue>`) through the topic exchange
+`certtrack.queues`, where every queue is bound by its own name, never
+through the default exchange: a topic exchange lets the broker hold each
+service to the routing keys of its own queues (topic permissions,
+`broker_identities.py`), while the default exchange would let any user with
+write access put a message on any queue, an RPC request on `rpc-identity`
+included. Retry exchanges are topic exchanges for the same reason.
+
+`nameko-rpc` is declared here too: services consume it with a passive
+declaration, since only the gateway may configure it.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
+from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Queue, binding as kombu_binding
 
 EXTERNAL_EXCHANGES = ("vendor.events", "fulfillment.events", "warehouse.events")
+RPC_EXCHANGE = "nameko-rpc"
+QUEUES_EXCHANGE = "certtrack.queues"
 
 
 def service_exchange(service: str) -> str:
@@ -35,7 +50,7 @@ def dead_letter_queue(queue: str) -> str:
 
 
 def delay_exchange(delay_ms: int) -> str:
-    return f"certtrack.delay.{delay_ms}ms"
+    return f"certtrack.retry.{delay_ms}ms"
 
 
 @dataclass(frozen=True)
@@ -93,15 +108,19 @@ BINDINGS: tuple[Binding, ...] = (
     _handler("identity.events", "candidate_profile_updated", "transcripts"),
 )
 
+def queue_owner(queue: str) -> str:
+    """The service a queue `evt-…--<service>.<handler>` belongs to; "" for
+    queues of outside consumers (`warehouse.orders`)."""
+    _, separator, owner = queue.partition("--")
+    return owner.split(".", 1)[0] if separator else ""
+
+
 def consuming_services(bindings=BINDINGS) -> tuple[str, ...]:
-    """The CertTrack services that consume a queue of `bindings` (named
-    `evt-…--<service>.<handler>`), in order of first appearance: whose
-    dead letters staff may look at. Queues of outside consumers
-    (`warehouse.orders`) name none."""
+    """The CertTrack services that consume a queue of `bindings`, in order
+    of first appearance: whose dead letters staff may look at."""
     found: list[str] = []
     for binding in bindings:
-        _, separator, owner = binding.queue.partition("--")
-        service = owner.split(".", 1)[0] if separator else ""
+        service = queue_owner(binding.queue)
         if service and service not in found:
             found.append(service)
     return tuple(found)
@@ -112,33 +131,50 @@ SERVICE_EXCHANGES = tuple(
 )
 
 
+EXCHANGE_NAMES = EXTERNAL_EXCHANGES + SERVICE_EXCHANGES + (RPC_EXCHANGE, QUEUES_EXCHANGE)
+
+
+def topic_exchange(name: str, passive: bool = False) -> Exchange:
+    return Exchange(name, type="topic", durable=True, passive=passive)
+
+
 def exchanges() -> list[Exchange]:
+    return [topic_exchange(name) for name in EXCHANGE_NAMES]
+
+
+def addressed_queue(name: str, bindings=(), passive_exchanges: bool = False) -> Queue:
+    """Queue `name`, bound to `certtrack.queues` by its own name and to
+    `bindings` ((exchange, routing_key) pairs)."""
+    return Queue(
+        name,
+        durable=True,
+        bindings=[kombu_binding(topic_exchange(exchange, passive_exchanges), routing_key=key)
+                  for exchange, key in ((QUEUES_EXCHANGE, name), *bindings)],
+    )
+
+
+def consuming_queues(queue: str, source_exchange: str, routing_keys,
+                     passive_exchanges: bool = False) -> list[Queue]:
+    """A consumer's queue and its `<queue>.dlq`."""
     return [
-        Exchange(name, type="topic", durable=True)
-        for name in EXTERNAL_EXCHANGES + SERVICE_EXCHANGES
+        addressed_queue(queue, [(source_exchange, key) for key in routing_keys], passive_exchanges),
+        addressed_queue(dead_letter_queue(queue), (), passive_exchanges),
     ]
 
 
 def queues(bindings=BINDINGS) -> list[Queue]:
     declared = []
     for binding in bindings:
-        exchange = Exchange(binding.exchange, type="topic", durable=True)
-        declared.append(
-            Queue(
-                binding.queue,
-                durable=True,
-                bindings=[kombu_binding(exchange, routing_key=key) for key in binding.routing_keys],
-            )
-        )
-        declared.append(Queue(dead_letter_queue(binding.queue), durable=True))
+        declared.extend(consuming_queues(binding.queue, binding.exchange, binding.routing_keys))
     return declared
 
 
-def delay_queue(delay_ms: int) -> tuple[Exchange, Queue]:
-    exchange = Exchange(delay_exchange(delay_ms), type="fanout", durable=True)
+def delay_queue(delay_ms: int, passive_exchange: bool = False) -> tuple[Exchange, Queue]:
+    exchange = topic_exchange(delay_exchange(delay_ms), passive_exchange)
     queue = Queue(
         delay_exchange(delay_ms),
         exchange=exchange,
+        routing_key="#",
         durable=True,
         queue_arguments={"x-message-ttl": int(delay_ms), "x-dead-letter-exchange": ""},
     )
@@ -146,7 +182,9 @@ def delay_queue(delay_ms: int) -> tuple[Exchange, Queue]:
 
 
 def declare(connection: Connection, retry_delays_ms=(), extra_bindings=()) -> None:
-    """Declare everything; safe to call from every process at every start."""
+    """Declare everything: what the administrator's account does at start-up
+    (`make run`, the test harness, the bootstrap job), since no CertTrack
+    user may configure what it does not own."""
     channel = connection.default_channel
     for exchange in exchanges():
         exchange(channel).declare()
@@ -158,31 +196,86 @@ def declare(connection: Connection, retry_delays_ms=(), extra_bindings=()) -> No
         queue(channel).declare()
 
 
+def declare_if_permitted(connection: Connection, retry_delays_ms=()) -> bool:
+    """`declare`, or False when this user may not (a service's own broker
+    user: the administrator declared the topology before it started)."""
+    try:
+        declare(connection, retry_delays_ms)
+    except AccessRefused:
+        return False
+    return True
+
+
+def ensure_exchanges(connection: Connection, names) -> None:
+    """Declare each exchange, or where this user may not configure it, make
+    sure it exists (a passive declaration raises NotFound otherwise)."""
+    for name in names:
+        _declare_or_check(connection, topic_exchange(name), topic_exchange(name, passive=True))
+
+
+def ensure_delay_queues(connection: Connection, delays_ms) -> None:
+    """The retry exchanges and queues, declared or (for a service's own user)
+    checked: they are shared, so only the administrator configures them."""
+    for delay_ms in delays_ms:
+        exchange, queue = delay_queue(delay_ms)
+        _declare_or_check(connection, exchange, delay_queue(delay_ms, passive_exchange=True)[0])
+        _declare_or_check(connection, queue, None, passive_queue=True)
+
+
+def _declare_or_check(connection: Connection, entity, passive_entity, passive_queue=False):
+    channel = connection.channel()
+    try:
+        entity(channel).declare()
+        return
+    except AccessRefused:
+        pass  # the refusal closed the channel
+    finally:
+        _close_quietly(channel)
+    channel = connection.channel()
+    try:
+        if passive_queue:
+            entity(channel).queue_declare(passive=True)
+        else:
+            passive_entity(channel).declare()
+    finally:
+        _close_quietly(channel)
+
+
+def _close_quietly(channel) -> None:
+    try:
+        channel.close()
+    except Exception:  # noqa: BLE001 - a channel the broker closed is closed
+        pass
+
+
+def _exchange_definition(name: str, vhost: str) -> dict:
+    return {"name": name, "vhost": vhost, "type": "topic", "durable": True,
+            "auto_delete": False, "internal": False, "arguments": {}}
+
+
+def _binding_definition(source: str, destination: str, key: str, vhost: str) -> dict:
+    return {"source": source, "vhost": vhost, "destination": destination,
+            "destination_type": "queue", "routing_key": key, "arguments": {}}
+
+
 def definitions(vhost: str = "/", retry_delays_ms=()) -> dict:
     """The same topology as a RabbitMQ definitions document for operators."""
-    exchange_defs = [
-        {"name": e.name, "vhost": vhost, "type": "topic", "durable": True,
-         "auto_delete": False, "internal": False, "arguments": {}}
-        for e in exchanges()
-    ]
+    exchange_defs = [_exchange_definition(name, vhost) for name in EXCHANGE_NAMES]
     queue_defs, binding_defs = [], []
     for binding in BINDINGS:
         for name in (binding.queue, dead_letter_queue(binding.queue)):
             queue_defs.append({"name": name, "vhost": vhost, "durable": True,
                                "auto_delete": False, "arguments": {}})
+            binding_defs.append(_binding_definition(QUEUES_EXCHANGE, name, name, vhost))
         for key in binding.routing_keys:
-            binding_defs.append({"source": binding.exchange, "vhost": vhost,
-                                 "destination": binding.queue, "destination_type": "queue",
-                                 "routing_key": key, "arguments": {}})
+            binding_defs.append(_binding_definition(binding.exchange, binding.queue, key, vhost))
     for delay_ms in retry_delays_ms:
         name = delay_exchange(delay_ms)
-        exchange_defs.append({"name": name, "vhost": vhost, "type": "fanout", "durable": True,
-                              "auto_delete": False, "internal": False, "arguments": {}})
+        exchange_defs.append(_exchange_definition(name, vhost))
         queue_defs.append({"name": name, "vhost": vhost, "durable": True, "auto_delete": False,
                            "arguments": {"x-message-ttl": int(delay_ms),
                                          "x-dead-letter-exchange": ""}})
-        binding_defs.append({"source": name, "vhost": vhost, "destination": name,
-                             "destination_type": "queue", "routing_key": "", "arguments": {}})
+        binding_defs.append(_binding_definition(name, name, "#", vhost))
     return {"vhosts": [{"name": vhost}], "exchanges": exchange_defs,
             "queues": queue_defs, "bindings": binding_defs}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kombu import Connection
 
-from certtrack_shared import topology
+from certtrack_shared import broker_identities, topology
 from certtrack_shared.consumer import DEFAULT_RETRY_DELAYS_MS
 from tests.harness.broker import Vhost
 from tests.harness.messages import drain, publish_raw
@@ -34,7 +34,7 @@ def test_vendor_message_published_before_exams_ever_started_is_queued():
 
 def test_operator_definitions_file_matches_the_code():
     committed = json.loads((REPO / "deploy/rabbitmq/definitions.json").read_text())
-    assert committed == topology.definitions(retry_delays_ms=DEFAULT_RETRY_DELAYS_MS), (
-        "regenerate with: python -m certtrack_shared.topology definitions "
+    assert committed == broker_identities.definitions(retry_delays_ms=DEFAULT_RETRY_DELAYS_MS), (
+        "regenerate with: python -m certtrack_shared.broker_identities definitions "
         "> deploy/rabbitmq/definitions.json"
     )

@@ -7,6 +7,9 @@ from urllib.parse import quote, urlparse
 
 import requests
 
+from certtrack_shared.broker_identities import (DEV_VENDOR, DEV_WAREHOUSE, Administrator,
+                                                vendor_grant, warehouse_grant)
+
 MANAGEMENT = os.environ.get("RABBIT_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672")
 BASE_AMQP = os.environ.get("TEST_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
 
@@ -32,7 +35,24 @@ class Vhost:
         requests.put(
             url, auth=auth, json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10
         ).raise_for_status()
+        self.grant_development_users()
         return self
+
+    def administrator(self) -> Administrator:
+        return Administrator(self.amqp_uri, _api("")[0].removesuffix("/api/"))
+
+    def grant_development_users(self) -> None:
+        """vendor-dev and warehouse-dev (CONTRACTS.md §7), created when absent,
+        with their narrow permissions on this vhost."""
+        api = self.administrator().api()
+        for user, grant in ((DEV_VENDOR, vendor_grant(DEV_VENDOR.name)),
+                            (DEV_WAREHOUSE, warehouse_grant(DEV_WAREHOUSE.name))):
+            if not api.user_exists(user.name):
+                api.put_user(user.name, user.password)
+            api.put_grant(self.name, grant)
+
+    def uri_as(self, user: str, password: str) -> str:
+        return self.administrator().uri_for(user, password)
 
     def delete(self) -> None:
         url, auth = _api(f"vhosts/{quote(self.name, safe='')}")

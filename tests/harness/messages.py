@@ -7,17 +7,40 @@ import uuid
 
 from kombu import Connection, Exchange, Queue
 
+from certtrack_shared.broker_identities import DEV_VENDOR, Administrator, DevelopmentUser
+
+
+def as_user(amqp_uri: str, user: DevelopmentUser) -> str:
+    """The test vhost's URI with a development user's credentials."""
+    return Administrator(amqp_uri, "").uri_for(user.name, user.password)
+
 
 def publish_raw(amqp_uri, exchange, routing_key, body, message_id=None,
-                content_type="application/json"):
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+                content_type="application/json", user: DevelopmentUser | None = None):
+    """Publish as the vhost's administrator, except to `vendor.events`: there
+    as the development vendor user `vendor-dev` with its `user_id`, as a
+    testing vendor publishes (CONTRACTS.md §7), unless `user` says otherwise."""
+    publish_many(amqp_uri, exchange, [(routing_key, body, message_id)], content_type, user)
+
+
+def publish_many(amqp_uri, exchange, messages, content_type="application/json",
+                 user: DevelopmentUser | None = None):
+    """(routing_key, body bytes or dict, message_id) in order, with confirms,
+    on one connection; who publishes as for `publish_raw`."""
+    if user is None and exchange == "vendor.events":
+        user = DEV_VENDOR
+    uri = as_user(amqp_uri, user) if user else amqp_uri
+    identity = {"user_id": user.name} if user else {}
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
-        producer.publish(
-            raw, exchange=Exchange(exchange, type="topic", durable=True),
-            routing_key=routing_key, content_type=content_type, content_encoding="utf-8",
-            delivery_mode=2, message_id=message_id or str(uuid.uuid4()), declare=[],
-        )
+        for routing_key, body, message_id in messages:
+            raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+            producer.publish(
+                raw, exchange=Exchange(exchange, type="topic", durable=True),
+                routing_key=routing_key, content_type=content_type, content_encoding="utf-8",
+                delivery_mode=2, message_id=message_id or str(uuid.uuid4()), declare=[],
+                **identity,
+            )
 
 
 def capture_queue(amqp_uri, exchange, routing_key) -> str:

@@ -56,3 +56,16 @@ class InvalidVendorKeyRequest(FieldError):
 
 
 VENDOR_KEY_ERRORS = (InvalidVendorKey, VendorKeyExpired, VendorKeyNotFound, InvalidVendorKeyRequest)
+
+
+# -- vendors' broker users (exams/vendor_senders.py) --------------------------------
+class VendorSenderNotFound(ExamsError):
+    """No broker user of that name is registered: `{"broker_user": …}`."""
+
+
+class InvalidVendorSenderRequest(FieldError):
+    """Registering or removing a broker user with missing or invalid fields
+    (broker_user, vendor, programs, staff)."""
+
+
+VENDOR_SENDER_ERRORS = (VendorSenderNotFound, InvalidVendorSenderRequest)

@@ -174,3 +174,37 @@ class VendorKeyAudit(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     programs: Mapped[Optional[list[str]]] = mapped_column(JSON)
     expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class VendorBrokerUser(Base):
+    """A testing vendor's RabbitMQ user, and what it may publish
+    (CONTRACTS.md §7): messages of `vendor` for `programs` (sorted program
+    codes). Registered and removed by admins in the staff console; who did
+    what is in `VendorBrokerUserAudit`. A removed registration keeps its row
+    (`removed_at`) so the audit and the console still show it."""
+
+    __tablename__ = "vendor_broker_users"
+
+    broker_user: Mapped[str] = mapped_column(String(120), primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(60))
+    programs: Mapped[list[str]] = mapped_column(JSON)
+    registered_by: Mapped[str] = mapped_column(String(254))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[Optional[str]] = mapped_column(String(254))
+    removed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class VendorBrokerUserAudit(Base):
+    """What was done to a broker user's registration; rows are only ever
+    added. `action` is `registered` (vendor and programs as given) or
+    `removed`."""
+
+    __tablename__ = "vendor_broker_user_audit"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    broker_user: Mapped[str] = mapped_column(String(120), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    vendor: Mapped[Optional[str]] = mapped_column(String(60))
+    programs: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    staff: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

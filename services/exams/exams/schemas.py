@@ -162,3 +162,30 @@ class AuthenticatedVendor(BaseModel):
     key_id: int
     programs: list[str]
     expires_at: datetime
+
+
+class VendorSenderAuditEntry(BaseModel):
+    """One thing done to a broker user's registration: `registered` (with the
+    vendor and programs given) or `removed`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    action: Literal["registered", "removed"]
+    vendor: Optional[str]
+    programs: Optional[list[str]]
+    staff: str
+    at: datetime
+
+
+class VendorSenderView(BaseModel):
+    """A testing vendor's broker user and what it may publish, as staff see it."""
+
+    broker_user: str
+    vendor: str
+    programs: list[str]
+    registered_by: str
+    registered_at: datetime
+    removed_by: Optional[str]
+    removed_at: Optional[datetime]
+    active: bool
+    history: list[VendorSenderAuditEntry]

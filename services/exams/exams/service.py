@@ -1,9 +1,11 @@
 """The exams Nameko service: entrypoints only."""
 from datetime import datetime, timezone
 
-from certtrack_shared import health
+from nameko.extensions import DependencyProvider
+
+from certtrack_shared import config, health
 from certtrack_shared.consumer import event_consumer
-from certtrack_shared.database import Database
+from certtrack_shared.database import Database, find_database
 from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
@@ -11,8 +13,8 @@ from certtrack_shared.outbox import Outbox
 from exams import history, ingestion
 from exams import agreements
 from exams.exceptions import AGREEMENT_ERRORS
-from exams import vendor_keys
-from exams.exceptions import VENDOR_KEY_ERRORS
+from exams import vendor_keys, vendor_senders
+from exams.exceptions import VENDOR_KEY_ERRORS, VENDOR_SENDER_ERRORS
 from exams.schemas import (
     AcceptAgreementRequest,
     AgreementQuery,
@@ -28,6 +30,22 @@ def now():
     return datetime.now(timezone.utc)
 
 
+def vendor_sender(service, event, sender):
+    """Dead-letters a vendor message its publisher may not send (CONTRACTS.md §7)."""
+    vendor_senders.check_sender(service.db, event, sender, now())
+
+
+class DevelopmentVendor(DependencyProvider):
+    """Registers `vendor-dev` at start, in development and the test suites only."""
+
+    def start(self):
+        if config.environment() not in ("development", "test"):
+            return
+        with find_database(self.container).new_session() as session:
+            vendor_senders.ensure_development_registration(session, now())
+            session.commit()
+
+
 class ExamsService(deadletters.DeadLetterDesk):
     """Also the dead-letter RPCs of its queues (list/get/replay/discard_dead_letter)."""
 
@@ -35,6 +53,7 @@ class ExamsService(deadletters.DeadLetterDesk):
 
     db = Database()
     outbox = Outbox()
+    development_vendor = DevelopmentVendor()
 
     @rpc
     def health(self):
@@ -92,17 +111,31 @@ class ExamsService(deadletters.DeadLetterDesk):
     def authenticate_vendor_key(self, key):
         return vendor_keys.authenticate_vendor_key(self.db, key, now()).model_dump(mode="json")
 
-    @event_consumer("vendor.events", "exam_registration")
+    @rpc(expected_exceptions=VENDOR_SENDER_ERRORS)
+    def register_vendor_sender(self, broker_user, vendor, programs, staff):
+        return vendor_senders.register(self.db, broker_user, vendor, programs, staff,
+                                       now()).model_dump(mode="json")
+
+    @rpc(expected_exceptions=VENDOR_SENDER_ERRORS)
+    def list_vendor_senders(self):
+        return [view.model_dump(mode="json") for view in vendor_senders.listing(self.db)]
+
+    @rpc(expected_exceptions=VENDOR_SENDER_ERRORS)
+    def remove_vendor_sender(self, broker_user, staff):
+        return vendor_senders.remove(self.db, broker_user, staff, now()).model_dump(mode="json")
+
+    @event_consumer("vendor.events", "exam_registration", sender_check=vendor_sender)
     def handle_exam_registration(self, event):
         ingestion.record_registration(self.db, self.outbox, event, now())
 
     # The high-volume queue: results are applied in batches (one commit per
     # batch, a savepoint per result when one fails; docs/decisions/0008-exams-ingestion-throughput.md).
-    @event_consumer("vendor.events", "exam_result", batch_size=RESULT_BATCH)
+    @event_consumer("vendor.events", "exam_result", batch_size=RESULT_BATCH,
+                    sender_check=vendor_sender)
     def handle_exam_result(self, event):
         ingestion.record_result(self.db, self.outbox, event, now())
 
-    @event_consumer("vendor.events", "exam_result_revoked")
+    @event_consumer("vendor.events", "exam_result_revoked", sender_check=vendor_sender)
     def handle_exam_result_revoked(self, event):
         ingestion.record_revocation(self.db, self.outbox, event, now())
 

@@ -50,12 +50,10 @@ def create_vendor_key(session: Session, vendor: str, label: str, programs: list[
     """A new key of `vendor` for `programs` until `expires_at` (ISO 8601 with its time zone)."""
     vendor, label, staff = (str(value or "").strip() for value in (vendor, label, staff))
     problems = {}
-    if not _VENDOR.match(vendor):
-        problems["vendor"] = ("Give the vendor as it appears in its messages' `vendor` field, "
-                              "e.g. pearson_vue (letters, digits, _ . -).")
+    problems["vendor"] = vendor_problem(vendor)
     if not label or len(label) > 200:
         problems["label"] = "Describe the key in a few words (at most 200 characters)."
-    programs, problems["programs"] = _scope(programs)
+    programs, problems["programs"] = scope_problem(programs)
     expires_at, problems["expires_at"] = _expiry(expires_at, now)
     if not staff or len(staff) > 254:
         problems["staff"] = "Name the staff member creating the key."
@@ -74,10 +72,17 @@ def create_vendor_key(session: Session, vendor: str, label: str, programs: list[
     return CreatedVendorKey(key=key, vendor_key=_view(row, now))
 
 
-def _scope(programs) -> tuple[list[str] | None, str | None]:
+def vendor_problem(vendor: str) -> str | None:
+    if _VENDOR.match(vendor):
+        return None
+    return ("Give the vendor as it appears in its messages' `vendor` field, "
+            "e.g. pearson_vue (letters, digits, _ . -).")
+
+
+def scope_problem(programs) -> tuple[list[str] | None, str | None]:
     """The programs as sorted distinct codes, or the problem with them."""
     if not isinstance(programs, (list, tuple)) or not programs:
-        return None, "Choose at least one program the key may post messages for."
+        return None, "Choose at least one program it may post messages for."
     if not all(isinstance(program, str) and _PROGRAM.match(program.strip().lower()) for program in programs):
         return None, "Give each program by its code, as in messages' `program` field, e.g. cisco."
     return sorted({program.strip().lower() for program in programs}), None

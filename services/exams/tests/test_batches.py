@@ -13,21 +13,15 @@ from sqlalchemy import create_engine, text
 
 from certtrack_shared.database import find_database
 from exams.service import RESULT_BATCH, ExamsService
-from tests.harness.messages import wait_for
+from tests.harness.messages import publish_many, wait_for
 from tests.harness.vendor import result
 
 RESULT_QUEUE = "evt-vendor-exam_result--exams.handle_exam_result"
 
 
 def publish_all(amqp_uri, bodies):
-    """Every body as an `exam_result`, with confirms, in order."""
-    exchange = Exchange("vendor.events", type="topic", durable=True)
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
-        producer = connection.Producer()
-        for body in bodies:
-            producer.publish(json.dumps(body).encode(), exchange=exchange, routing_key="exam_result",
-                             delivery_mode=2, content_type="application/json",
-                             message_id=body["event_id"], declare=[])
+    """Every body as an `exam_result`, as the development vendor, in order."""
+    publish_many(amqp_uri, "vendor.events", [("exam_result", b, b["event_id"]) for b in bodies])
 
 REFUSING_TRIGGER = """
 CREATE FUNCTION refuse_marked_sitting() RETURNS trigger AS $$

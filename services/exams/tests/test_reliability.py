@@ -19,7 +19,7 @@ from kombu import Connection, Exchange
 from sqlalchemy import create_engine, text
 
 from exams.service import ExamsService
-from tests.harness.messages import wait_for
+from tests.harness.messages import publish_many, wait_for
 from tests.harness.vendor import result
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -27,14 +27,8 @@ RESULT_QUEUE = "evt-vendor-exam_result--exams.handle_exam_result"
 
 
 def publish_all(amqp_uri, messages):
-    """(routing_key, body bytes or dict, message_id) with confirms, in order."""
-    exchange = Exchange("vendor.events", type="topic", durable=True)
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
-        producer = connection.Producer()
-        for key, body, message_id in messages:
-            raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-            producer.publish(raw, exchange=exchange, routing_key=key, delivery_mode=2,
-                             content_type="application/json", message_id=message_id, declare=[])
+    """(routing_key, body bytes or dict, message_id) as the development vendor, in order."""
+    publish_many(amqp_uri, "vendor.events", messages)
 
 
 def results(prefix, count):

@@ -1,0 +1,313 @@
+"""Who may do what on the broker: one RabbitMQ user per party (CONTRACTS.md §7).
+
+Each CertTrack process connects as a user of its own, with the narrowest
+permissions RabbitMQ can express (docs/decisions/0016-broker-identities.md):
+
+- a **service** (`certtrack-<service>`) configures and reads only its own
+  queues (`rpc-<service>`, `evt-…--<service>.<handler>` and their `.dlq`),
+  publishes its events to `<service>.events`, and may address only its own
+  queues through `certtrack.queues` and the retry exchanges. On `nameko-rpc`
+  it may bind `<service>.*` (receive its requests) and publish to a reply
+  queue's key, a UUID: it answers RPCs. The one RPC it may call is its own
+  `<service>.health`, which its container's health check calls.
+- the **gateway** (`certtrack-gateway`) is the only RPC caller: it publishes
+  `<service>.<method>` on `nameko-rpc`, owns its reply queues, and publishes
+  vendor messages that came in over HTTP to `vendor.events`.
+- a **vendor** user may publish to `vendor.events` and nothing else; exams
+  applies its message only if the user is registered for the message's
+  vendor and program.
+- the **warehouse** user reads `warehouse.orders` and publishes to
+  `warehouse.events`.
+
+No CertTrack user may publish to the default exchange: it routes to any
+queue by name, an RPC request to `rpc-identity` included.
+
+The administrator's account (the one in an administrator's AMQP URI) applies
+all of it idempotently: `python -m certtrack_shared.broker_identities apply`
+declares the topology, creates or updates each user with its password from
+the environment (`BROKER_PASSWORD_<PARTY>`), and sets its permissions; with
+`--development` it also creates the vendor user `vendor-dev` and the
+warehouse user `warehouse-dev`, only when absent (CONTRACTS.md §7).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from certtrack_shared import config, topology
+
+GATEWAY = "gateway"
+PARTIES = config.SERVICES + (GATEWAY,)
+WAREHOUSE = "warehouse"
+# The reply queue of nameko's standalone proxy, which the gateway's RPC pool uses.
+REPLY_QUEUE = r"rpc\.reply-standalone_rpc_proxy-[0-9a-f-]{36}"
+REPLY_KEY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NOTHING = "^$"
+
+
+@dataclass(frozen=True)
+class DevelopmentUser:
+    name: str
+    password: str
+
+
+# CONTRACTS.md §7: made in development and in the test suites, never in production.
+DEV_VENDOR = DevelopmentUser("vendor-dev", "vendor-dev")
+DEV_VENDOR_REGISTRATION = ("pearson_vue", ("cisco", "juniper"))
+DEV_WAREHOUSE = DevelopmentUser("warehouse-dev", "warehouse-dev")
+
+
+@dataclass(frozen=True)
+class TopicGrant:
+    """Routing keys a user may publish (`write`) and bind (`read`) on one topic exchange."""
+
+    exchange: str
+    write: str
+    read: str
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A user's permissions in one vhost: regular expressions over resource names."""
+
+    user: str
+    configure: str
+    write: str
+    read: str
+    topics: tuple[TopicGrant, ...] = ()
+
+
+def user_name(party: str) -> str:
+    """The broker user of a CertTrack process: `certtrack-identity`, `certtrack-gateway`."""
+    return f"certtrack-{party}"
+
+
+def gateway_user() -> str:
+    """Exams accepts vendor messages the gateway published (from the HTTP
+    endpoint) under this name, after checking the vendor key they name."""
+    return os.environ.get("GATEWAY_BROKER_USER", user_name(GATEWAY))
+
+
+def _one_of(*patterns: str) -> str:
+    return "^(" + "|".join(patterns) + ")$"
+
+
+def _own_queues(service: str) -> str:
+    return (rf"rpc-{service}|evt-[a-z0-9_]+-[a-z0-9_]+--{service}\.[a-z0-9_]+(\.dlq)?|"
+            + REPLY_QUEUE)
+
+
+def service_grant(service: str, retry_delays_ms=(), bindings=topology.BINDINGS) -> Grant:
+    own = _own_queues(service)
+    consumer_queues = rf"evt-[a-z0-9_]+-[a-z0-9_]+--{service}\.[a-z0-9_]+(\.dlq)?"
+    sources = sorted({b.exchange for b in bindings if topology.queue_owner(b.queue) == service})
+    own_exchange = topology.service_exchange(service)
+    shared = (topology.RPC_EXCHANGE, topology.QUEUES_EXCHANGE)
+    delay_exchanges = tuple(topology.delay_exchange(ms) for ms in retry_delays_ms)
+    topics = (
+        # Answer requests (to a reply queue's UUID key), receive `<service>.*`
+        # and call its own health() (with a reply queue of its own).
+        TopicGrant(topology.RPC_EXCHANGE, rf"^({REPLY_KEY}|{service}\.health)$",
+                   rf"^({service}\.\*|{REPLY_KEY})$"),
+        # Dead letters and replays go to the service's own queues only.
+        TopicGrant(topology.QUEUES_EXCHANGE, f"^({consumer_queues})$", f"^({consumer_queues})$"),
+        *(TopicGrant(name, f"^({consumer_queues})$", NOTHING) for name in delay_exchanges),
+    )
+    return Grant(
+        user=user_name(service),
+        configure=f"^({own})$",
+        # Writing a queue is binding it; the exchanges are publishing.
+        write=_one_of(own, *map(re.escape, (own_exchange, *shared, *delay_exchanges))),
+        read=_one_of(own, *map(re.escape, (*sources, *shared))),
+        topics=topics,
+    )
+
+
+def gateway_grant() -> Grant:
+    rpc = re.escape(topology.RPC_EXCHANGE)
+    services = "|".join(config.SERVICES)
+    return Grant(
+        user=user_name(GATEWAY),
+        # nameko's proxy declares the RPC exchange with its reply queue.
+        configure=_one_of(REPLY_QUEUE, rpc),
+        write=_one_of(REPLY_QUEUE, rpc, re.escape("vendor.events")),
+        read=_one_of(REPLY_QUEUE, rpc),
+        topics=(TopicGrant(topology.RPC_EXCHANGE, rf"^({services})\.[a-z_]+$", f"^{REPLY_KEY}$"),),
+    )
+
+
+def vendor_grant(user: str) -> Grant:
+    return Grant(user=user, configure=NOTHING, write=r"^vendor\.events$", read=NOTHING)
+
+
+def warehouse_grant(user: str) -> Grant:
+    return Grant(user=user, configure=NOTHING, write=r"^warehouse\.events$",
+                 read=r"^warehouse\.orders$")
+
+
+def system_grants(retry_delays_ms=()) -> list[Grant]:
+    """The users of CertTrack's own processes."""
+    return [service_grant(s, retry_delays_ms) for s in config.SERVICES] + [gateway_grant()]
+
+
+# ------------------------------------------------------------ applying them
+
+
+class ManagementApi:
+    """RabbitMQ's management HTTP API, as the administrator."""
+
+    def __init__(self, url: str, username: str, password: str):
+        import requests
+
+        self.url = url.rstrip("/")
+        self.session = requests.Session()
+        self.session.auth = (username, password)
+
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.url, "api", *(quote(p, safe="") for p in parts)])
+
+    def user_exists(self, user: str) -> bool:
+        response = self.session.get(self._path("users", user), timeout=10)
+        if response.status_code == 404:
+            return False
+        response.raise_for_status()
+        return True
+
+    def put_user(self, user: str, password: str) -> None:
+        self.session.put(self._path("users", user), json={"password": password, "tags": ""},
+                         timeout=10).raise_for_status()
+
+    def put_grant(self, vhost: str, grant: Grant) -> None:
+        self.session.put(self._path("permissions", vhost, grant.user), timeout=10, json={
+            "configure": grant.configure, "write": grant.write, "read": grant.read,
+        }).raise_for_status()
+        # Topic permissions are per exchange and add up: replace them all.
+        response = self.session.delete(self._path("topic-permissions", vhost, grant.user), timeout=10)
+        if response.status_code != 404:
+            response.raise_for_status()
+        for topic in grant.topics:
+            self.session.put(self._path("topic-permissions", vhost, grant.user), timeout=10, json={
+                "exchange": topic.exchange, "write": topic.write, "read": topic.read,
+            }).raise_for_status()
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """The administrator's AMQP URI, and the management API beside it."""
+
+    amqp_uri: str
+    management_url: str
+
+    @classmethod
+    def from_environment(cls, amqp_uri: str | None = None) -> "Administrator":
+        uri = amqp_uri or os.environ.get("BROKER_ADMIN_URI") or config.amqp_uri()
+        parts = urlsplit(uri)
+        scheme = "https" if parts.scheme == "amqps" else "http"
+        default = f"{scheme}://{parts.hostname or '127.0.0.1'}:15672"
+        return cls(uri, os.environ.get("RABBIT_MANAGEMENT_URL", default))
+
+    @property
+    def vhost(self) -> str:
+        path = urlsplit(self.amqp_uri).path
+        return unquote(path[1:]) if len(path) > 1 else "/"
+
+    def api(self) -> ManagementApi:
+        parts = urlsplit(self.amqp_uri)
+        return ManagementApi(self.management_url, unquote(parts.username or "guest"),
+                             unquote(parts.password or "guest"))
+
+    def uri_for(self, user: str, password: str) -> str:
+        """The administrator's URI with another user's credentials."""
+        parts = urlsplit(self.amqp_uri)
+        host = parts.hostname or "127.0.0.1"
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def apply(admin: Administrator, passwords: dict[str, str], development: bool = False,
+          retry_delays_ms=(), vendors=(), warehouses=()) -> None:
+    """Declare the topology and create or update every user of `passwords`
+    (party -> password) with its grant; development users only when absent.
+    Users of parties without a password keep whatever they had."""
+    from kombu import Connection
+
+    with Connection(admin.amqp_uri) as connection:
+        topology.declare(connection, retry_delays_ms)
+    api = admin.api()
+    for grant in system_grants(retry_delays_ms):
+        party = grant.user.removeprefix("certtrack-")
+        if party in passwords:
+            api.put_user(grant.user, passwords[party])
+            api.put_grant(admin.vhost, grant)
+    extra = [vendor_grant(v) for v in vendors] + [warehouse_grant(w) for w in warehouses]
+    if development:
+        for user, grant in ((DEV_VENDOR, vendor_grant(DEV_VENDOR.name)),
+                            (DEV_WAREHOUSE, warehouse_grant(DEV_WAREHOUSE.name))):
+            if not api.user_exists(user.name):
+                api.put_user(user.name, user.password)
+            extra.append(grant)
+    for grant in extra:
+        api.put_grant(admin.vhost, grant)
+
+
+def passwords_from_environment(environ=os.environ) -> dict[str, str]:
+    """`BROKER_PASSWORD_IDENTITY`, …, `BROKER_PASSWORD_GATEWAY`: the parties that have one."""
+    found = {}
+    for party in PARTIES:
+        value = environ.get(f"BROKER_PASSWORD_{party.upper()}", "")
+        if value:
+            found[party] = value
+    return found
+
+
+def definitions(retry_delays_ms=(), vhost: str = "/") -> dict:
+    """Users (no password: none can log in until `apply` sets one from a
+    secret), their permissions and topic permissions, beside the topology."""
+    document = topology.definitions(vhost, retry_delays_ms)
+    grants = system_grants(retry_delays_ms)
+    document["users"] = [{"name": g.user, "password_hash": "", "tags": []} for g in grants]
+    document["permissions"] = [
+        {"user": g.user, "vhost": vhost, "configure": g.configure, "write": g.write,
+         "read": g.read} for g in grants]
+    document["topic_permissions"] = [
+        {"user": g.user, "vhost": vhost, "exchange": t.exchange, "write": t.write, "read": t.read}
+        for g in grants for t in g.topics]
+    return document
+
+
+def main(argv=None) -> int:
+    """`python -m certtrack_shared.broker_identities apply [--development]
+    [--vendor USER ...] [--warehouse USER]` or `definitions`."""
+    from certtrack_shared.consumer import retry_delays_ms
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("command", choices=["apply", "definitions"])
+    parser.add_argument("--development", action="store_true",
+                        help="also create vendor-dev and warehouse-dev when absent")
+    parser.add_argument("--vendor", action="append", default=[],
+                        help="grant an existing broker user a vendor's permissions")
+    parser.add_argument("--warehouse", action="append", default=[],
+                        help="grant an existing broker user the warehouse's permissions")
+    args = parser.parse_args(argv)
+    if args.command == "definitions":
+        print(json.dumps(definitions(retry_delays_ms()), indent=2))
+        return 0
+    admin = Administrator.from_environment()
+    passwords = passwords_from_environment()
+    apply(admin, passwords, development=args.development, retry_delays_ms=retry_delays_ms(),
+          vendors=args.vendor, warehouses=args.warehouse)
+    print(f"broker identities applied in vhost {admin.vhost!r}: "
+          f"{', '.join(sorted(user_name(p) for p in passwords)) or 'no system users'}"
+          f"{' and the development users' if args.development else ''}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
