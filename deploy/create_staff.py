@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from certtrack_shared import config
+from certtrack_shared.rpc_client import cluster_rpc
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD_FILE = ROOT / "var" / "dev_staff_password"
@@ -47,7 +47,8 @@ def kept_password() -> str:
 
 def ensure_account(password: str) -> str:
     """"created" or "exists"."""
-    with ClusterRpcProxy({"AMQP_URI": config.amqp_uri()}, timeout=RPC_TIMEOUT_SECONDS) as rpc:
+    # AMQP_URI is the gateway's broker user: only the gateway calls RPCs.
+    with cluster_rpc(config.amqp_uri(), timeout=RPC_TIMEOUT_SECONDS) as rpc:
         try:
             rpc.identity.staff_create(email=EMAIL, name=NAME, role="admin", password=password)
         except RemoteError as error:

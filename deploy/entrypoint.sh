@@ -11,6 +11,13 @@
 #                             on 0.0.0.0:$PORT (8000), with the gateway's settings
 #   migrate <name>...         create and migrate the named services' databases
 #   warehouse-simulator       the warehouse stand-in (development and demos)
+#   broker-users              as the broker administrator (BROKER_ADMIN_URI): declare
+#                             the topology, create or update every CertTrack process's
+#                             broker user with its password (BROKER_PASSWORD_<PARTY>)
+#                             and its permissions; BROKER_DEV_USERS=1 adds vendor-dev
+#                             and warehouse-dev (development only)
+#   payment-sandbox           the local payment sandbox on 0.0.0.0:$PAYMENT_SANDBOX_PORT
+#                             (development and demos: test cards only)
 #   healthcheck service <name> | healthcheck gateway | healthcheck transcripts-web
 #                             exit 0 when the component answers (container probes)
 #   anything else             run as a command (e.g. `bash` to look around)
@@ -25,7 +32,7 @@ DEV_SECRET_KEY="dev-only-insecure-secret-key"
 die() { echo "entrypoint: $*" >&2; exit 2; }
 
 usage() {
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -119,6 +126,17 @@ case "$role" in
             exit 0
         fi
         exec python deploy/warehouse_simulator.py "$@"
+        ;;
+    broker-users)
+        if [ "${BROKER_DEV_USERS:-0}" = 1 ]; then
+            set -- --development "$@"
+        fi
+        exec python -m certtrack_shared.broker_identities apply "$@"
+        ;;
+    payment-sandbox)
+        export PYTHONPATH="deploy${PYTHONPATH:+:$PYTHONPATH}"
+        export PAYMENT_SANDBOX_HOST="${PAYMENT_SANDBOX_HOST:-0.0.0.0}"
+        exec python -m payment_sandbox
         ;;
     healthcheck)
         healthcheck "$@"

@@ -42,11 +42,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from certtrack_shared import config
 from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultV1
 from certtrack_shared.devmail import DevMailbox
+from certtrack_shared.rpc_client import cluster_rpc
 from vendor_simulator import Publisher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +125,10 @@ def first_time_token(since: datetime) -> str:
 
 
 def load(rpc, password: str) -> dict:
-    publisher = Publisher(config.amqp_uri())
+    # As the development vendor (run_stack's VENDOR_AMQP_URI): exams applies
+    # only a registered vendor user's results (CONTRACTS.md §7).
+    publisher = Publisher(os.environ.get("VENDOR_AMQP_URI")
+                          or "amqp://vendor-dev:vendor-dev@127.0.0.1:5672/")
     try:
         for key, message in vendor_messages():
             publisher.publish(key, message.model_dump(mode="json"), message.event_id)
@@ -173,7 +176,7 @@ def main() -> int:
         return 0
     try:
         password = kept_password()
-        with ClusterRpcProxy({"AMQP_URI": config.amqp_uri()}, timeout=30) as rpc:
+        with cluster_rpc(config.amqp_uri(), timeout=30) as rpc:
             candidate = load(rpc, password)
     except Exception as error:  # noqa: BLE001 - reported, never fatal to the stack
         print(f"could not load the demo candidate: {type(error).__name__}: {error}", flush=True)

@@ -19,6 +19,14 @@ restarted: a failed migration aborts the start with exit 1; a later one-shot's
 failure is reported and the site keeps running. The rules are in
 deploy/supervision.py.
 
+Before the services start, the administrator's account of AMQP_URI declares
+the broker topology and creates each process's own broker user
+(`python -m certtrack_shared.broker_identities apply --development`, which
+also makes the development vendor and warehouse users, CONTRACTS.md §7):
+every child connects as its own user with its role's permissions, never as
+the administrator. Their passwords come from BROKER_PASSWORD_<PARTY> or, by
+default, from var/broker-passwords.json, generated once per checkout.
+
 Standard library only: it is the thing that starts everything else. Run it
 with the project's virtualenv Python (.venv/bin/python), whose bin/ folder
 holds the `nameko` and `gunicorn` commands it starts.
@@ -36,7 +44,8 @@ one port, as production has one address behind its ingress.
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
 LOG_DIR (default var/log), OIDC_ISSUER, OIDC_PORT (default 9400),
-TRANSCRIPTS_WEB_PORT (default 8001); the restart rules: RESTART_FIRST_DELAY (1),
+TRANSCRIPTS_WEB_PORT (default 8001), PAYMENT_SANDBOX_URL (unset: start the
+sandbox on PAYMENT_SANDBOX_PORT, default 8002), BROKER_PASSWORD_<PARTY>; the restart rules: RESTART_FIRST_DELAY (1),
 RESTART_MAX_DELAY (30), RESTART_STABLE_AFTER (60), RESTART_START_GRACE (10),
 all seconds, and RESTART_GIVE_UP_AFTER (5 exits).
 """
@@ -71,6 +80,7 @@ DEFAULT_SMTP_URL = "smtp://127.0.0.1:8025"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 DEFAULT_OIDC_PORT = 9400
 DEFAULT_TRANSCRIPTS_WEB_PORT = 8001
+DEFAULT_PAYMENT_SANDBOX_PORT = 8002
 # The development provider accepts any client ID and secret; the gateway still
 # needs one to present (gateway/settings.py).
 DEV_OIDC_CLIENT = {"OIDC_CLIENT_ID": "certtrack", "OIDC_CLIENT_SECRET": "certtrack-development-only"}
@@ -256,6 +266,18 @@ def oidc_provider(env: dict[str, str]) -> tuple[Component, str] | None:
     return Component("oidc", argv), f"http://127.0.0.1:{port}"
 
 
+def payment_sandbox(env: dict[str, str]) -> tuple[Component, str] | None:
+    """The local payment sandbox (deploy/payment_sandbox, decision 0017), a
+    processor's test mode the checkout page hands cards to, and its URL;
+    none when PAYMENT_SANDBOX_URL names one already running."""
+    if env.get("PAYMENT_SANDBOX_URL"):
+        return None
+    port = int(env.get("PAYMENT_SANDBOX_PORT") or DEFAULT_PAYMENT_SANDBOX_PORT)
+    component = Component("payment-sandbox", [sys.executable, "-m", "payment_sandbox"],
+                          {**with_pythonpath(env, "deploy"), "PAYMENT_SANDBOX_PORT": str(port)})
+    return component, f"http://127.0.0.1:{port}"
+
+
 def extras(after_ready: bool) -> list[Component]:
     return [
         Component(e.name, [sys.executable, e.script], oneshot=e.oneshot)
@@ -272,11 +294,27 @@ def migrate(services: list[str], env: dict[str, str], stack: Supervisor) -> bool
         return True
     # Each service's Alembic env.py imports its own package (services/<name>/<name>).
     paths = os.pathsep.join(f"services/{name}" for name in services)
-    child = stack.start(
+    return run_oneshot(
         Component("migrate", [sys.executable, "-m", "certtrack_shared.migrations", *services],
                   with_pythonpath(env, paths), oneshot=True),
-        env,
-    )
+        env, stack, "migrations")
+
+
+def apply_broker_identities(env: dict[str, str], passwords: dict[str, str],
+                            stack: Supervisor) -> bool:
+    """The topology and every process's broker user, made by the administrator."""
+    overrides = {"BROKER_ADMIN_URI": env["AMQP_URI"],
+                 **{f"BROKER_PASSWORD_{party.upper()}": pw for party, pw in passwords.items()}}
+    argv = [sys.executable, "-m", "certtrack_shared.broker_identities", "apply"]
+    if env["CERTTRACK_ENV"] in ("development", "test"):
+        argv.append("--development")
+    return run_oneshot(Component("broker-users", argv, overrides, oneshot=True), env, stack,
+                       "the broker users")
+
+
+def run_oneshot(component: Component, env: dict[str, str], stack: Supervisor, what: str) -> bool:
+    """Run a one-shot to its end; False (said why) when it failed or the stop came."""
+    child = stack.start(component, env)
     deadline = time.monotonic() + MIGRATE_TIMEOUT_SECONDS
     while child.exit_code() is None:
         if stack.stop_requested.is_set() or time.monotonic() > deadline:
@@ -293,10 +331,59 @@ def migrate(services: list[str], env: dict[str, str], stack: Supervisor) -> bool
     if stack.stop_requested.is_set():
         return False
     if code != 0:
-        console.alarm(f"migrations failed ({describe_exit(code)}): not starting. "
+        console.alarm(f"{what} failed ({describe_exit(code)}): not starting. "
                       f"Last lines of {child.log_path}:", child.tail())
         return False
     return True
+
+
+# ------------------------------------------------------------ broker users
+
+PARTIES = ("identity", "exams", "certs", "fulfillment", "transcripts", "gateway")
+# CONTRACTS.md §7: development and tests only.
+DEV_VENDOR = ("vendor-dev", "vendor-dev")
+DEV_WAREHOUSE = ("warehouse-dev", "warehouse-dev")
+PASSWORD_FILE = ROOT / "var" / "broker-passwords.json"
+
+
+def broker_passwords(env: dict[str, str]) -> dict[str, str]:
+    """Each party's broker password: BROKER_PASSWORD_<PARTY>, else the one
+    var/broker-passwords.json keeps (made on first use, readable by its
+    owner only), so every run of this checkout agrees with the broker."""
+    import secrets
+
+    stored: dict[str, str] = {}
+    if PASSWORD_FILE.is_file():
+        stored = json.loads(PASSWORD_FILE.read_text())
+    passwords = {party: env.get(f"BROKER_PASSWORD_{party.upper()}") or stored.get(party)
+                 or secrets.token_urlsafe(24) for party in PARTIES}
+    if passwords != stored:
+        PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+        PASSWORD_FILE.touch(mode=0o600)
+        PASSWORD_FILE.write_text(json.dumps(passwords, indent=2))
+    return passwords
+
+
+def amqp_uri_as(admin_uri: str, user: str, password: str) -> str:
+    """The administrator's AMQP URI (host, port, vhost) with another user's credentials."""
+    parts = urllib.parse.urlsplit(admin_uri)
+    netloc = f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}@" \
+             f"{parts.hostname or '127.0.0.1'}" + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def broker_env(name: str, admin_uri: str, passwords: dict[str, str]) -> dict[str, str]:
+    """AMQP_URI (and VENDOR_AMQP_URI) for the component `name`: its own user."""
+    gateway_uri = amqp_uri_as(admin_uri, "certtrack-gateway", passwords["gateway"])
+    if name in passwords:
+        return {"AMQP_URI": amqp_uri_as(admin_uri, f"certtrack-{name}", passwords[name])}
+    if name == "transcripts-web":  # reads the transcripts database only; the service's user
+        return {"AMQP_URI": amqp_uri_as(admin_uri, "certtrack-transcripts", passwords["transcripts"])}
+    if name == "warehouse-simulator":
+        return {"AMQP_URI": amqp_uri_as(admin_uri, *DEV_WAREHOUSE)}
+    if name == "demo-loader":  # RPCs as the gateway would call them; results as the vendor
+        return {"AMQP_URI": gateway_uri, "VENDOR_AMQP_URI": amqp_uri_as(admin_uri, *DEV_VENDOR)}
+    return {"AMQP_URI": gateway_uri}  # staff-account: an RPC, as the gateway
 
 
 def readyz(port: int) -> tuple[int | None, str]:
@@ -397,7 +484,8 @@ def serve(stack: Supervisor, env: dict[str, str], port: int, ready_timeout: floa
 
 
 def preflight(port: int, env: dict[str, str], sink: Component | None,
-              oidc_issuer: str | None = None, web_url: str | None = None) -> str | None:
+              oidc_issuer: str | None = None, web_url: str | None = None,
+              sandbox_url: str | None = None) -> str | None:
     """A reason the stack cannot start, or None."""
     if not (BIN / "nameko").exists() or not (BIN / "gunicorn").exists():
         return f"no nameko/gunicorn next to {sys.executable}: run it with .venv/bin/python (make run)"
@@ -417,6 +505,11 @@ def preflight(port: int, env: dict[str, str], sink: Component | None,
         if not port_free(host, web_port):
             return (f"port {web_port} (the transcripts web app) is taken; "
                     "set TRANSCRIPTS_WEB_PORT to use another")
+    if sandbox_url is not None:
+        host, sandbox_port = host_port(sandbox_url, 80)
+        if not port_free(host, sandbox_port):
+            return (f"port {sandbox_port} (the payment sandbox) is taken; "
+                    "set PAYMENT_SANDBOX_PORT to use another")
     if oidc_issuer is not None:
         host, oidc_port = host_port(oidc_issuer, 80)
         if not port_free(host, oidc_port):
@@ -441,7 +534,8 @@ def main() -> int:
 
     services = discover_services(args.services)
     env = base_environment(port)
-    console.width = max([len(n) for n in services + ["run_stack", "migrate", "gateway", "transcripts-web"]
+    console.width = max([len(n) for n in services + ["run_stack", "migrate", "broker-users", "gateway",
+                                                      "transcripts-web"]
                          + [e.name for e in EXTRAS]])
     if not services:
         console.say("no services/<name>/config.yml found yet")
@@ -461,12 +555,19 @@ def main() -> int:
     sink = smtp_sink(env)
     oidc = oidc_provider(env)
     web = transcripts_web(env) if "transcripts" in services else None
-    problem = preflight(port, env, sink, oidc[1] if oidc else None, web[1] if web else None)
+    sandbox = payment_sandbox(env)
+    problem = preflight(port, env, sink, oidc[1] if oidc else None, web[1] if web else None,
+                        sandbox[1] if sandbox else None)
     if problem:
         console.say(f"cannot start: {problem}")
         return 1
     console.say(f"CERTTRACK_ENV={env['CERTTRACK_ENV']}, logs in {LOG_DIR}/")
+    if sandbox:  # the gateway's checkout page and fulfillment's processor use it
+        env["PAYMENT_SANDBOX_URL"] = sandbox[1]
     if not args.skip_migrate and not migrate(services, env, stack):
+        return 0 if stack.stop_requested.is_set() else 1
+    passwords = broker_passwords(env)
+    if not apply_broker_identities(env, passwords, stack):
         return 0 if stack.stop_requested.is_set() else 1
 
     site_gateway = gateway(port, env)
@@ -474,9 +575,14 @@ def main() -> int:
         site_gateway.env.update(OIDC_ISSUER=oidc[1], **{k: env.get(k) or v for k, v in DEV_OIDC_CLIENT.items()})
     if web:
         site_gateway.env["TRANSCRIPTS_WEB_URL"] = web[1]
-    components = ([sink] if sink else []) + [service(n, env) for n in services] \
+    components = ([sink] if sink else []) + ([sandbox[0]] if sandbox else []) \
+        + [service(n, env) for n in services] \
         + extras(after_ready=False) + ([oidc[0]] if oidc else []) + ([web[0]] if web else []) \
         + [site_gateway]
+    after_ready = extras(after_ready=True)
+    for component in components + after_ready:
+        if component.name not in ("smtp", "oidc", "payment-sandbox"):
+            component.env.update(broker_env(component.name, env["AMQP_URI"], passwords))
 
     def announce() -> None:
         site = f"http://127.0.0.1:{port}/"
@@ -486,10 +592,12 @@ def main() -> int:
             console.say(f"development mailbox: {site}dev/mail")
         if oidc:
             console.say(f"single sign-on: development OIDC provider at {oidc[1]} (sign in as any subject)")
+        if sandbox:
+            console.say(f"payment sandbox: {sandbox[1]} (test cards only, e.g. 4242 4242 4242 4242)")
         console.say("Ctrl-C stops everything")
         console.say("=" * 60)
 
-    return serve(stack, env, port, ready_timeout, components, extras(after_ready=True), announce)
+    return serve(stack, env, port, ready_timeout, components, after_ready, announce)
 
 
 if __name__ == "__main__":

@@ -91,11 +91,18 @@ def spoil(key: str, body: dict, rng: random.Random) -> tuple[str, bytes | dict]:
 
 
 class Publisher:
+    """Publishes as a testing vendor does (CONTRACTS.md §7): as its own broker
+    user, naming that user in `user_id`, to `vendor.events`, which it may
+    not declare (the exchange exists: CertTrack declared it)."""
+
     def __init__(self, amqp_uri: str):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        parameters = pika.URLParameters(amqp_uri)
+        self.user = parameters.credentials.username
+        self.connection = pika.BlockingConnection(parameters)
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
-        self.channel.exchange_declare("vendor.events", exchange_type="topic", durable=True)
+        self.channel.exchange_declare("vendor.events", exchange_type="topic", durable=True,
+                                      passive=True)
 
     def publish(self, key: str, body, event_id: str) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
@@ -104,7 +111,7 @@ class Publisher:
         self.channel.basic_publish(
             "vendor.events", key, raw,
             pika.BasicProperties(content_type="application/json", content_encoding="utf-8",
-                                 delivery_mode=2, message_id=event_id),
+                                 delivery_mode=2, message_id=event_id, user_id=self.user),
             mandatory=True,
         )
 
@@ -114,7 +121,9 @@ class Publisher:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--amqp-uri", default="amqp://guest:guest@127.0.0.1:5672/")
+    parser.add_argument("--amqp-uri", default="amqp://vendor-dev:vendor-dev@127.0.0.1:5672/",
+                        help="the vendor's broker user (default: the development vendor, "
+                        "registered for pearson_vue: cisco, juniper)")
     parser.add_argument("--count", type=int, default=20, help="sittings to publish")
     parser.add_argument("--candidates", type=int, default=5)
     parser.add_argument("--rate", type=float, default=0, help="messages per second (0: flat out)")

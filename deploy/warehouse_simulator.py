@@ -64,8 +64,10 @@ def tracking_number() -> str:
 
 
 class Warehouse:
-    def __init__(self, channel, ship_after: float, deliver_after: float, reject_fraction: float, rng: random.Random):
+    def __init__(self, channel, ship_after: float, deliver_after: float, reject_fraction: float,
+                 rng: random.Random, user: str):
         self.channel = channel
+        self.user = user  # the AMQP user_id of every answer, as RabbitMQ checks it
         self.connection = channel.connection
         self.ship_after = ship_after
         self.deliver_after = deliver_after
@@ -140,7 +142,7 @@ class Warehouse:
         self.channel.basic_publish(
             EVENTS_EXCHANGE, event_type, json.dumps(payload).encode("utf-8"),
             pika.BasicProperties(content_type="application/json", content_encoding="utf-8", delivery_mode=2,
-                                 message_id=event_id),
+                                 message_id=event_id, user_id=self.user),
             mandatory=True,
         )
         log.info("%s: %s %s", body["order_id"], event_type,
@@ -148,19 +150,19 @@ class Warehouse:
 
 
 def declare(channel) -> None:
-    """The part of the topology this process uses (the services declare the same, idempotently)."""
-    for exchange in (ORDERS_EXCHANGE, EVENTS_EXCHANGE):
-        channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-    channel.queue_declare(ORDERS_QUEUE, durable=True)
-    for key in ("order_placed", "order_cancelled"):
-        channel.queue_bind(ORDERS_QUEUE, ORDERS_EXCHANGE, routing_key=key)
+    """Check the part of the topology this process uses: the warehouse's
+    broker user may read its queue and publish its events, never configure
+    them (CONTRACTS.md §7); CertTrack declared them."""
+    channel.exchange_declare(EVENTS_EXCHANGE, exchange_type="topic", durable=True, passive=True)
+    channel.queue_declare(ORDERS_QUEUE, durable=True, passive=True)
 
 
 def run(args) -> None:
     rng = random.Random(args.seed)
     while True:
         try:
-            connection = pika.BlockingConnection(pika.URLParameters(args.amqp_uri))
+            parameters = pika.URLParameters(args.amqp_uri)
+            connection = pika.BlockingConnection(parameters)
         except AMQPConnectionError:
             log.warning("broker not reachable at the moment; retrying in 2s")
             time.sleep(2)
@@ -170,7 +172,8 @@ def run(args) -> None:
             channel.confirm_delivery()
             declare(channel)
             channel.basic_qos(prefetch_count=PREFETCH)
-            warehouse = Warehouse(channel, args.ship_after, args.deliver_after, args.reject_fraction, rng)
+            warehouse = Warehouse(channel, args.ship_after, args.deliver_after, args.reject_fraction, rng,
+                                  parameters.credentials.username)
             channel.basic_consume(ORDERS_QUEUE, warehouse.on_message)
             log.info("warehouse simulator consuming %s (ship after %ss, deliver after %ss, reject %.0f%%)",
                      ORDERS_QUEUE, args.ship_after, args.deliver_after, args.reject_fraction * 100)
@@ -189,7 +192,9 @@ def run(args) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser.add_argument("--amqp-uri", default=os.environ.get(
+        "AMQP_URI", "amqp://warehouse-dev:warehouse-dev@127.0.0.1:5672/"),
+        help="the warehouse's broker user (default: the development one)")
     parser.add_argument("--ship-after", type=float, default=float(os.environ.get("WAREHOUSE_SHIP_AFTER", 30)))
     parser.add_argument("--deliver-after", type=float,
                         default=float(os.environ.get("WAREHOUSE_DELIVER_AFTER", 60)))

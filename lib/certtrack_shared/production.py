@@ -37,6 +37,8 @@ DEVELOPMENT_SECRET_KEYS = frozenset({
 })
 # The broker users `make run` and the test suites create (CONTRACTS.md §7).
 DEVELOPMENT_BROKER_USERS = frozenset({"guest", "vendor-dev", "warehouse-dev"})
+# docker-compose.yml's defaults for the services' broker passwords.
+DEVELOPMENT_PASSWORD_PREFIX = "development-only-"
 SECURE_SSLMODES = ("require", "verify-ca", "verify-full")
 ENVIRONMENTS = ("development", "test", "production")
 
@@ -144,6 +146,11 @@ def _amqp(url: str) -> list[str]:
         problems.append(f"gives user {user!r} no password")
     elif password == user:
         problems.append(f"gives user {user!r} a password equal to the user name")
+    elif password.upper() == "CHANGE-ME":
+        problems.append(f"gives user {user!r} the Secret template's placeholder password")
+    elif password.startswith(DEVELOPMENT_PASSWORD_PREFIX):
+        problems.append(f"gives user {user!r} docker-compose.yml's development password: "
+                        "set its BROKER_PASSWORD_* to a secret")
     if parts.scheme.lower() in ("amqp", "pyamqp") and not is_loopback(parts.hostname):
         problems.append(f"is not TLS: use amqps:// for a broker that is not on loopback ({parts.hostname})")
     return problems

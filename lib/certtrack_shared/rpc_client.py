@@ -8,19 +8,29 @@ administrator declared it with the topology (`broker_identities.py`).
 """
 from __future__ import annotations
 
+import uuid
+
 from kombu import Queue
+from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, get_rpc_exchange
 from nameko.standalone.rpc import ClusterRpcProxy, SingleThreadedReplyListener
 
 from certtrack_shared.topology import topic_exchange
 
 
 class PassiveReplyListener(SingleThreadedReplyListener):
+    """Nameko's `ReplyListener.setup`, with the exchange declared passively:
+    registering the provider declares the queue at once, so the queue must
+    be right before that."""
+
     def setup(self):
-        super().setup()
-        declared = self.queue
-        self.queue = Queue(declared.name, exchange=topic_exchange(declared.exchange.name, passive=True),
-                           routing_key=declared.routing_key,
-                           queue_arguments=declared.queue_arguments)
+        reply_queue_uuid = uuid.uuid4()
+        self.routing_key = str(reply_queue_uuid)
+        exchange = get_rpc_exchange(self.container.config).name
+        self.queue = Queue(
+            RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_queue_uuid),
+            exchange=topic_exchange(exchange, passive=True), routing_key=self.routing_key,
+            queue_arguments={"x-expires": RPC_REPLY_QUEUE_TTL})
+        self.queue_consumer.register_provider(self)
 
 
 def cluster_rpc(amqp_uri: str, timeout: float | None = None) -> ClusterRpcProxy:

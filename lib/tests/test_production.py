@@ -19,6 +19,9 @@ def problems(**settings):
     ("amqps://warehouse-dev:warehouse-dev@rabbitmq.internal:5671/", "'warehouse-dev'"),
     ("amqps://identity:identity@rabbitmq.internal:5671/", "password equal to the user name"),
     ("amqps://identity@rabbitmq.internal:5671/", "no password"),
+    ("amqps://certtrack-exams:development-only-exams@rabbitmq.internal:5671/",
+     "development password"),
+    ("amqps://certtrack-exams:CHANGE-ME@rabbitmq.internal:5671/", "placeholder"),
     ("amqp://identity:Zt7w-long-random@rabbitmq.internal:5672/", "amqps://"),
 ])
 def test_broker_uri_with_default_credentials_or_without_tls_is_refused(uri, says):

@@ -5,16 +5,20 @@ from __future__ import annotations
 import html
 import json
 import re
+import secrets
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
+from certtrack_shared.broker_identities import DevelopmentUser, vendor_grant
 from tests.e2e.identity_steps import identity_rpc
+from tests.harness.broker import Vhost
 from tests.harness.messages import publish_raw, wait_for
 from tests.harness.vendor import result
 
@@ -131,3 +135,56 @@ def test_staff_replay_a_fixed_poison_result_and_discard_another_services_dead_le
     assert discarded.status_code == 200
     assert "a test message, not a real report" in discarded.text and email in discarded.text
     assert broken_report["event_id"] not in session.get(f"{stack.url}/staff/dead-letters", timeout=10).text
+
+
+def dead_letter_reasons(amqp_uri, event_ids: set[str]) -> dict[str, str]:
+    with exams_rpc(amqp_uri) as exams:
+        held = exams.list_dead_letters(status="held")
+    return {item["message_id"]: item["reason"] for item in held if item["message_id"] in event_ids}
+
+
+@pytest.mark.slow
+def test_admin_registers_a_vendors_broker_user_and_only_what_it_covers_is_applied(
+        stack, amqp_uri, exams_db):
+    session, email = staff_session(stack, amqp_uri)
+    # The broker operator's part: the vendor's own user, which may only publish to vendor.events.
+    vhost = Vhost(unquote(urlsplit(amqp_uri).path[1:]))
+    acme = DevelopmentUser(f"acme-{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(12))
+    api = vhost.administrator().api()
+    api.put_user(acme.name, acme.password)
+    api.put_grant(vhost.name, vendor_grant(acme.name))
+
+    page = session.get(f"{stack.url}/staff/vendor-senders", timeout=10).text
+    registered = session.post(f"{stack.url}/staff/vendor-senders", timeout=10, allow_redirects=False,
+                              data={"csrf_token": csrf(page), "broker_user": acme.name,
+                                    "vendor": "acme_testing", "programs": ["cisco"]})
+    assert registered.status_code == 302, registered.text
+
+    number = f"ACME-{uuid.uuid4().hex[:8]}"
+    covered = dict(result(number), vendor="acme_testing")
+    other_program = dict(result(f"{number}-J"), vendor="acme_testing", program="juniper")
+    other_vendor = result(f"{number}-P")  # pearson_vue's, which acme may not speak for
+    for body in (covered, other_program, other_vendor):
+        publish_raw(amqp_uri, "vendor.events", "exam_result", body, body["event_id"], user=acme)
+    wait_for(lambda: sittings(exams_db, number) == 1, timeout=30, message="acme's covered result")
+    refused = {other_program["event_id"], other_vendor["event_id"]}
+    reasons = wait_for(lambda: len(dead_letter_reasons(amqp_uri, refused)) == 2 and
+                       dead_letter_reasons(amqp_uri, refused), timeout=30,
+                       message="acme's uncovered results dead-lettered")
+    assert "not registered for program 'juniper'" in reasons[other_program["event_id"]]
+    assert "registered for vendor 'acme_testing', not 'pearson_vue'" in reasons[other_vendor["event_id"]]
+    assert sittings(exams_db, f"{number}-J") == sittings(exams_db, f"{number}-P") == 0
+
+    page = session.get(f"{stack.url}/staff/vendor-senders", timeout=10).text
+    removed = session.post(f"{stack.url}/staff/vendor-senders/{acme.name}/remove", timeout=10,
+                           data={"csrf_token": csrf(page)}, allow_redirects=False)
+    assert removed.status_code == 302
+    after = dict(result(f"{number}-after"), vendor="acme_testing")
+    publish_raw(amqp_uri, "vendor.events", "exam_result", after, after["event_id"], user=acme)
+    reasons = wait_for(lambda: dead_letter_reasons(amqp_uri, {after["event_id"]}), timeout=30,
+                       message="the removed user's result dead-lettered")
+    assert "is not registered for any vendor" in reasons[after["event_id"]]
+
+    # The audit: who registered and who removed it.
+    page = html.unescape(session.get(f"{stack.url}/staff/vendor-senders", timeout=10).text)
+    assert f"Registered by {email}" in page and f"Removed by {email}" in page

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from tests.faults.stack import RETRY_DELAYS_MS, ROOT, FaultStack
+from certtrack_shared import broker_identities
+from tests.faults.stack import BROKER_PASSWORDS, RETRY_DELAYS_MS, ROOT, FaultStack
 from tests.faults.traffic import ExamsLedger
 from tests.harness.rabbit_node import RabbitNode
 
@@ -18,7 +19,11 @@ SERVICES = ("identity", "exams")  # exams applies results; identity links their 
 
 @pytest.fixture(scope="package")
 def fault_node(tmp_path_factory):
-    node = RabbitNode(tmp_path_factory.mktemp("fault-node")).start()
+    # Each service connects as its own broker user, as in production (CONTRACTS.md §7).
+    definitions = broker_identities.definitions(
+        RETRY_DELAYS_MS, passwords=BROKER_PASSWORDS, development=True,
+        administrator=("guest", "guest"))
+    node = RabbitNode(tmp_path_factory.mktemp("fault-node"), definitions).start()
     try:
         yield node
     finally:

@@ -10,6 +10,7 @@ import atexit
 import importlib
 import os
 import signal
+import secrets
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from kombu import Connection
 
-from certtrack_shared import topology
+from certtrack_shared import broker_identities, topology
 from tests.harness.rabbit_node import RabbitNode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,10 @@ def consumed_queues(service: str) -> list[str]:
     return [b.queue for b in topology.BINDINGS if b.queue.partition("--")[2].split(".")[0] == service]
 
 
+# The services' broker passwords on the private node (its definitions hold their hashes).
+BROKER_PASSWORDS = {party: secrets.token_urlsafe(12) for party in broker_identities.PARTIES}
+
+
 class ServiceProcess:
     def __init__(self, name: str, env: dict[str, str], log: Path):
         self.name = name
@@ -58,6 +63,9 @@ class ServiceProcess:
 
     def start(self) -> None:
         component = _run_stack().service(self.name, self.env)
+        # Its own broker user, as `make run` and production start it.
+        component.env.update(_run_stack().broker_env(self.name, self.env["AMQP_URI"],
+                                                     BROKER_PASSWORDS))
         with self.log.open("a") as log:
             log.write(f"\n===== faults: starting {self.name} ({time.strftime('%H:%M:%S')})\n")
             log.flush()

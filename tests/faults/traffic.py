@@ -20,7 +20,9 @@ import uuid
 from kombu import Connection, Exchange
 from sqlalchemy import bindparam, create_engine, text
 
+from certtrack_shared.broker_identities import DEV_VENDOR
 from certtrack_shared.topology import consumer_queue
+from tests.harness.messages import as_user
 from tests.harness.vendor import result
 
 VENDOR_EXCHANGE = Exchange("vendor.events", type="topic", durable=True)
@@ -28,8 +30,11 @@ RESULT_QUEUE = consumer_queue("vendor.events", "exam_result", "exams", "handle_e
 
 
 class VendorPublisher:
+    """Publishes as the development vendor (vendor-dev, with its user_id), as a
+    testing vendor does (CONTRACTS.md §7)."""
+
     def __init__(self, amqp_uri: str, reconnect_for: float = 90.0):
-        self.amqp_uri = amqp_uri
+        self.amqp_uri = as_user(amqp_uri, DEV_VENDOR)
         self.reconnect_for = reconnect_for
         self.connection: Connection | None = None
         self.producer = None
@@ -48,7 +53,7 @@ class VendorPublisher:
                 self.producer.publish(
                     raw, exchange=VENDOR_EXCHANGE, routing_key=routing_key, delivery_mode=2,
                     content_type=content_type, content_encoding="utf-8", message_id=message_id,
-                    declare=[], timeout=30,
+                    user_id=DEV_VENDOR.name, declare=[], timeout=30,
                 )
                 return
             except Exception:

@@ -16,21 +16,26 @@ def as_user(amqp_uri: str, user: DevelopmentUser) -> str:
 
 
 def publish_raw(amqp_uri, exchange, routing_key, body, message_id=None,
-                content_type="application/json", user: DevelopmentUser | None = None):
+                content_type="application/json", user: DevelopmentUser | bool | None = None,
+                headers: dict | None = None):
     """Publish as the vhost's administrator, except to `vendor.events`: there
     as the development vendor user `vendor-dev` with its `user_id`, as a
-    testing vendor publishes (CONTRACTS.md §7), unless `user` says otherwise."""
-    publish_many(amqp_uri, exchange, [(routing_key, body, message_id)], content_type, user)
+    testing vendor publishes (CONTRACTS.md §7), unless `user` names another
+    (or is False: the administrator, without a user_id)."""
+    publish_many(amqp_uri, exchange, [(routing_key, body, message_id)], content_type, user,
+                 headers)
 
 
 def publish_many(amqp_uri, exchange, messages, content_type="application/json",
-                 user: DevelopmentUser | None = None):
+                 user: DevelopmentUser | bool | None = None, headers: dict | None = None):
     """(routing_key, body bytes or dict, message_id) in order, with confirms,
     on one connection; who publishes as for `publish_raw`."""
     if user is None and exchange == "vendor.events":
         user = DEV_VENDOR
     uri = as_user(amqp_uri, user) if user else amqp_uri
     identity = {"user_id": user.name} if user else {}
+    if headers:
+        identity["headers"] = headers
     with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         for routing_key, body, message_id in messages:

@@ -24,6 +24,7 @@ scope that shares it (tests/faults/conftest.py) and stop() it in a finally.
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import signal
 import socket
@@ -31,6 +32,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 from kombu import Connection
 
@@ -44,8 +46,12 @@ STOP_TIMEOUT_SECONDS = 60
 
 
 class RabbitNode:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, definitions: dict | None = None):
+        """`definitions` (a RabbitMQ definitions document: users, permissions,
+        topology) are loaded at every boot; they must name the administrator
+        guest/guest, since a node that loads definitions creates no guest."""
         self.folder = Path(folder)
+        self.definitions = definitions
         self.nodename = f"certtrack-fault-{uuid.uuid4().hex[:8]}@localhost"
         self.port = free_port()
         self.dist_port = free_port()
@@ -56,6 +62,9 @@ class RabbitNode:
     def amqp_uri(self) -> str:
         """The default vhost "/" as guest (who may log in from loopback only)."""
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def uri_as(self, user: str, password: str) -> str:
+        return f"amqp://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}/"
 
     @property
     def pid(self) -> int | None:
@@ -128,7 +137,10 @@ class RabbitNode:
             # The project's broker setting (docker-compose.yml): the hard cap
             # on any message, above the consumers' own 256 KiB for events.
             f"max_message_size = {BROKER_MAX_MESSAGE_SIZE}\n"
+            + (f"load_definitions = {self.folder / 'definitions.json'}\n" if self.definitions else "")
         )
+        if self.definitions:
+            (self.folder / "definitions.json").write_text(json.dumps(self.definitions))
         (self.folder / "enabled_plugins").write_text("[].\n")
         (self.folder / "rabbitmq-env.conf").write_text("# this node's settings are in its environment\n")
 

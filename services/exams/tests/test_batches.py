@@ -4,11 +4,9 @@ result the database refuses sinks neither its batch nor anything else, and
 is retried, then dead-lettered with the reason."""
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
-from kombu import Connection, Exchange
 from sqlalchemy import create_engine, text
 
 from certtrack_shared.database import find_database

@@ -10,35 +10,13 @@ from datetime import datetime, timezone
 import pytest
 from kombu import Connection
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from exams.service import ExamsService
 from tests.harness.messages import drain, publish_raw, wait_for
 from tests.harness.vendor import result
 
 RESULT_QUEUE = "evt-vendor-exam_result--exams.handle_exam_result"
 STAFF = "sam@certtrack.example"
-
-
-@pytest.fixture
-def exams(container_factory, exams_config):
-    container = container_factory(ExamsService, exams_config)
-    container.start()
-    return container
-
-
-@pytest.fixture
-def rpc(exams_config):
-    with ClusterRpcProxy({"AMQP_URI": exams_config["AMQP_URI"]}, timeout=15) as proxy:
-        yield proxy.exams
-
-
-@pytest.fixture
-def db(exams_config):
-    engine = create_engine(exams_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 def sittings(db, number) -> int:

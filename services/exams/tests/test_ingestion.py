@@ -6,20 +6,12 @@ import json
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from exams.service import ExamsService
 from tests.harness.messages import capture_queue, drain, publish_raw, wait_for
 from tests.harness.vendor import linked, registration, result, revocation
 
 
 def send(amqp_uri, routing_key, body, exchange="vendor.events"):
     publish_raw(amqp_uri, exchange, routing_key, body, body["event_id"])
-
-
-@pytest.fixture
-def exams(container_factory, exams_config):
-    container = container_factory(ExamsService, exams_config)
-    container.start()
-    return container
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kombu import Connection, Exchange
 from sqlalchemy import create_engine, text
 
 from exams.service import ExamsService

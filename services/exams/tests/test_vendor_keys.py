@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from exams import vendor_keys
 from exams.exceptions import InvalidVendorKey, InvalidVendorKeyRequest, VendorKeyExpired
@@ -35,13 +35,6 @@ def exams(container_factory, exams_config):
     container.start()
     with ClusterRpcProxy({"AMQP_URI": exams_config["AMQP_URI"]}, timeout=15) as proxy:
         yield proxy.exams
-
-
-@pytest.fixture
-def db(exams_config):
-    engine = create_engine(exams_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 def create(exams, vendor="pearson_vue", label="test", programs=("cisco",), expires_at=None, staff=ADMIN):
