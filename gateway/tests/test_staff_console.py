@@ -174,10 +174,13 @@ STAFF_URLS = [
     ("POST", "/staff/tickets/2/reject"), ("GET", "/staff/candidates?q=ada"), ("GET", "/staff/candidates/new"),
     ("POST", "/staff/candidates/new"), ("GET", "/staff/candidates/CSCO10000001"),
     ("POST", "/staff/candidates/CSCO10000001/attributes"),
-    # Dead letters and vendor keys (gateway/staff/dead_letters.py, vendor_keys.py).
+    # Dead letters, vendor keys and broker users (gateway/staff/dead_letters.py, vendor_keys.py,
+    # vendor_senders.py).
     ("GET", "/staff/dead-letters"), ("GET", "/staff/dead-letters/exams/1"),
     ("POST", "/staff/dead-letters/exams/1/replay"), ("POST", "/staff/dead-letters/exams/1/discard"),
     ("GET", "/staff/vendor-keys"), ("POST", "/staff/vendor-keys"), ("POST", "/staff/vendor-keys/1/revoke"),
+    ("GET", "/staff/vendor-senders"), ("POST", "/staff/vendor-senders"),
+    ("POST", "/staff/vendor-senders/acme-broker/remove"),
     # CE review and the catalog (gateway/staff/continuing_education.py, catalog.py).
     ("GET", "/staff/continuing-education"), ("GET", "/staff/continuing-education/1"),
     ("GET", "/staff/continuing-education/1/document"), ("POST", "/staff/continuing-education/1/approve"),
@@ -196,7 +199,8 @@ def test_the_list_covers_every_staff_route(app):
     listed = {re.sub(r"\?.*", "", path) for _, path in STAFF_URLS}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff")}
     concrete = {re.sub(r"<int:ticket_id>", "2", re.sub(r"<candidate_id>", "CSCO10000001", rule)) for rule in rules}
-    concrete = {rule.replace("<order_id>", "ORD-2026-000001").replace("<program>", "cisco") for rule in concrete}
+    concrete = {rule.replace("<order_id>", "ORD-2026-000001").replace("<program>", "cisco")
+                .replace("<path:broker_user>", "acme-broker") for rule in concrete}
     concrete = {re.sub(r"<int:(dead_letter_id|key_id|activity_id)>", "1", rule.replace("<service>", "exams"))
                 for rule in concrete}
 

@@ -16,7 +16,8 @@ ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "San Jose", "re
 CARD = "pm_card_visa"  # the payment processor's token of 4242 4242 4242 4242
 # A value for each URL argument of a staff view, so that every view has a URL to ask for.
 _ARGUMENTS = {"service": "exams", "dead_letter_id": 1, "key_id": 1, "order_id": "ORD-2026-000001",
-              "program": "cisco", "ticket_id": 1, "activity_id": 1, "candidate_id": "CSCO10000001"}
+              "program": "cisco", "ticket_id": 1, "activity_id": 1, "candidate_id": "CSCO10000001",
+              "broker_user": "acme-broker"}
 
 
 class _Recorder:
@@ -58,6 +59,7 @@ def test_support_is_refused_every_administrators_view_before_any_service_is_call
     views = _admin_only_views(app)
     # The configuration and plumbing pages, and refunds, are among them (not an empty loop).
     assert {"staff.dead_letters", "staff.replay_dead_letter", "staff.vendor_keys", "staff.create_vendor_key",
+            "staff.vendor_senders", "staff.register_vendor_sender", "staff.remove_vendor_sender",
             "staff.reload_catalog", "staff.publish_exam_agreement", "staff.refund_order"} <= {v[0] for v in views}
     for endpoint, method, path in views:
         response = support.open(path, method=method, data={"csrf_token": token})
@@ -72,14 +74,15 @@ def test_support_menu_shows_only_what_support_may_use(app, client, fake_identity
     menu = re.search(r'<nav aria-label="Staff".*?</nav>', page, re.S).group(0)
     for label in ("Tickets", "Candidates", "CE review", "Orders"):
         assert f">{label}</a>" in menu
-    for label in ("Catalog", "Exam agreements", "Certification agreements", "Vendor keys", "Dead letters"):
+    for label in ("Catalog", "Exam agreements", "Certification agreements", "Vendor keys",
+                  "Vendor broker users", "Dead letters"):
         assert f">{label}</a>" not in menu
 
 
 def test_an_administrator_sees_and_opens_every_area(staff, fake_identity, fake_exams):
     page = staff.get("/staff/candidates").get_data(as_text=True)
     menu = re.search(r'<nav aria-label="Staff".*?</nav>', page, re.S).group(0)
-    assert len(re.findall(r"<li><a ", menu)) == 9
+    assert len(re.findall(r"<li><a ", menu)) == 10
     assert "Sam Admin (admin)" in page
     assert staff.get("/staff/catalog").status_code == 200
 

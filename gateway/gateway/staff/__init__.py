@@ -39,7 +39,7 @@ def staff_time(iso: str | None) -> str:
 
 # The views register themselves on the blueprint.
 from . import access, auth, candidates, tickets  # noqa: E402, F401
-from . import dead_letters, vendor_keys  # noqa: E402, F401
+from . import dead_letters, vendor_keys, vendor_senders  # noqa: E402, F401
 from . import agreements  # noqa: E402, F401  (exam and certification agreements)
 from . import catalog, continuing_education  # noqa: E402, F401
 from . import orders  # noqa: E402, F401
