@@ -76,6 +76,9 @@ class Candidate(Base):
     pending_email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     password_changed_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    # Bumped by every change of how the candidate logs in: sessions and tokens
+    # carry the version they were issued at and end when it moves on.
+    credential_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # "vendor" (created from a vendor report) or "staff".
     source: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
