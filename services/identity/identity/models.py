@@ -201,6 +201,42 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The second factor (handlers/second_factor.py): the TOTP secret once a code
+    # confirmed it, the one offered at enrolment until then, and the last time
+    # step a code was accepted for (a code is never accepted twice).
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    totp_pending_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    totp_last_step: Mapped[Optional[int]] = mapped_column(BigInteger)
+
+
+class StaffRecoveryCode(Base):
+    """A one-time recovery code of a staff member's second factor (only its SHA-256)."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+
+
+class StaffAuditEntry(Base):
+    """One staff write in the console: who, what (area, action, target, short
+    details, never a secret) and when (handlers/staff_audit.py)."""
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    staff_email: Mapped[str] = mapped_column(String(254))
+    area: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    target: Mapped[str] = mapped_column(String(200), index=True)
+    details: Mapped[dict] = mapped_column(JSON)
+    client_address: Mapped[Optional[str]] = mapped_column(String(64))
 
 
 class SupportTicket(Base):

@@ -87,6 +87,8 @@ class StaffSummary(_Reply):
     email: str
     name: str
     role: Literal["admin", "support"]
+    # False until the staff member confirmed a TOTP code at their first login.
+    second_factor_enrolled: bool = False
 
 
 class LinkTokenInfo(BaseModel):
@@ -168,3 +170,44 @@ def parse(model: type[BaseModel], data, error: type[FieldError] = InvalidProfile
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
         raise error(field_errors(exc)) from None
+
+
+# -- staff: second factor, accounts, audit ----------------------------------------
+class SecondFactorEnrolment(BaseModel):
+    """The TOTP secret offered at enrolment, as text and as an otpauth:// URI for a QR code."""
+    secret: str
+    provisioning_uri: str
+
+
+class SecondFactorEnrolled(BaseModel):
+    """Enrolment confirmed: the staff member, and recovery codes shown this once."""
+    staff: StaffSummary
+    recovery_codes: list[str]
+
+
+class StaffAccount(StaffSummary):
+    active: bool
+    created_at: datetime
+    second_factor_enrolled_at: Optional[datetime] = None
+    recovery_codes_left: int = 0
+
+
+class AuditEntry(_Reply):
+    id: int
+    recorded_at: datetime
+    staff_id: int
+    staff_email: str
+    area: str
+    action: str
+    target: str
+    details: dict
+    client_address: Optional[str] = None
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry]
+    page: int
+    pages: int
+    total: int
+    # Every area with the actions recorded in it, for the filters.
+    areas: dict[str, list[str]] = {}

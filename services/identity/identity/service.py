@@ -23,6 +23,7 @@ from identity.documents import DocumentStorage
 from identity.exceptions import CANDIDATE_ERRORS as ERRORS
 from identity.exceptions import STAFF_ERRORS
 from identity.handlers import candidates, first_time, notices, profile, recovery, staff, tickets
+from identity.handlers import second_factor, staff_accounts, staff_audit
 from identity.handlers import login as login_handlers
 from identity.passwords import default_hasher
 
@@ -186,6 +187,50 @@ class IdentityService(deadletters.DeadLetterDesk):
         return _json(profile.staff_set_attributes(
             self.db, self.outbox, self.clock, candidate_id=candidate_id,
             ccie_number=ccie_number, ccde_number=ccde_number))
+
+    # -- staff: second factor, live sessions, accounts, audit (decision 0019) --
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_start_second_factor_enrolment(self, staff_id):
+        return _json(second_factor.start_enrolment(self.db, staff_id=staff_id))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_confirm_second_factor_enrolment(self, staff_id, code, client_address=None):
+        return _json(second_factor.confirm_enrolment(
+            self.db, self.clock, staff_id=staff_id, code=code, client_address=client_address))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_verify_second_factor(self, staff_id, code, client_address=None):
+        return _json(second_factor.verify(
+            self.db, self.clock, staff_id=staff_id, code=code, client_address=client_address))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_current(self, staff_id):
+        return _json(staff_accounts.current(self.db, staff_id=staff_id))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_list_accounts(self):
+        return _json(staff_accounts.list_accounts(self.db))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_update_account(self, staff_id, acting_staff_id, role=None, active=None):
+        return _json(staff_accounts.update_account(
+            self.db, staff_id=staff_id, acting_staff_id=acting_staff_id, role=role, active=active))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_reset_second_factor(self, staff_id, acting_staff_id):
+        return _json(staff_accounts.reset_second_factor(
+            self.db, staff_id=staff_id, acting_staff_id=acting_staff_id))
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_record_audit(self, staff_id, area, action, target, details=None, client_address=None):
+        staff_audit.record(self.db, self.clock, staff_id=staff_id, area=area, action=action,
+                           target=target, details=details, client_address=client_address)
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def staff_list_audit(self, staff=None, area=None, action=None, target=None, since=None,
+                         until=None, page=1):
+        return _json(staff_audit.list_entries(self.db, staff=staff, area=area, action=action,
+                                              target=target, since=since, until=until, page=page))
 
     # -- events ---------------------------------------------------------------
     @event_consumer("exams.events", "candidate_reported")

@@ -18,7 +18,8 @@ from services.identity.tests.support import FakeClock, FakeOutbox
 
 # Children first: emptied with DELETE, much faster than TRUNCATE on tiny tables.
 TABLES = (
-    "result_notices", "support_tickets", "staff_users", "link_tokens", "external_identities", "registrations",
+    "result_notices", "support_tickets", "staff_audit", "staff_recovery_codes", "staff_users", "link_tokens",
+    "external_identities", "registrations",
     "login_failures", "mail_requests", "candidates", "outbox_messages", "processed_events",
 )
 

@@ -18,7 +18,8 @@ SEARCH_LIMIT = 50
 
 
 def staff_reply(staff: StaffUser) -> schemas.StaffSummary:
-    return schemas.StaffSummary(id=staff.id, email=staff.email, name=staff.name, role=staff.role)
+    return schemas.StaffSummary(id=staff.id, email=staff.email, name=staff.name, role=staff.role,
+                                second_factor_enrolled=staff.totp_secret is not None)
 
 
 def require_staff(session: Session, staff_id, roles=ROLES) -> StaffUser:
@@ -74,7 +75,8 @@ def staff_authenticate(session: Session, hasher, clock, *, email, password,
     return staff_reply(staff)
 
 
-def _like(text: str) -> str:
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern (escape `\\`) matching any text that contains `text`."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -84,7 +86,7 @@ def staff_search_candidates(session: Session, *, query) -> list[schemas.Candidat
     text = " ".join(query.split()) if isinstance(query, str) else ""
     if len(text) < 2:
         return []
-    pattern = _like(text[:200])
+    pattern = contains_pattern(text[:200])
     full_name = Candidate.first_name + " " + Candidate.last_name
     found = session.execute(
         select(Candidate)
