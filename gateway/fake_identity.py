@@ -410,12 +410,14 @@ class FakeIdentity(FakeService):
     def _check_password(password, candidate):
         if not isinstance(password, str) or len(password) < 12:
             raise WeakPassword({"password": "Use at least 12 characters."})
-        if len(password) > 256:
-            raise WeakPassword({"password": "Use at most 256 characters."})
+        if len(password) > 128:
+            raise WeakPassword({"password": "Use at most 128 characters."})
+        if password.casefold() in ("qwerty123456", "1qaz2wsx3edc", "123456789012"):  # identity's list, in short
+            raise WeakPassword({"password": "This is one of the 100,000 most common passwords: choose another."})
         if candidate["candidate_id"].casefold() in password.casefold():
             raise WeakPassword({"password": "The password must not contain your candidate ID."})
         if candidate["email"].casefold() in password.casefold():
-            raise WeakPassword({"password": "The password must not contain your email address."})
+            raise WeakPassword({"password": "The password must not contain your email address or the part before the @."})
 
     def _set_password(self, candidate, password):
         candidate["password"] = password

@@ -226,7 +226,7 @@ def test_set_password_form_checks_the_rules_before_identity(client, fake_identit
     with_id = submit(client, f"/first-time/{token}", {"password": f"{alan} rocks!", "confirm": f"{alan} rocks!"})
 
     assert short.status_code == differ.status_code == with_id.status_code == 422
-    assert "between 12 and 256 characters" in _text(short)
+    assert "between 12 and 128 characters" in _text(short)
     assert "The two passwords differ." in _text(differ)
     assert "must not contain your candidate ID" in _text(with_id)
     assert fake_identity.candidates[alan]["password"] is None

@@ -6,7 +6,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 MIN_PASSWORD_LENGTH = 12  # identity's rule (docs/decisions/0003-identity.md)
-MAX_PASSWORD_LENGTH = 256
+MAX_PASSWORD_LENGTH = 128
 
 
 def _email_field(label: str = "Email address", **kwargs) -> EmailField:
