@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
+from certtrack_shared import production
+
 from .errors import API_PREFIX
 
 csrf = CSRFProtect()
@@ -35,6 +37,8 @@ def install(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     app.before_request(_protect_site_forms)
+    app.extensions["transport_security_headers"] = production.transport_security_headers(
+        app.config["CERTTRACK_ENV"])
     app.after_request(_defensive_headers)
 
 
@@ -53,6 +57,7 @@ def _defensive_headers(response):
     headers.setdefault("Content-Security-Policy",
                        content_security_policy(current_app.config.get("PAYMENT_SANDBOX_URL", "")))
     headers.setdefault("X-Frame-Options", "DENY")
+    headers.update(current_app.extensions["transport_security_headers"])
     if request.path.startswith(API_PREFIX):
         # API answers are personal data; no shared cache may keep them.
         headers.setdefault("Cache-Control", "no-store")

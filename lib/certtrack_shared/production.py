@@ -77,6 +77,20 @@ def checked_in_environment(environ: Mapping[str, str]) -> dict[str, str]:
             if name in ("AMQP_URI", "REDIS_URL", "SECRET_KEY") or name.endswith("_DATABASE_URL")}
 
 
+# Production is served over HTTPS only: a browser that has seen this header once refuses
+# plain HTTP to the site and its subdomains for two years (HSTS, RFC 6797), so a network
+# attacker cannot downgrade the next visit. Development and tests run on plain http,
+# where the header would lock a developer's browser out of http://localhost.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+
+
+def transport_security_headers(environment: str) -> dict[str, str]:
+    """`Strict-Transport-Security` in production (any environment but development and test)."""
+    if environment in ("development", "test"):
+        return {}
+    return {"Strict-Transport-Security": STRICT_TRANSPORT_SECURITY}
+
+
 def problems_at_start(environment: str, used: Mapping[str, str | None],
                       environ: Mapping[str, str] | None = None) -> list[str]:
     """What stops a process of `environment` from starting with these settings.

@@ -91,7 +91,10 @@ def create_app(config: dict | None = None) -> Flask:
         raise RuntimeError(production.refusal("transcripts-web", problems))
     app.extensions["transcripts_db"] = database_engine(app.config["DATABASE_URL"], app.config["DB_POOL"])
     app.extensions["transcripts_connections"] = ThreadConnections(app.extensions["transcripts_db"])
-    app.wsgi_app = VerifyApi(app.extensions["transcripts_connections"], app.wsgi_app)
+    app.extensions["response_headers"] = {
+        **PRIVATE_HEADERS, **production.transport_security_headers(app.config["CERTTRACK_ENV"])}
+    app.wsgi_app = VerifyApi(app.extensions["transcripts_connections"], app.wsgi_app,
+                             app.extensions["response_headers"])
     proxies = app.config["TRUSTED_PROXY_COUNT"]
     if proxies:
         # The client is the address the last trusted proxy saw; anything further left in
@@ -266,9 +269,10 @@ class VerifyApi:
 
     PREFIX = "/api/v1/verify/"
 
-    def __init__(self, connections: ThreadConnections, flask_wsgi):
+    def __init__(self, connections: ThreadConnections, flask_wsgi, headers: dict[str, str]):
         self.connections = connections
         self.flask_wsgi = flask_wsgi
+        self.headers = list(headers.items())
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -287,7 +291,7 @@ class VerifyApi:
                 "message": "Something went wrong on our side. Please try again later."}}).encode(), []
         start_response(f"{status} {HTTPStatus(status).phrase}", [
             ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-            *PRIVATE_HEADERS.items(), *extra])
+            *self.headers, *extra])
         return [body]
 
 
@@ -314,8 +318,9 @@ PRIVATE_HEADERS = {
 
 def _private(response):
     """A person's record as of this moment, reached with a secret: never cached, indexed,
-    framed, or sent on in a Referer. (One dict update: this runs on the hottest path.)"""
-    response.headers.update(PRIVATE_HEADERS)
+    framed, or sent on in a Referer; in production, only over HTTPS (HSTS). (One dict
+    update: this runs on the hottest path.)"""
+    response.headers.update(current_app.extensions["response_headers"])
     return response
 
 
