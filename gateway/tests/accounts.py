@@ -33,7 +33,9 @@ def api_error(response, status: int, code: str) -> dict:
 
 def staff_signed_in(app, client, staff: dict = STAFF):
     """`client` with `staff`'s session cookie (Sam's unless told), as the staff login sets it
-    (tests of the login form itself are in test_staff_console.py)."""
+    (tests of the login form itself are in test_staff_console.py); identity, as the
+    app's staff directory fakes it, knows them as they are in `staff`."""
+    app.extensions["staff_directory"].add(staff)
     response = app.make_response("")
     with app.test_request_context():
         access.log_in(response, staff)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from fake_staff_directory import FakeStaffDirectory
+
 from gateway.app import create_app
 
-from .accounts import OTHER_PASSWORD, PASSWORD, staff_signed_in
+from .accounts import OTHER_PASSWORD, PASSWORD, STAFF, SUPPORT_STAFF, staff_signed_in
 
 # Unit tests must never reach a broker by accident: nothing listens on port 1. Not
 # guest, which production refuses (make_app(CERTTRACK_ENV="production")).
@@ -32,6 +34,8 @@ def make_app(tmp_path):
         }
         config.update(overrides)
         app = create_app(config)
+        # Who a staff session is now, and the audit (gateway/staff/directory.py): in memory.
+        app.extensions["staff_directory"] = FakeStaffDirectory(STAFF, SUPPORT_STAFF)
         apps.append(app)
         return app
 

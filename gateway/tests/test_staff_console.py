@@ -6,6 +6,7 @@ import json
 import re
 import time
 
+import pyotp
 import pytest
 from nameko.exceptions import RemoteError
 
@@ -16,6 +17,7 @@ PNG = base64.b64decode(
 )
 STAFF = {"id": 7, "email": "sam@certtrack.local", "name": "Sam Support", "role": "support"}
 PASSWORD = "correct horse battery staple"
+TOTP_SECRET = pyotp.random_base32(32)  # Sam's second factor, enrolled unless a test says otherwise
 
 
 def _remote(exc_type: str, detail: dict | None = None) -> RemoteError:
@@ -67,10 +69,46 @@ class FakeIdentity:
         return [arguments for name, arguments in self.calls if name == method]
 
     # -- the methods ------------------------------------------------------------
+    # identity's second factor, simplified: the current code counts once; "recovery-01" once.
+    secret: str | None = TOTP_SECRET
+    offered: str | None = None
+    used: set = set()
+
+    def _summary(self):
+        return dict(STAFF, second_factor_enrolled=self.secret is not None)
+
     def staff_authenticate(self, email, password, client_address):
         if email == STAFF["email"] and password == PASSWORD:
-            return dict(STAFF)
+            return self._summary()
         raise _remote("InvalidCredentials")
+
+    def _accepts(self, secret, code):
+        if code in self.used or not (code == "recovery-01" or pyotp.TOTP(secret).verify(code)):
+            return False
+        self.used = self.used | {code}
+        return True
+
+    def staff_verify_second_factor(self, staff_id, code, client_address):
+        if staff_id != STAFF["id"] or self.secret is None:
+            raise _remote("NotAuthorized")
+        if not self._accepts(self.secret, code):
+            raise _remote("InvalidCredentials")
+        return self._summary()
+
+    def staff_start_second_factor_enrolment(self, staff_id):
+        if self.secret is not None:
+            raise _remote("NotAuthorized")
+        self.offered = pyotp.random_base32(32)
+        return {"secret": self.offered,
+                "provisioning_uri": pyotp.TOTP(self.offered).provisioning_uri(name=STAFF["email"], issuer_name="CertTrack staff")}
+
+    def staff_confirm_second_factor_enrolment(self, staff_id, code, client_address):
+        if self.secret is not None or self.offered is None:
+            raise _remote("NotAuthorized")
+        if not self._accepts(self.offered, code):
+            raise _remote("InvalidCredentials")
+        self.secret, self.offered = self.offered, None
+        return {"staff": self._summary(), "recovery_codes": [f"abcde-{n:05d}" for n in range(10)]}
 
     def staff_list_tickets(self, status=None):
         return [t for t in self.tickets.values() if status in (None, t["status"])]
@@ -136,6 +174,7 @@ def identity():
 @pytest.fixture
 def app(make_app, identity):
     app = make_app()
+    app.extensions["staff_directory"].add(STAFF)  # identity's live answer: Sam is active, in support
     app.extensions["rpc"].close()
     app.extensions["rpc"] = identity
     return app
@@ -146,11 +185,18 @@ def _csrf(client, path="/staff/login") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def _log_in(client, password=PASSWORD, next_path=None):
+def _log_in(client, password=PASSWORD, next_path=None, code=None):
+    """The staff login's answer: the password's refusal, or the second factor's answer
+    (to `code`, the current TOTP code unless told)."""
     data = {"csrf_token": _csrf(client), "email": STAFF["email"], "password": password}
     if next_path:
         data["next"] = next_path
-    return client.post("/staff/login", data=data)
+    response = client.post("/staff/login", data=data)
+    if response.status_code != 302 or not response.headers["Location"].startswith("/staff/login/code"):
+        return response
+    code = pyotp.TOTP(TOTP_SECRET).now() if code is None else code
+    return client.post(response.headers["Location"], data={
+        "csrf_token": _csrf(client, response.headers["Location"]), "code": code})
 
 
 @pytest.fixture
@@ -192,7 +238,15 @@ STAFF_URLS = [
     # Exam and certification agreements (gateway/staff/agreements.py).
     ("GET", "/staff/exam-agreements"), ("POST", "/staff/exam-agreements/cisco"),
     ("GET", "/staff/certification-agreements"), ("POST", "/staff/certification-agreements/cisco"),
+    # The login's second step, staff accounts and the audit (gateway/staff/second_factor.py,
+    # accounts.py, audit.py).
+    ("GET", "/staff/login/code"), ("POST", "/staff/login/code"), ("GET", "/staff/login/enrol"),
+    ("POST", "/staff/login/enrol"), ("GET", "/staff/accounts"), ("POST", "/staff/accounts/1/role"),
+    ("POST", "/staff/accounts/1/active"), ("POST", "/staff/accounts/1/second-factor/reset"),
+    ("GET", "/staff/audit"),
 ]
+# Before the staff session: the password and the second factor's steps.
+LOGIN_STEPS = {"/staff/login", "/staff/login/code", "/staff/login/enrol"}
 
 
 def test_the_list_covers_every_staff_route(app):
@@ -201,7 +255,7 @@ def test_the_list_covers_every_staff_route(app):
     concrete = {re.sub(r"<int:ticket_id>", "2", re.sub(r"<candidate_id>", "CSCO10000001", rule)) for rule in rules}
     concrete = {rule.replace("<order_id>", "ORD-2026-000001").replace("<program>", "cisco")
                 .replace("<path:broker_user>", "acme-broker") for rule in concrete}
-    concrete = {re.sub(r"<int:(dead_letter_id|key_id|activity_id)>", "1", rule.replace("<service>", "exams"))
+    concrete = {re.sub(r"<int:(dead_letter_id|key_id|activity_id|staff_id)>", "1", rule.replace("<service>", "exams"))
                 for rule in concrete}
 
     assert concrete == listed
@@ -231,7 +285,7 @@ def test_a_candidate_session_beside_a_staff_session_still_gets_403(staff_client,
     assert identity.calls == []
 
 
-@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in STAFF_URLS if p != "/staff/login"])
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in STAFF_URLS if p not in LOGIN_STEPS])
 def test_logged_out_visitors_are_sent_to_the_staff_login(client, identity, method, path):
     token = _csrf(client)
 

@@ -17,7 +17,7 @@ CARD = "pm_card_visa"  # the payment processor's token of 4242 4242 4242 4242
 # A value for each URL argument of a staff view, so that every view has a URL to ask for.
 _ARGUMENTS = {"service": "exams", "dead_letter_id": 1, "key_id": 1, "order_id": "ORD-2026-000001",
               "program": "cisco", "ticket_id": 1, "activity_id": 1, "candidate_id": "CSCO10000001",
-              "broker_user": "acme-broker"}
+              "broker_user": "acme-broker", "staff_id": 1}
 
 
 class _Recorder:
@@ -45,7 +45,7 @@ def _admin_only_views(app) -> list[tuple[str, str, str]]:
     views = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("staff.") or rule.endpoint in access.SUPPORT_ENDPOINTS \
-                or rule.endpoint == "staff.login":
+                or rule.endpoint in access.OPEN_ENDPOINTS:
             continue
         path = rule.build({name: _ARGUMENTS[name] for name in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -60,7 +60,8 @@ def test_support_is_refused_every_administrators_view_before_any_service_is_call
     # The configuration and plumbing pages, and refunds, are among them (not an empty loop).
     assert {"staff.dead_letters", "staff.replay_dead_letter", "staff.vendor_keys", "staff.create_vendor_key",
             "staff.vendor_senders", "staff.register_vendor_sender", "staff.remove_vendor_sender",
-            "staff.reload_catalog", "staff.publish_exam_agreement", "staff.refund_order"} <= {v[0] for v in views}
+            "staff.reload_catalog", "staff.publish_exam_agreement", "staff.refund_order",
+            "staff.staff_accounts", "staff.change_staff_active", "staff.audit"} <= {v[0] for v in views}
     for endpoint, method, path in views:
         response = support.open(path, method=method, data={"csrf_token": token})
         assert response.status_code == 403, (endpoint, method, path, response.status_code)
@@ -75,14 +76,15 @@ def test_support_menu_shows_only_what_support_may_use(app, client, fake_identity
     for label in ("Tickets", "Candidates", "CE review", "Orders"):
         assert f">{label}</a>" in menu
     for label in ("Catalog", "Exam agreements", "Certification agreements", "Vendor keys",
-                  "Vendor broker users", "Dead letters"):
+                  "Vendor broker users", "Dead letters", "Staff accounts", "Audit"):
         assert f">{label}</a>" not in menu
 
 
 def test_an_administrator_sees_and_opens_every_area(staff, fake_identity, fake_exams):
     page = staff.get("/staff/candidates").get_data(as_text=True)
     menu = re.search(r'<nav aria-label="Staff".*?</nav>', page, re.S).group(0)
-    assert len(re.findall(r"<li><a ", menu)) == 10
+    assert len(re.findall(r"<li><a ", menu)) == 12
+    assert ">Staff accounts</a>" in menu and ">Audit</a>" in menu
     assert "Sam Admin (admin)" in page
     assert staff.get("/staff/catalog").status_code == 200
 

@@ -14,6 +14,13 @@ from flask import Blueprint, current_app
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
 
+@blueprint.record_once
+def _wire(state):
+    from .directory import StaffDirectory
+
+    state.app.extensions.setdefault("staff_directory", StaffDirectory())
+
+
 def identity(method: str, **arguments):
     """`identity.<method>(**arguments)` over the process's pooled RPC client.
 
@@ -43,3 +50,4 @@ from . import dead_letters, vendor_keys, vendor_senders  # noqa: E402, F401
 from . import agreements  # noqa: E402, F401  (exam and certification agreements)
 from . import catalog, continuing_education  # noqa: E402, F401
 from . import orders  # noqa: E402, F401
+from . import accounts, audit, second_factor  # noqa: E402, F401  (decision 0019)

@@ -19,11 +19,17 @@ Every view of the blueprint passes the guard:
 Roles (identity's `staff_users.role`): `support` does the daily work with
 candidates (tickets, candidate records, CE review, orders); `admin` also runs
 the program's configuration and the system's plumbing (catalog, agreements,
-vendor keys, dead letters) and gives money back (refunds). The list is of
-what support *may* do, so a view added later is for administrators until
-someone decides otherwise. The role is the one in the signed staff cookie,
-read at login: a role change takes effect at the next login, at most
-`MAX_AGE_SECONDS` later (docs/decisions/0009-staff-roles.md).
+vendor keys, dead letters, staff accounts, the audit) and gives money back
+(refunds). The list is of what support *may* do, so a view added later is for
+administrators until someone decides otherwise
+(docs/decisions/0009-staff-roles.md).
+
+The cookie only says *which* staff member and session it is: their role and
+whether they are still active are asked of identity on every staff request
+(`directory.StaffDirectory.current`, no cache), so a role change applies at
+the next request and a deactivated member is out at the next click
+(docs/decisions/0019-staff-second-factor.md). The cookie is set only once the
+password and the second factor are both proved (staff/second_factor.py).
 """
 from __future__ import annotations
 
@@ -37,12 +43,14 @@ from .. import ended_sessions
 from ..auth.session import current_candidate
 from ..errors import AdminOnly, StaffOnly
 from . import blueprint
+from .directory import directory
 
 COOKIE = "certtrack_staff"
-_SALT = "certtrack.staff-session"
+# ".2": sessions are made only after the second factor; older cookies (password only) are void.
+_SALT = "certtrack.staff-session.2"
 MAX_AGE_SECONDS = 8 * 3600
-# Views a browser without a staff session may reach.
-_OPEN_ENDPOINTS = {"staff.login"}
+# Views a browser without a staff session may reach: the password, then the second factor.
+OPEN_ENDPOINTS = {"staff.login", "staff.second_factor", "staff.enrol_second_factor"}
 ADMIN = "admin"
 # Everything a staff member of the `support` role may reach; the rest is for ADMIN.
 SUPPORT_ENDPOINTS = frozenset({
@@ -56,9 +64,18 @@ SUPPORT_ENDPOINTS = frozenset({
 
 
 def current_staff() -> dict | None:
-    """The signed-in staff member: `{id, email, name, role}`, or None."""
+    """The signed-in staff member as identity has them now: `{id, email, name, role, session_id}`,
+    or None (no session, or a member deactivated since: see `guard`)."""
     if "staff_member" not in g:
-        g.staff_member = _read(request.cookies.get(COOKIE))
+        g.staff_member = None
+        signed = _read(request.cookies.get(COOKIE))
+        if signed is not None:
+            now = directory().current(signed["id"])
+            if now is None:
+                g.staff_session_refused = signed["session_id"]
+            else:
+                g.staff_member = {key: now[key] for key in ("id", "email", "name", "role")}
+                g.staff_member["session_id"] = signed["session_id"]
     return g.staff_member
 
 
@@ -74,9 +91,13 @@ def log_in(response, staff: dict) -> None:
 
 def log_out(response) -> None:
     staff = current_staff()
-    if staff is not None:
+    _end(response, staff["session_id"] if staff is not None else None)
+
+
+def _end(response, session_id: str | None) -> None:
+    if session_id is not None:
         # Remembered for the longest the cookie could still be accepted.
-        ended_sessions.end(staff["session_id"], MAX_AGE_SECONDS)
+        ended_sessions.end(session_id, MAX_AGE_SECONDS)
     response.delete_cookie(
         COOKIE, path=blueprint.url_prefix,
         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Strict",
@@ -104,7 +125,7 @@ def safe_next(target: str | None) -> str:
 def guard():
     if current_candidate() is not None:
         raise StaffOnly()
-    if request.endpoint in _OPEN_ENDPOINTS:
+    if request.endpoint in OPEN_ENDPOINTS:
         return None
     staff = current_staff()
     if staff is not None:
@@ -113,7 +134,10 @@ def guard():
         return None
     # Back to the page after logging in; a form's POST cannot be replayed as a GET.
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("staff.login", next=target))
+    response = redirect(url_for("staff.login", next=target))
+    if "staff_session_refused" in g:  # deactivated since they logged in: the session ends here
+        _end(response, g.staff_session_refused)
+    return response
 
 
 @blueprint.after_request

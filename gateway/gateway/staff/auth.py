@@ -1,10 +1,14 @@
-"""Staff login and logout (`/staff/login`, `/staff/logout`)."""
+"""Staff login and logout (`/staff/login`, `/staff/logout`).
+
+The password is the first step only: it leads to the second factor
+(staff/second_factor.py), which alone starts a staff session.
+"""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from . import access, blueprint, identity
+from . import access, blueprint, identity, second_factor
 
 # identity's refusals, as the login form says them.
 _REFUSED = {
@@ -33,9 +37,7 @@ def login():
                 raise
             status, problem = _REFUSED[error.exc_type]
         else:
-            response = redirect(target)
-            access.log_in(response, staff)
-            return response
+            return second_factor.after_password(staff, target)
     return render_template("staff/login.html", next=target, email=email, problem=problem), status
 
 
