@@ -25,6 +25,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
 
 from tests.e2e.identity_steps import identity_rpc
+from tests.e2e.staff_steps import log_in_browser
 from tests.e2e.test_testing_history import PASSWORD, candidate_with_exams
 from tests.harness.messages import wait_for
 
@@ -235,10 +236,7 @@ def test_ce_credits_approved_by_staff_renew_a_certification(stack, amqp_uri, bro
     staff = browser.new_context().new_page()
     staff.goto(f"{stack.url}/staff/continuing-education")
     staff.wait_for_url(f"{stack.url}/staff/login?**")
-    staff.get_by_label("Email address").fill(staff_email)
-    staff.get_by_label("Password").fill(STAFF_PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
-    staff.wait_for_url(f"{stack.url}/staff/continuing-education")
+    log_in_browser(staff, stack, staff_email, STAFF_PASSWORD, then="/staff/continuing-education")
     staff.get_by_role("link", name=re.compile("Cisco Live Amsterdam")).click()
     staff.wait_for_url(re.compile(r"/staff/continuing-education/\d+$"))
     document = staff.request.get(stack.url + staff.locator("iframe.document-frame").get_attribute("src"))

@@ -10,13 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.identity_steps import identity_rpc, mailed_link, report_candidate
+from tests.e2e.staff_steps import STAFF_PASSWORD, log_in_browser
 
 # A 1×1 PNG: identity checks the type by content, not by the file name.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 CANDIDATE_PASSWORD = "violet harbour seventeen kites"
-STAFF_PASSWORD = "granite meadow copper lamp"
 
 
 def candidate_with_password(stack, amqp_uri, email: str) -> str:
@@ -38,14 +38,11 @@ def new_staff(amqp_uri, role: str = "support") -> str:
 
 
 def staff_logged_in(browser, stack, email: str):
-    """A browser of its own, logged in to the staff console, on the ticket queue."""
+    """A browser of its own, logged in to the staff console (second factor included), on the ticket queue."""
     staff = browser.new_context().new_page()
     staff.goto(f"{stack.url}/staff/")
     staff.wait_for_url(f"{stack.url}/staff/login?**")
-    staff.get_by_label("Email address").fill(email)
-    staff.get_by_label("Password").fill(STAFF_PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
-    staff.wait_for_url(f"{stack.url}/staff/tickets")
+    log_in_browser(staff, stack, email)
     return staff
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from certtrack_shared.broker_identities import DevelopmentUser, vendor_grant
 from tests.e2e.identity_steps import identity_rpc
+from tests.e2e.staff_steps import logged_in_session
 from tests.harness.broker import Vhost
 from tests.harness.messages import publish_raw, wait_for
 from tests.harness.vendor import result
@@ -49,12 +50,7 @@ def staff_session(stack, amqp_uri) -> tuple[requests.Session, str]:
     email = f"ops.{uuid.uuid4().hex[:8]}@example.com"
     with identity_rpc(amqp_uri) as identity:
         identity.staff_create(email=email, name="Olive Ops", role="admin", password=STAFF_PASSWORD)
-    session = requests.Session()
-    token = csrf(session.get(f"{stack.url}/staff/login", timeout=10).text)
-    response = session.post(f"{stack.url}/staff/login", timeout=10, allow_redirects=False,
-                            data={"csrf_token": token, "email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302
-    return session, email
+    return logged_in_session(stack, email, STAFF_PASSWORD), email
 
 
 def csrf(page: str) -> str:
