@@ -9,6 +9,10 @@ development it does nothing: production staff accounts are made on purpose,
 by an operator calling identity's `staff_create`. (The address is not
 `@certtrack.local`: identity refuses special-use domains such as `.local`.)
 
+Staff log in with a second factor: this account sets up its TOTP key at its
+first login (the page shows the key as a QR code and as text); the message
+printed says how to compute a code from the key without an authenticator app.
+
 A failure here is reported and otherwise ignored: a missing demo staff
 account must not stop the stack that `make run` started.
 
@@ -72,6 +76,11 @@ def main() -> int:
     print(f"staff console: {site.rstrip('/')}/staff/  login {EMAIL} / {password}  ({created})", flush=True)
     if created == "exists":
         print(f"  (the password is the one in {PASSWORD_FILE.relative_to(ROOT)} when the account was made)", flush=True)
+    # Every staff login asks for a TOTP code (docs/decisions/0019-staff-second-factor.md).
+    print("  second factor: the first login shows a QR code and its key; scan it with an authenticator app,"
+          " or print the current code with: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('<key>').now())\""
+          " (keep the recovery codes shown next; an admin of the console can reset a lost second factor)",
+          flush=True)
     return 0
 
 
