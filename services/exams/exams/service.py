@@ -1,11 +1,9 @@
 """The exams Nameko service: entrypoints only."""
 from datetime import datetime, timezone
 
-from nameko.extensions import DependencyProvider
-
-from certtrack_shared import config, health
+from certtrack_shared import health
 from certtrack_shared.consumer import event_consumer
-from certtrack_shared.database import Database, find_database
+from certtrack_shared.database import Database
 from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
@@ -35,17 +33,6 @@ def vendor_sender(service, event, sender):
     vendor_senders.check_sender(service.db, event, sender, now())
 
 
-class DevelopmentVendor(DependencyProvider):
-    """Registers `vendor-dev` at start, in development and the test suites only."""
-
-    def start(self):
-        if config.environment() not in ("development", "test"):
-            return
-        with find_database(self.container).new_session() as session:
-            vendor_senders.ensure_development_registration(session, now())
-            session.commit()
-
-
 class ExamsService(deadletters.DeadLetterDesk):
     """Also the dead-letter RPCs of its queues (list/get/replay/discard_dead_letter)."""
 
@@ -53,7 +40,7 @@ class ExamsService(deadletters.DeadLetterDesk):
 
     db = Database()
     outbox = Outbox()
-    development_vendor = DevelopmentVendor()
+    development_vendor = vendor_senders.DevelopmentVendor()
 
     @rpc
     def health(self):

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
+from nameko.extensions import DependencyProvider
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from certtrack_shared import broker_identities
+from certtrack_shared import broker_identities, config
+from certtrack_shared.database import create_service_engine
 from certtrack_shared.consumer import PoisonMessage, Sender
 
 from exams.exceptions import InvalidVendorSenderRequest, VendorSenderNotFound
@@ -157,3 +159,25 @@ def _view(session: Session, row: VendorBrokerUser) -> VendorSenderView:
         registered_by=row.registered_by, registered_at=row.registered_at,
         removed_by=row.removed_by, removed_at=row.removed_at, active=row.removed_at is None,
         history=[VendorSenderAuditEntry.model_validate(entry) for entry in history])
+
+
+class DevelopmentVendor(DependencyProvider):
+    """Registers `vendor-dev`, in development and the test suites only.
+
+    In `setup`: Nameko starts every extension at once, so a consumer could
+    take a queued vendor message before a `start` here had committed; no
+    message is consumed before every extension's setup is done. The Database
+    provider may not be set up yet either: this uses an engine of its own.
+    """
+
+    def setup(self):
+        if config.environment() not in ("development", "test"):
+            return
+        url = self.container.config.get("DATABASE_URL") or config.database_url("exams")
+        engine = create_service_engine(url, pool_size=1)
+        try:
+            with Session(engine) as session:
+                ensure_development_registration(session, datetime.now(timezone.utc))
+                session.commit()
+        finally:
+            engine.dispose()
