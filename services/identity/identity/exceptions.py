@@ -123,6 +123,15 @@ class CannotUnlinkLastLogin(IdentityError):
     """Unlinking would leave the candidate no way to log in (no password)."""
 
 
+class ReauthenticationRequired(FieldError):
+    """Changing the email, the password or unlinking single sign-on needs the
+    current password or a login in the last 5 minutes: `{"current_password": why}`."""
+
+
+class ExternalIdentityTaken(IdentityError):
+    """This single sign-on account is already another candidate's."""
+
+
 # -- support tickets ----------------------------------------------------------
 class InvalidDocument(FieldError):
     """The ID document is not a PDF/JPEG/PNG by content, or too big."""
@@ -149,6 +158,7 @@ class NotAuthorized(IdentityError):
 CANDIDATE_ERRORS = (
     CandidateNotFound, NotFound, InvalidCredentials, TooManyAttempts, LinkTokenInvalid,
     WeakPassword, ScoreReportNotMatched, EmailBelongsToAnotherCandidate, InvalidProfile,
-    EmailTaken, CannotUnlinkLastLogin, InvalidDocument,
+    EmailTaken, CannotUnlinkLastLogin, InvalidDocument, ReauthenticationRequired,
+    ExternalIdentityTaken,
 )
 STAFF_ERRORS = CANDIDATE_ERRORS + (InvalidDecision, TicketAlreadyDecided, NotAuthorized)

@@ -43,10 +43,8 @@ class CandidateSummary(_Reply):
     email: str
     has_password: bool
     password_changed_at: Optional[datetime] = None
-
-
-class FirstTimeCompleted(CandidateSummary):
-    identity_linked: bool = False
+    # Sessions and tokens carry it; a credential change moves it on.
+    credential_version: int = 0
 
 
 class CandidateProfile(CandidateSummary):
@@ -96,7 +94,6 @@ class LinkTokenInfo(BaseModel):
     reason: Optional[Literal["expired", "used", "unknown"]] = None
     candidate_id: Optional[str] = None
     first_name: Optional[str] = None
-    links_identity: bool = False
 
 
 class SentTo(BaseModel):

@@ -73,18 +73,17 @@ class IdentityService(deadletters.DeadLetterDesk):
 
     # -- first-time login and recovery -----------------------------------------
     @rpc(expected_exceptions=ERRORS)
-    def start_first_time_by_email(self, email, program=None, external_identity=None):
+    def start_first_time_by_email(self, email, program=None):
         return first_time.start_first_time_by_email(
-            self.db, self.outbox, self.clock, email=email, program=program,
-            external_identity=external_identity)
+            self.db, self.outbox, self.clock, email=email, program=program)
 
     @rpc(expected_exceptions=ERRORS)
     def start_first_time_by_score_report(self, last_name, registration_number, new_email,
-                                         external_identity=None, client_address=None):
+                                         client_address=None):
         return _json(first_time.start_first_time_by_score_report(
             self.db, self.outbox, self.clock, last_name=last_name,
             registration_number=registration_number, new_email=new_email,
-            external_identity=external_identity, client_address=client_address))
+            client_address=client_address))
 
     @rpc(expected_exceptions=ERRORS)
     def inspect_link_token(self, token, purpose):
@@ -114,18 +113,43 @@ class IdentityService(deadletters.DeadLetterDesk):
         return _json(profile.get_profile(self.db, candidate_id=candidate_id))
 
     @rpc(expected_exceptions=ERRORS)
-    def update_profile(self, candidate_id, changes):
+    def update_profile(self, candidate_id, changes, current_password=None, recently_logged_in=False,
+                       client_address=None):
         return _json(profile.update_profile(
-            self.db, self.outbox, self.clock, candidate_id=candidate_id, changes=changes))
+            self.db, self.outbox, self.clock, candidate_id=candidate_id, changes=changes,
+            hasher=self.hasher, current_password=current_password,
+            recently_logged_in=recently_logged_in, client_address=client_address))
 
     @rpc(expected_exceptions=ERRORS)
     def confirm_email(self, token):
         return _json(profile.confirm_email(self.db, self.outbox, self.clock, token=token))
 
     @rpc(expected_exceptions=ERRORS)
-    def unlink_external_identity(self, candidate_id, identity_id):
+    def unlink_external_identity(self, candidate_id, identity_id, current_password=None,
+                                 recently_logged_in=False, client_address=None):
         return _json(profile.unlink_external_identity(
-            self.db, candidate_id=candidate_id, identity_id=identity_id))
+            self.db, self.outbox, self.clock, candidate_id=candidate_id, identity_id=identity_id,
+            hasher=self.hasher, current_password=current_password,
+            recently_logged_in=recently_logged_in, client_address=client_address))
+
+    # -- credentials (docs/decisions/0018-account-security.md) ------------------
+    @rpc(expected_exceptions=ERRORS)
+    def credential_version(self, candidate_id):
+        return profile.credential_version(self.db, candidate_id=candidate_id)
+
+    @rpc(expected_exceptions=ERRORS)
+    def change_password(self, candidate_id, new_password, current_password=None,
+                        recently_logged_in=False, client_address=None):
+        return _json(profile.change_password(
+            self.db, self.outbox, self.hasher, self.clock, candidate_id=candidate_id,
+            new_password=new_password, current_password=current_password,
+            recently_logged_in=recently_logged_in, client_address=client_address))
+
+    @rpc(expected_exceptions=ERRORS)
+    def link_external_identity(self, candidate_id, external_identity):
+        return _json(first_time.link_external_identity(
+            self.db, self.outbox, self.clock, candidate_id=candidate_id,
+            external_identity=external_identity))
 
     # -- tickets --------------------------------------------------------------
     @rpc(expected_exceptions=ERRORS)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from identity.exceptions import (
     EmailBelongsToAnotherCandidate,
+    ExternalIdentityTaken,
     InvalidProfile,
     LinkTokenInvalid,
     ScoreReportNotMatched,
@@ -15,6 +16,7 @@ from identity.exceptions import (
     WeakPassword,
 )
 from identity.handlers import first_time, recovery
+from identity.handlers.common import set_password
 from identity.handlers.login import authenticate, find_by_external_identity
 from identity.models import Candidate, LinkToken, MailRequest
 
@@ -66,7 +68,7 @@ def test_a_known_email_gets_a_single_use_link_valid_six_hours(session, outbox, c
 
     completed = complete(session, outbox, hasher, clock, token)
     assert completed.candidate_id == ada.candidate_id and completed.has_password
-    assert completed.password_changed_at == clock.now and completed.identity_linked is False
+    assert completed.password_changed_at == clock.now and completed.credential_version == 1
     assert authenticate(session, hasher, clock, login=ada.email, password=GOOD_PASSWORD,
                         client_address="192.0.2.1").candidate_id == ada.candidate_id
     with pytest.raises(LinkTokenInvalid) as again:
@@ -115,7 +117,7 @@ def test_the_link_expires_after_six_hours(session, outbox, clock, hasher, ada):
     clock.advance(minutes=1)
     info = first_time.inspect_link_token(session, clock, token=token, purpose="first_time")
     assert info.model_dump() == {"valid": False, "reason": "expired", "candidate_id": None,
-                                 "first_name": None, "links_identity": False}
+                                 "first_name": None}
     with pytest.raises(LinkTokenInvalid) as expired:
         complete(session, outbox, hasher, clock, token)
     assert expired.value.reason == "expired"
@@ -154,18 +156,56 @@ def test_a_weak_password_leaves_the_link_usable(session, outbox, clock, hasher, 
     assert complete(session, outbox, hasher, clock, token).has_password
 
 
-def test_first_time_from_sso_maps_the_external_identity(session, outbox, clock, hasher, ada):
-    start(session, outbox, clock, ada.email, external_identity=SSO)
-    token = mailed_token(outbox, ada.email)
-    assert "single sign-on" in outbox.mails[-1].text
-    assert first_time.inspect_link_token(session, clock, token=token, purpose="first_time").links_identity
+def test_a_first_time_link_maps_no_sso_identity(session, outbox, clock, hasher, ada):
+    """The planting attack: a link never carries who asked for it; linking is the
+    gateway's, for the browser that proved both sides (`link_external_identity`)."""
+    start(session, outbox, clock, ada.email)
+    complete(session, outbox, hasher, clock, mailed_token(outbox, ada.email))
+    assert outbox.events_of("external_identity_linked") == []
     assert find_by_external_identity(session, issuer=SSO["issuer"], subject=SSO["subject"]) is None
-    completed = complete(session, outbox, hasher, clock, token)
-    assert completed.identity_linked is True
-    [linked] = outbox.events_of("external_identity_linked")
-    assert (linked.candidate_id, linked.issuer, linked.subject) == (ada.candidate_id, SSO["issuer"], "user-42")
-    found = find_by_external_identity(session, issuer=SSO["issuer"], subject=SSO["subject"])
-    assert found.candidate_id == ada.candidate_id
+
+
+def test_linking_an_sso_identity_mails_the_candidate_and_moves_the_credentials_on(
+        session, outbox, clock, ada):
+    before = ada.credential_version
+    linked = first_time.link_external_identity(session, outbox, clock, candidate_id=ada.candidate_id,
+                                               external_identity=SSO)
+    assert [i.issuer for i in linked.external_identities] == [SSO["issuer"]]
+    [event] = outbox.events_of("external_identity_linked")
+    assert (event.candidate_id, event.subject) == (ada.candidate_id, "user-42")
+    [mail] = outbox.mails_to(ada.email)
+    assert SSO["issuer"] in mail.text and SSO["email"] in mail.text
+    assert session.get(Candidate, ada.candidate_id).credential_version == before + 1
+    other = make_candidate(session, outbox, clock)
+    with pytest.raises(ExternalIdentityTaken):
+        first_time.link_external_identity(session, outbox, clock, candidate_id=other.candidate_id,
+                                          external_identity=SSO)
+
+
+def test_a_record_with_a_password_gets_the_reset_link_not_a_first_time_link(
+        session, outbox, clock, hasher, ada):
+    start(session, outbox, clock, ada.email)
+    first = mailed_token(outbox, ada.email)
+    complete(session, outbox, hasher, clock, first)
+    outbox.clear()
+    clock.advance(hours=1, seconds=1)  # past the mail quota's hour
+    start(session, outbox, clock, ada.email)
+    [mail] = outbox.mails_to(ada.email)
+    assert "/reset-password/" in mail.text and "/first-time/" not in mail.text
+
+
+def test_a_first_time_link_of_a_record_that_got_a_password_since_counts_as_used(
+        session, outbox, clock, hasher, ada):
+    start(session, outbox, clock, ada.email)
+    older = mailed_token(outbox, ada.email)
+    # The password is set some other way (a reset) before the link is followed.
+    set_password(ada, hasher, GOOD_PASSWORD, clock())
+    info = first_time.inspect_link_token(session, clock, token=older, purpose="first_time")
+    assert (info.valid, info.reason) == (False, "used")
+    with pytest.raises(LinkTokenInvalid, match="used"):
+        complete(session, outbox, hasher, clock, older, password="another-good-passphrase-9")
+    assert authenticate(session, hasher, clock, login=ada.email, password=GOOD_PASSWORD,
+                        client_address="192.0.2.1").candidate_id == ada.candidate_id
 
 
 def test_at_most_three_mails_per_address_per_hour(session, outbox, clock, ada):
@@ -207,6 +247,42 @@ def test_a_score_report_match_moves_the_email_and_mails_the_link_there(session, 
     assert new_email not in notice.text  # only masked
     token = mailed_token(outbox, new_email)
     assert complete(session, outbox, hasher, clock, token).email == new_email
+
+
+def test_a_score_report_never_takes_over_a_record_that_has_a_password(
+        session, outbox, clock, hasher, reported):
+    """The takeover: last name + registration number + the attacker's address
+    used to move the record's email there and mail the attacker a set-password link."""
+    set_password(reported, hasher, GOOD_PASSWORD, clock())
+    session.commit()
+    owner_email, attacker = reported.email, unique_email("mallory")
+
+    answer = by_score_report(session, outbox, clock, attacker)
+
+    assert answer.sent_to.endswith("@example.com")  # answered as for any record: no enumeration
+    assert session.get(Candidate, reported.candidate_id).email == owner_email
+    assert outbox.events_of("candidate_profile_updated") == []
+    [told] = outbox.mails_to(attacker)
+    assert "support ticket" in told.text and "/first-time/" not in told.text
+    assert "/reset-password/" not in told.text and reported.first_name not in told.text
+    [notice] = outbox.mails_to(owner_email)
+    assert attacker not in notice.text and "Nothing changed" in notice.text
+    assert authenticate(session, hasher, clock, login=owner_email, password=GOOD_PASSWORD,
+                        client_address="192.0.2.1").candidate_id == reported.candidate_id
+
+
+def test_a_score_report_matches_identitys_last_name_not_a_later_vendor_messages(
+        session, outbox, clock, reported):
+    # Any vendor key holder can report the candidate again under a name of their choosing.
+    report(session, outbox, clock, registration_number="460999999", candidate_id=reported.candidate_id,
+           email=reported.email, last_name="Mallory")
+    session.commit()
+    outbox.clear()
+    with pytest.raises(ScoreReportNotMatched):
+        by_score_report(session, outbox, clock, unique_email(), last_name="Mallory", number="460999999")
+    session.rollback()
+    assert by_score_report(session, outbox, clock, unique_email(), last_name="Doe",
+                           number="460999999").sent_to
 
 
 def test_a_score_report_with_another_candidates_email_changes_nothing(session, outbox, clock, reported):

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from identity.exceptions import (
     CandidateNotFound,
     CannotUnlinkLastLogin,
+    ReauthenticationRequired,
+    TooManyAttempts,
     EmailTaken,
     InvalidProfile,
     LinkTokenInvalid,
@@ -40,9 +42,17 @@ def ada(session, outbox, clock):
     return candidate
 
 
-def update(session, outbox, clock, candidate, changes):
+def update(session, outbox, clock, candidate, changes, **proof):
+    """As the gateway sends it for a candidate who logged in a moment ago, unless `proof` says."""
+    proof = proof or {"recently_logged_in": True}
     return profile.update_profile(session, outbox, clock, candidate_id=candidate.candidate_id,
-                                  changes=changes)
+                                  changes=changes, **proof)
+
+
+def unlink(session, outbox, clock, candidate_id, identity_id, **proof):
+    proof = proof or {"recently_logged_in": True}
+    return profile.unlink_external_identity(session, outbox, clock, candidate_id=candidate_id,
+                                            identity_id=identity_id, **proof)
 
 
 def test_a_complete_profile_is_saved_normalised_and_announced(session, outbox, clock, ada):
@@ -132,21 +142,75 @@ def test_a_candidate_cannot_unlink_another_candidates_identity(session, outbox, 
     other = make_candidate(session, outbox, clock)
     theirs = _link(session, clock, other, "theirs")
     with pytest.raises(NotFound) as refused:
-        profile.unlink_external_identity(session, candidate_id=ada.candidate_id, identity_id=theirs)
+        unlink(session, outbox, clock, ada.candidate_id, theirs)
     assert refused.value.detail == {"resource": "external_identity"}
     assert session.get(ExternalIdentity, theirs) is not None
     for nonsense in (None, "x", 10**9):
         with pytest.raises(NotFound):
-            profile.unlink_external_identity(session, candidate_id=ada.candidate_id, identity_id=nonsense)
+            unlink(session, outbox, clock, ada.candidate_id, nonsense)
 
 
 def test_the_last_way_in_cannot_be_unlinked(session, outbox, clock, hasher, ada):
     only = _link(session, clock, ada, "only")
     with pytest.raises(CannotUnlinkLastLogin):
-        profile.unlink_external_identity(session, candidate_id=ada.candidate_id, identity_id=only)
+        unlink(session, outbox, clock, ada.candidate_id, only)
     ada.password_hash = hasher.hash(GOOD_PASSWORD)
-    unlinked = profile.unlink_external_identity(session, candidate_id=ada.candidate_id, identity_id=only)
+    before = ada.credential_version
+    unlinked = unlink(session, outbox, clock, ada.candidate_id, only)
     assert unlinked.external_identities == []
+    assert ada.credential_version == before + 1
+    [mail] = outbox.mails_to(ada.email)
+    assert "https://sso.example.com" in mail.text and "disconnected" in mail.text
+
+
+# -- proving it is them again (docs/decisions/0018-account-security.md) -------------
+def test_changing_the_email_needs_the_current_password_or_a_recent_login(
+        session, outbox, clock, hasher, ada):
+    update(session, outbox, clock, ada, COMPLETE)
+    ada.password_hash = hasher.hash(GOOD_PASSWORD)
+    new_email = unique_email("ada.new")
+    with pytest.raises(ReauthenticationRequired) as asked:
+        update(session, outbox, clock, ada, {"email": new_email}, recently_logged_in=False)
+    assert "current password" in asked.value.fields["current_password"]
+    with pytest.raises(ReauthenticationRequired) as wrong:
+        update(session, outbox, clock, ada, {"email": new_email}, current_password="not it at all",
+               hasher=hasher)
+    assert "not your current password" in wrong.value.fields["current_password"]
+    assert ada.pending_email is None
+    pending = update(session, outbox, clock, ada, {"email": new_email}, current_password=GOOD_PASSWORD,
+                     hasher=hasher)
+    assert pending.pending_email == new_email
+    # Other fields need no proof.
+    update(session, outbox, clock, ada, {"job_title": "Architect"}, recently_logged_in=False)
+
+
+def test_wrong_current_passwords_are_throttled_as_logins(session, outbox, clock, hasher, ada):
+    update(session, outbox, clock, ada, COMPLETE)
+    ada.password_hash = hasher.hash(GOOD_PASSWORD)
+    for _ in range(5):
+        with pytest.raises(ReauthenticationRequired):
+            profile.change_password(session, outbox, hasher, clock, candidate_id=ada.candidate_id,
+                                    new_password="a brand new passphrase", current_password="guess",
+                                    client_address="192.0.2.8")
+    with pytest.raises(TooManyAttempts):
+        profile.change_password(session, outbox, hasher, clock, candidate_id=ada.candidate_id,
+                                new_password="a brand new passphrase", current_password=GOOD_PASSWORD,
+                                client_address="192.0.2.8")
+
+
+def test_changing_the_password_ends_other_sessions_and_tells_the_candidate(
+        session, outbox, clock, hasher, ada):
+    ada.password_hash = hasher.hash(GOOD_PASSWORD)
+    before = ada.credential_version
+    changed = profile.change_password(session, outbox, hasher, clock, candidate_id=ada.candidate_id,
+                                      new_password="a brand new passphrase",
+                                      current_password=GOOD_PASSWORD)
+    assert changed.credential_version == before + 1
+    assert profile.credential_version(session, candidate_id=ada.candidate_id) == before + 1
+    assert profile.credential_version(session, candidate_id="CSCO99999999") is None
+    [mail] = outbox.mails_to(ada.email)
+    assert "password" in mail.subject.lower() and "logged out" in mail.text
+    assert hasher.verify(ada.password_hash, "a brand new passphrase")
 
 
 def test_staff_set_the_ccie_and_ccde_numbers(session, outbox, clock, ada):

@@ -35,12 +35,12 @@ def test_candidate_ids_are_csco_and_8_digits_allocated_in_sequence_under_concurr
                                       email=unique_email())["candidate_id"] == "JNPR10000001"
 
 
-def candidate_with_password(rpc, smtp_server, email=None, external_identity=None):
+def candidate_with_password(rpc, smtp_server, email=None):
     """Staff create a candidate; the candidate sets a password through the mailed link."""
     email = email or unique_email()
     created = rpc.staff_create_candidate(program="cisco", first_name="Ada", last_name="Lovelace",
                                          email=email)
-    assert rpc.start_first_time_by_email(email=email, external_identity=external_identity) is None
+    assert rpc.start_first_time_by_email(email=email) is None
     mails = smtp_mails_to(smtp_server, email, count=2)  # welcome + link
     link_mail = next(m for m in mails if "/first-time/" in text_of(m))
     rpc.complete_first_time(token=link_token(text_of(link_mail), "first-time"),
@@ -95,7 +95,8 @@ def test_field_errors_reach_the_gateway_as_a_json_object(rpc, smtp_server):
 
 def test_a_second_candidate_never_reaches_the_firsts_data(rpc, smtp_server, clean_db):
     sso = {"issuer": "https://sso.example.com", "subject": "ada-1", "email": "ada@sso.example.com"}
-    first = candidate_with_password(rpc, smtp_server, external_identity=sso)
+    first = candidate_with_password(rpc, smtp_server)
+    rpc.link_external_identity(candidate_id=first["candidate_id"], external_identity=sso)
     second = rpc.staff_create_candidate(program="cisco", first_name="Mallory", last_name="Evil",
                                         email=unique_email("mallory"))
     first_profile = rpc.get_profile(candidate_id=first["candidate_id"])
@@ -107,11 +108,15 @@ def test_a_second_candidate_never_reaches_the_firsts_data(rpc, smtp_server, clea
 
     # Every candidate method keyed by the session's candidate ID, tried with the other's data.
     with pytest.raises(RemoteError) as unlink:
-        rpc.unlink_external_identity(candidate_id=second["candidate_id"], identity_id=identity["id"])
+        rpc.unlink_external_identity(candidate_id=second["candidate_id"], identity_id=identity["id"],
+                                     recently_logged_in=True)
     assert unlink.value.exc_type == "NotFound"
     assert rpc.list_tickets(candidate_id=second["candidate_id"]) == []
+    with pytest.raises(RemoteError) as steal_sso:
+        rpc.link_external_identity(candidate_id=second["candidate_id"], external_identity=sso)
+    assert steal_sso.value.exc_type == "ExternalIdentityTaken"
     with pytest.raises(RemoteError) as steal_email:
-        rpc.update_profile(candidate_id=second["candidate_id"], changes={
+        rpc.update_profile(candidate_id=second["candidate_id"], recently_logged_in=True, changes={
             "email": first["email"], "phone": "+1 408 555 0100",
             "address": {"line1": "1 Main St", "city": "San Jose", "country": "US"},
             "preferred_language": "en"})

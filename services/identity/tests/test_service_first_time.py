@@ -49,9 +49,9 @@ def test_first_time_by_email_mails_a_link_that_works_once(rpc, smtp_server):
 
     info = rpc.inspect_link_token(token=token, purpose="first_time")
     assert info == {"valid": True, "reason": None, "candidate_id": ada["candidate_id"],
-                    "first_name": "Ada", "links_identity": False}
+                    "first_name": "Ada"}
     done = rpc.complete_first_time(token=token, password=GOOD_PASSWORD)
-    assert done["candidate_id"] == ada["candidate_id"] and done["identity_linked"] is False
+    assert done["candidate_id"] == ada["candidate_id"] and done["credential_version"] == 1
     with pytest.raises(RemoteError) as again:
         rpc.complete_first_time(token=token, password=GOOD_PASSWORD)
     assert (again.value.exc_type, remote_detail(again.value)) == ("LinkTokenInvalid", {"reason": "used"})

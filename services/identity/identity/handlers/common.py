@@ -79,6 +79,7 @@ def summary(candidate: Candidate) -> schemas.CandidateSummary:
         email=candidate.email,
         has_password=candidate.password_hash is not None,
         password_changed_at=candidate.password_changed_at,
+        credential_version=candidate.credential_version or 0,
     )
 
 
@@ -126,7 +127,14 @@ def publish_profile_updated(outbox, candidate: Candidate, changed: list[str], no
 
 
 def set_password(candidate: Candidate, hasher, password: str, now: datetime) -> None:
-    """Store the new password's hash; `password_changed_at` ends older API tokens."""
+    """Store the new password's hash; every other session and token ends."""
     candidate.password_hash = hasher.hash(password)
     candidate.password_changed_at = now
     candidate.updated_at = now
+    credentials_changed(candidate)
+
+
+def credentials_changed(candidate: Candidate) -> None:
+    """A change of how the candidate logs in (password, email, single sign-on):
+    the gateway ends every session and token issued at an older version."""
+    candidate.credential_version = (candidate.credential_version or 0) + 1

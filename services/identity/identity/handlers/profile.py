@@ -1,5 +1,13 @@
 """Personal information: reading and updating the profile, confirming a new
-email, unlinking SSO identities, and the attributes only staff set."""
+email, changing the password, unlinking SSO identities, and the attributes
+only staff set.
+
+Changing the email, the password or unlinking a single sign-on account needs
+the candidate to prove it is them again (`reauthenticate`): their current
+password, or a login in the last 5 minutes, which the gateway vouches for
+(`recently_logged_in`). Each of them, once done, is a credential change: the
+candidate's other sessions and tokens end (docs/decisions/0018-account-security.md).
+"""
 from __future__ import annotations
 
 import re
@@ -13,17 +21,22 @@ from identity.exceptions import (
     EmailTaken,
     InvalidProfile,
     NotFound,
+    ReauthenticationRequired,
 )
 from identity.handlers.common import (
+    credentials_changed,
     email_owner,
     get_candidate,
     mask_email,
     normalize_email,
     profile,
     publish_profile_updated,
+    set_password,
+    summary,
 )
 from identity.models import Candidate, ExternalIdentity
-from identity.ratelimit import allow_mail
+from identity.passwords import MAX_LENGTH, check_password_rules
+from identity.ratelimit import LoginThrottle, allow_mail
 from identity.reference import country_code, language_code
 
 REQUIRED = "This field is required."
@@ -80,9 +93,12 @@ def _check(field: str, value: str) -> tuple[str | None, str | None]:
     return value, None
 
 
-def update_profile(session: Session, outbox, clock, *, candidate_id, changes) -> schemas.CandidateProfile:
-    """Apply the changes (all or nothing). A new email waits as `pending_email`
-    until the link mailed to it is followed."""
+def update_profile(session: Session, outbox, clock, *, candidate_id, changes, hasher=None,
+                   current_password=None, recently_logged_in=False,
+                   client_address=None) -> schemas.CandidateProfile:
+    """Apply the changes (all or nothing). A new email needs the candidate to
+    prove it is them (`reauthenticate`), then waits as `pending_email` until the
+    link mailed to it is followed."""
     now = clock()
     if not isinstance(changes, dict):
         raise InvalidProfile({"changes": "Send the fields to change as an object."})
@@ -106,6 +122,8 @@ def update_profile(session: Session, outbox, clock, *, candidate_id, changes) ->
 
     new_email = merged.pop("email")
     if new_email != candidate.email:
+        reauthenticate(session, hasher, now, candidate, current_password, recently_logged_in,
+                       client_address, "change your email address")
         owner = email_owner(session, candidate.program, new_email)
         if owner is not None:
             raise EmailTaken({"email": "This email address is already used by another candidate."})
@@ -148,6 +166,7 @@ def confirm_email(session: Session, outbox, clock, *, token) -> schemas.Candidat
         old_email = candidate.email
         candidate.email = new_email
         candidate.updated_at = now
+        credentials_changed(candidate)
         publish_profile_updated(outbox, candidate, ["email"], now)
         mails.send(outbox, "email_changed", old_email, new_email_masked=mask_email(new_email),
                    **mails.candidate_context(candidate))
@@ -156,8 +175,11 @@ def confirm_email(session: Session, outbox, clock, *, token) -> schemas.Candidat
     return profile(session, candidate)
 
 
-def unlink_external_identity(session: Session, *, candidate_id, identity_id) -> schemas.CandidateProfile:
+def unlink_external_identity(session: Session, outbox, clock, *, candidate_id, identity_id,
+                             hasher=None, current_password=None, recently_logged_in=False,
+                             client_address=None) -> schemas.CandidateProfile:
     """Remove one of the candidate's own SSO identities, never the last way in."""
+    now = clock()
     candidate = get_candidate(session, candidate_id, lock=True)
     try:
         wanted = int(identity_id)
@@ -179,9 +201,59 @@ def unlink_external_identity(session: Session, *, candidate_id, identity_id) -> 
     ).scalar_one()
     if candidate.password_hash is None and others == 0:
         raise CannotUnlinkLastLogin()
+    reauthenticate(session, hasher, now, candidate, current_password, recently_logged_in,
+                   client_address, "disconnect a single sign-on account")
     session.delete(identity)
     session.flush()
+    credentials_changed(candidate)
+    candidate.updated_at = now
+    mails.send(outbox, "sso_unlinked", candidate.email, issuer=identity.issuer,
+               account=identity.email or identity.subject, **mails.candidate_context(candidate))
     return profile(session, candidate)
+
+
+def change_password(session: Session, outbox, hasher, clock, *, candidate_id, new_password,
+                    current_password=None, recently_logged_in=False,
+                    client_address=None) -> schemas.CandidateSummary:
+    """A logged-in candidate's new password (or a first one, for a candidate who
+    only signs in with single sign-on: then a recent login is the proof)."""
+    now = clock()
+    candidate = get_candidate(session, candidate_id, lock=True)
+    reauthenticate(session, hasher, now, candidate, current_password, recently_logged_in,
+                   client_address, "change your password")
+    check_password_rules(new_password, candidate_id=candidate.candidate_id, email=candidate.email)
+    set_password(candidate, hasher, new_password, now)
+    mails.send(outbox, "password_changed", candidate.email, **mails.candidate_context(candidate))
+    return summary(candidate)
+
+
+def reauthenticate(session: Session, hasher, now, candidate: Candidate, current_password,
+                   recently_logged_in: bool, client_address, doing: str) -> None:
+    """Proof that the person is the candidate, again: a login in the last 5 minutes
+    (the gateway's `recently_logged_in`), or the current password, throttled as a
+    login. ReauthenticationRequired (a field problem on `current_password`) otherwise."""
+    if recently_logged_in is True:
+        return
+    if not isinstance(current_password, str) or not current_password:
+        if candidate.password_hash is None:  # single sign-on only: no password to enter
+            raise ReauthenticationRequired({"current_password": f"Log in again, then {doing} "
+                                                                "within 5 minutes."})
+        raise ReauthenticationRequired({"current_password": f"Enter your current password to {doing}."})
+    throttle = LoginThrottle(session, now, scope="candidate")
+    throttle.check(candidate.candidate_id, client_address)
+    if candidate.password_hash is None or len(current_password) > MAX_LENGTH * 4 \
+            or not hasher.verify(candidate.password_hash, current_password):
+        throttle.record_failure(candidate.candidate_id, client_address)
+        raise ReauthenticationRequired({"current_password": "That is not your current password."})
+    throttle.clear_account(candidate.candidate_id)
+
+
+def credential_version(session: Session, *, candidate_id) -> int | None:
+    """The candidate's credential version, or None for an unknown candidate."""
+    if not isinstance(candidate_id, str):
+        return None
+    return session.execute(select(Candidate.credential_version)
+                           .where(Candidate.candidate_id == candidate_id)).scalar_one_or_none()
 
 
 def staff_set_attributes(session: Session, outbox, clock, *, candidate_id, ccie_number=None,

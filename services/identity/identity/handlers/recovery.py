@@ -30,13 +30,18 @@ def request_password_reset(session: Session, outbox, clock, *, login) -> None:
     if not allow_mail(session, address, "password_reset", now):
         return None
     for candidate in candidates:
-        token = tokens.issue(session, candidate.candidate_id, tokens.PASSWORD_RESET, now)
-        mails.send(
-            outbox, "password_reset", candidate.email, token=token,
-            valid_hours=int(tokens.VALIDITY[tokens.PASSWORD_RESET].total_seconds() // 3600),
-            **mails.candidate_context(candidate),
-        )
+        send_password_reset_link(session, outbox, now, candidate)
     return None
+
+
+def send_password_reset_link(session: Session, outbox, now, candidate) -> None:
+    """To the record's own address, always."""
+    token = tokens.issue(session, candidate.candidate_id, tokens.PASSWORD_RESET, now)
+    mails.send(
+        outbox, "password_reset", candidate.email, token=token,
+        valid_hours=int(tokens.VALIDITY[tokens.PASSWORD_RESET].total_seconds() // 3600),
+        **mails.candidate_context(candidate),
+    )
 
 
 def reset_password(session: Session, hasher, clock, *, token, password) -> schemas.CandidateSummary:
