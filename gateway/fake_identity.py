@@ -43,6 +43,8 @@ EmailBelongsToAnotherCandidate = _error("EmailBelongsToAnotherCandidate")
 InvalidProfile = _error("InvalidProfile")
 EmailTaken = _error("EmailTaken")
 CannotUnlinkLastLogin = _error("CannotUnlinkLastLogin")
+ReauthenticationRequired = _error("ReauthenticationRequired")
+ExternalIdentityTaken = _error("ExternalIdentityTaken")
 InvalidDocument = _error("InvalidDocument")
 
 VALIDITY = {"first_time": timedelta(hours=6), "password_reset": timedelta(hours=1),
@@ -64,7 +66,7 @@ RPC_METHODS = {
     "start_first_time_by_score_report", "inspect_link_token", "complete_first_time",
     "request_password_reset", "reset_password", "remind_candidate_id", "get_profile",
     "update_profile", "confirm_email", "unlink_external_identity", "open_name_change_ticket",
-    "list_tickets",
+    "list_tickets", "credential_version", "change_password", "link_external_identity",
 }
 
 
@@ -109,7 +111,7 @@ class FakeIdentity(FakeService):
             "last_name": last_name, "email": email.lower(), "password": None, "password_changed_at": None,
             "phone": None, "address": dict.fromkeys(ADDRESS), "company": None, "job_title": None,
             "preferred_language": None, "netacad_id": None, "ccie_number": None, "ccde_number": None,
-            "pending_email": None,
+            "pending_email": None, "credential_version": 0,
         }
         if complete:
             record.update(phone="+44 20 7946 0000", preferred_language="en",
@@ -168,15 +170,15 @@ class FakeIdentity(FakeService):
         return None
 
     # -- first-time login and recovery ------------------------------------------------
-    def start_first_time_by_email(self, email, program=None, external_identity=None):
-        external = self._external(external_identity)
+    def start_first_time_by_email(self, email, program=None):
         address = normalize_email(email)
         for candidate in self.candidates.values():
             if address and candidate["email"] == address and program in (None, candidate["program"]):
-                self._mail_token(candidate, "first_time", candidate["email"], external=external)
+                kind = "first_time" if candidate["password"] is None else "password_reset"
+                self._mail_token(candidate, kind, candidate["email"])
         return None
 
-    def start_first_time_by_score_report(self, last_name, registration_number, new_email, external_identity=None,
+    def start_first_time_by_score_report(self, last_name, registration_number, new_email,
                                          client_address=None):
         number = str(registration_number).strip()
         account, address_key = f"registration:{number.casefold()}", f"score:{client_address or 'unknown'}"
@@ -184,46 +186,47 @@ class FakeIdentity(FakeService):
         if sum(f[0] == account for f in recent) >= SCORE_REPORT_NUMBER_LIMIT \
                 or sum(f[1] == address_key for f in recent) >= SCORE_REPORT_ADDRESS_LIMIT:
             raise TooManyAttempts({"retry_after_seconds": 3000})
-        external = self._external(external_identity)
         address = normalize_email(new_email)
         if address is None:
             raise InvalidProfile({"new_email": "Enter a valid email address."})
         matched = next((self.candidates[cid] for number_, name, cid in self.registrations
                         if number_ == number
-                        and str(last_name).strip().casefold() in (name.casefold(), self.candidates[cid]["last_name"].casefold())),
+                        and str(last_name).strip().casefold() == self.candidates[cid]["last_name"].casefold()),
                        None)
         if matched is None:
             self.failures.append((account, address_key, self.now))
             raise ScoreReportNotMatched()
+        if matched["password"] is not None:  # never moved: the new address is told to open a ticket
+            self.mails.append({"to": address, "kind": "score_report_has_login", "token": None})
+            return {"sent_to": mask_email(address)}
         if address != matched["email"]:
             owner = self._email_owner(matched["program"], address)
             if owner is not None and owner is not matched:
                 raise EmailBelongsToAnotherCandidate({"new_email": "This email address belongs to another candidate record."})
             matched["email"] = address
-        self._mail_token(matched, "first_time", address, external=external)
+            matched["credential_version"] += 1
+        self._mail_token(matched, "first_time", address)
         return {"sent_to": mask_email(address)}
 
     def inspect_link_token(self, token, purpose):
         row, reason = self._look_up(token, purpose)
+        if not reason and purpose == "first_time" and self.candidates[row["candidate_id"]]["password"] is not None:
+            reason = "used"
         if reason:
-            return {"valid": False, "reason": reason, "candidate_id": None, "first_name": None, "links_identity": False}
+            return {"valid": False, "reason": reason, "candidate_id": None, "first_name": None}
         candidate = self.candidates[row["candidate_id"]]
         return {"valid": True, "reason": None, "candidate_id": candidate["candidate_id"],
-                "first_name": candidate["first_name"], "links_identity": row["external"] is not None}
+                "first_name": candidate["first_name"]}
 
     def complete_first_time(self, token, password):
         row = self._require(token, "first_time")
         candidate = self.candidates[row["candidate_id"]]
+        if candidate["password"] is not None:
+            raise LinkTokenInvalid({"reason": "used"})
         self._check_password(password, candidate)
         self._set_password(candidate, password)
         self._use(row)
-        linked = False
-        if row["external"]:
-            external = row["external"]
-            if self.find_by_external_identity(external["issuer"], external["subject"]) is None:
-                self.link_identity(candidate["candidate_id"], external["issuer"], external["subject"], external["email"])
-            linked = True
-        return {**self._summary(candidate), "identity_linked": linked}
+        return self._summary(candidate)
 
     def request_password_reset(self, login):
         for candidate in self._by_login(login.strip() if isinstance(login, str) else ""):
@@ -249,7 +252,8 @@ class FakeIdentity(FakeService):
     def get_profile(self, candidate_id):
         return self._profile(self._candidate(candidate_id))
 
-    def update_profile(self, candidate_id, changes):
+    def update_profile(self, candidate_id, changes, current_password=None, recently_logged_in=False,
+                       client_address=None):
         candidate = self._candidate(candidate_id)
         if not isinstance(changes, dict):
             raise InvalidProfile({"changes": "Send the fields to change as an object."})
@@ -290,6 +294,7 @@ class FakeIdentity(FakeService):
             raise InvalidProfile(errors)
         new_email = merged.pop("email")
         if new_email != candidate["email"]:
+            self._reauthenticate(candidate, current_password, recently_logged_in)
             owner = self._email_owner(candidate["program"], new_email)
             if owner is not None:
                 raise EmailTaken({"email": "This email address is already used by another candidate."})
@@ -308,12 +313,15 @@ class FakeIdentity(FakeService):
         self._use(row)
         if self._email_owner(candidate["program"], row["email"]) not in (None, candidate):
             raise EmailTaken({"email": "This email address is already used by another candidate."})
+        if candidate["email"] != row["email"]:
+            candidate["credential_version"] += 1
         candidate["email"] = row["email"]
         if candidate["pending_email"] == row["email"]:
             candidate["pending_email"] = None
         return self._profile(candidate)
 
-    def unlink_external_identity(self, candidate_id, identity_id):
+    def unlink_external_identity(self, candidate_id, identity_id, current_password=None,
+                                 recently_logged_in=False, client_address=None):
         candidate = self._candidate(candidate_id)
         linked = self.identities.get(identity_id) if isinstance(identity_id, int) else None
         if linked is None or linked["candidate_id"] != candidate["candidate_id"]:
@@ -321,8 +329,41 @@ class FakeIdentity(FakeService):
         others = [i for i in self.identities.values() if i["candidate_id"] == candidate_id and i is not linked]
         if candidate["password"] is None and not others:
             raise CannotUnlinkLastLogin()
+        self._reauthenticate(candidate, current_password, recently_logged_in)
         del self.identities[identity_id]
+        candidate["credential_version"] += 1
         return self._profile(candidate)
+
+    # -- credentials (decision 0018) --------------------------------------------------
+    def credential_version(self, candidate_id):
+        candidate = self.candidates.get(candidate_id) if isinstance(candidate_id, str) else None
+        return None if candidate is None else candidate["credential_version"]
+
+    def change_password(self, candidate_id, new_password, current_password=None, recently_logged_in=False,
+                        client_address=None):
+        candidate = self._candidate(candidate_id)
+        self._reauthenticate(candidate, current_password, recently_logged_in)
+        self._check_password(new_password, candidate)
+        self._set_password(candidate, new_password)
+        return self._summary(candidate)
+
+    def link_external_identity(self, candidate_id, external_identity):
+        candidate = self._candidate(candidate_id)
+        external = self._external(external_identity)
+        found = self.find_by_external_identity(external["issuer"], external["subject"])
+        if found is not None and found["candidate_id"] != candidate_id:
+            raise ExternalIdentityTaken()
+        if found is None:
+            self.link_identity(candidate_id, external["issuer"], external["subject"], external["email"])
+            candidate["credential_version"] += 1
+        return self._profile(candidate)
+
+    @staticmethod
+    def _reauthenticate(candidate, current_password, recently_logged_in):
+        if recently_logged_in is True:
+            return
+        if not current_password or current_password != candidate["password"]:
+            raise ReauthenticationRequired({"current_password": "Enter your current password to make this change."})
 
     # -- tickets -------------------------------------------------------------------
     def open_name_change_ticket(self, candidate_id, first_name, last_name, reason, document):
@@ -424,11 +465,13 @@ class FakeIdentity(FakeService):
         # A moment later than any earlier change, as the real clock would give.
         self.now += timedelta(seconds=1)
         candidate["password_changed_at"] = self.now.isoformat()
+        candidate["credential_version"] += 1
 
     @staticmethod
     def _summary(candidate) -> dict:
         return {key: candidate[key] for key in ("candidate_id", "program", "first_name", "last_name", "email",
-                                                "password_changed_at")} | {"has_password": candidate["password"] is not None}
+                                                "password_changed_at", "credential_version")} | {
+            "has_password": candidate["password"] is not None}
 
     def _profile(self, candidate) -> dict:
         keys = ("phone", "company", "job_title", "preferred_language", "netacad_id", "ccie_number",

@@ -231,6 +231,14 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         409, "cannot_unlink_last_login", "Cannot unlink your only login",
         "This is your only way to log in. Set a password first, then unlink it.",
     ),
+    "ReauthenticationRequired": Problem(
+        422, "reauthentication_required", "Confirm it is you",
+        "Enter your current password (or log in again) to make this change.",
+    ),
+    "ExternalIdentityTaken": Problem(
+        409, "external_identity_taken", "Account connected elsewhere",
+        "This single sign-on account is already connected to another candidate record.",
+    ),
     # identity, staff side (the staff console, gateway/staff/):
     "NotAuthorized": Problem(
         403, "not_authorized", "Not allowed",
@@ -400,7 +408,7 @@ ERRORS: dict[type[Exception] | str, Problem] = {
 REMOTE_FIELD_ERRORS = frozenset({
     "InvalidOrder", "PaymentDeclined", "PaymentUnavailable", "InvalidStatusCorrection",
     "InvalidProfile", "EmailTaken", "WeakPassword", "EmailBelongsToAnotherCandidate", "InvalidDocument",
-    "InvalidDecision", "InvalidAgreement",
+    "ReauthenticationRequired", "InvalidDecision", "InvalidAgreement",
     "InvalidVendorKeyRequest", "InvalidDeadLetterCorrection", "InvalidDeadLetterRequest",
     "InvalidTranscript",
     "InvalidSubmission", "InvalidReview", "InvalidRequest",

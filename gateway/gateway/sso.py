@@ -7,11 +7,16 @@ legs, and the ID token's signature, issuer, audience and nonce are checked on
 the way back.
 
 An external identity (issuer, subject) that identity already maps to a
-candidate logs that candidate straight in. An unmapped one is kept in the
-session (`auth.session.remember_pending_external_identity`) and the person
-goes to the first-time login, whose mailed link maps it (docs/decisions/0003-identity.md).
-Nothing is ever matched by the provider's email claim alone: anyone can put
-any address in an account at some provider.
+candidate logs that candidate straight in. An unmapped one is kept in this
+browser's session (`auth.session.remember_pending_external_identity`) and is
+connected only with proof of both sides (docs/decisions/0018-account-security.md):
+a candidate logged in in this same session (before, from the Identification
+page's "Connect a single sign-on account", or after, by password or a mailed
+link's login) confirms it on `/login/sso/connect`, which names the provider
+and the account; identity mails the candidate. A mailed link never carries
+it, so nobody can plant their own account on a record whose owner follows a
+genuine mail. Nothing is ever matched by the provider's email claim alone:
+anyone can put any address in an account at some provider.
 
 Whatever goes wrong at the provider (the person cancels, a stale or forged
 state, a token that does not verify, the provider down) ends on a page that
@@ -24,10 +29,14 @@ import logging
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from joserfc.errors import JoseError
+from nameko.exceptions import RemoteError
 
+from .auth import identity
 from .auth import session as candidate_session
+from .auth.forms import ConfirmForm
+from .errors import problem_for
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +133,39 @@ def callback():
         candidate_session.log_in(candidate)  # a fresh session: nothing pending survives it
         return redirect(url_for("site.home"))
     candidate_session.remember_pending_external_identity(issuer, subject, email)
-    return redirect(url_for("auth.first_time"))
+    if candidate_session.current_candidate() is not None:
+        return redirect(url_for("sso.connect"))
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/login/sso/connect", methods=["GET", "POST"])
+@candidate_session.login_required
+def connect():
+    """Confirm which single sign-on account may log in to the logged-in candidate's record."""
+    pending = candidate_session.pending_external_identity()
+    if pending is None:
+        return redirect(url_for("profile.identification"))
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate():
+        candidate_session.forget_pending_external_identity()
+        if request.form.get("decision") != "connect":
+            flash("The single sign-on account was not connected.", "info")
+            return redirect(url_for("profile.identification"))
+        try:
+            linked = identity.call("link_external_identity",
+                                   candidate_id=candidate_session.current_candidate_id(),
+                                   external_identity=pending)
+        except RemoteError as error:
+            if not identity.refused(error, "ExternalIdentityTaken"):
+                raise
+            flash(problem_for(error).message, "error")
+        else:
+            candidate_session.credentials_changed_here(linked)
+            flash(f"{pending.get('email') or pending['subject']} at {pending['issuer']} is connected: "
+                  "it logs you in from now on. We mailed you about it.", "success")
+        return redirect(url_for("profile.identification"))
+    return render_template("sso/connect.html", pending=pending, form=form,
+                           candidate=candidate_session.current_candidate())
 
 
 def _client():

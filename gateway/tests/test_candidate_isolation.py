@@ -75,6 +75,10 @@ def _cases(ada: str, ada_identity: int) -> dict[str, list[tuple]]:
                              ("POST", f"/personal-info?candidate_id={ada}", "form", {**settings, **spy})],
         "profile.identification": [("GET", f"/personal-info/identification?candidate_id={ada}", None, None)],
         "profile.unlink": [("POST", f"/personal-info/identification/{ada_identity}/unlink", "form", spy)],
+        # The two new passwords differ: Grace's own password stays, for the requests after.
+        "profile.change_password": [("GET", f"/personal-info/password?candidate_id={ada}", None, None),
+                                    ("POST", f"/personal-info/password?candidate_id={ada}", "form",
+                                     {"new_password": "x" * 14, "confirm": "y" * 14, **spy})],
         "profile.attributes": [("GET", f"/personal-info/attributes?candidate_id={ada}", None, None),
                                ("POST", "/personal-info/attributes", "form",
                                 {"netacad_id": "NA-G", "job_title": "Rear Admiral", **spy})],
@@ -92,6 +96,10 @@ def _cases(ada: str, ada_identity: int) -> dict[str, list[tuple]]:
         "auth_api.set_password": [("POST", "/api/v1/auth/password", "json", {"token": ada, "password": "x" * 14})],
         "me_api.get_me": [("GET", f"/api/v1/me?candidate_id={ada}", "bearer", None),
                           ("GET", "/api/v1/me", "bearer-of-ada-id", None)],
+        "me_api.change_password": [
+            ("POST", f"/api/v1/me/password?candidate_id={ada}", "json", {"new_password": "x" * 14}),
+            ("POST", "/api/v1/me/password", "bearer", {"candidate_id": ada, "new_password": "x" * 14}),
+            ("POST", "/api/v1/me/password", "bearer-of-ada-id", {"new_password": "x" * 14})],
         "me_api.patch_me": [("PATCH", f"/api/v1/me?candidate_id={ada}", "bearer", {"company": "Hacked"}),
                             ("PATCH", "/api/v1/me", "bearer", {"candidate_id": ada, "company": "Hacked"}),
                             ("PATCH", "/api/v1/me", "bearer-of-ada-id", {"company": "Hacked"})],

@@ -145,7 +145,7 @@ def test_identification_lists_linked_sso_accounts_with_unlink(as_ada, fake_ident
     response = as_ada.post(f"/personal-info/identification/{identity_id}/unlink", data={"csrf_token": csrf_token(page)})
 
     assert response.headers["Location"] == "/personal-info/identification"
-    assert "is unlinked" in _text(as_ada.get("/personal-info/identification"))
+    assert "is disconnected" in _text(as_ada.get("/personal-info/identification"))
     assert identity_id not in fake_identity.identities
 
 
@@ -154,7 +154,7 @@ def test_the_only_login_cannot_be_unlinked(as_ada, fake_identity, ada):
     fake_identity.candidates[ada]["password"] = None  # as a candidate who only ever used SSO
 
     page = _text(as_ada.get("/personal-info/identification"))
-    assert "Set a password before unlinking" in page
+    assert "Set a password before disconnecting" in page
     response = as_ada.post(f"/personal-info/identification/{identity_id}/unlink", data={"csrf_token": csrf_token(page)})
 
     assert "only way to log in" in _text(as_ada.get(response.headers["Location"]))
@@ -271,7 +271,7 @@ def test_a_password_change_elsewhere_ends_this_session(as_ada, fake_identity, ad
 
     response = as_ada.get("/personal-info")
 
-    assert response.headers["Location"] == "/login"
+    assert response.headers["Location"].startswith("/login")
     assert "session has ended" in _text(as_ada.get("/login"))
     with as_ada.session_transaction() as session:
         assert "candidate_id" not in session

@@ -97,13 +97,15 @@ def test_mapped_identity_logs_straight_in(client, oidc_provider, identity):  # n
     ]
 
 
-def test_unmapped_identity_goes_to_first_time_login_with_the_pending_identity(client, oidc_provider):  # noqa: F811
+def test_unmapped_identity_goes_to_the_login_with_the_pending_identity(client, oidc_provider):  # noqa: F811
     oidc_provider.set_user("grace-at-acme", {"email": "grace@acme.example"})
 
     response = _back_at(client, oidc_provider.authorize(_start(client), "grace-at-acme"))
 
+    # To log in to the record (password, or a first-time login's link) in this
+    # browser, then confirm the connection (decision 0018).
     assert response.status_code == 302
-    assert response.headers["Location"] == "/first-time"
+    assert response.headers["Location"] == "/login"
     session = _session(client)
     assert "candidate_id" not in session
     assert session["pending_external_identity"] == {

@@ -160,12 +160,13 @@ def test_forms_without_their_csrf_token_are_refused(staff, desks, path, data):
 
 def test_a_candidate_session_opens_no_dead_letter_or_vendor_key_page(client, desks):
     desks.dead_letters["exams"].add(b"{}")
-    with client.session_transaction() as session:
-        session[candidate_session.CANDIDATE_ID] = "CSCO10000001"
-        session[candidate_session.CANDIDATE] = {"program": "cisco", "first_name": "Ada", "last_name": "L"}
-        session[candidate_session.LOGGED_IN_AT] = int(time.time())
-        session[candidate_session.SESSION_ID] = "a-candidate-session"
-
     for path in ("/staff/dead-letters", "/staff/dead-letters/exams/1", "/staff/vendor-keys"):
+        # Forged anew each time: a page that checks the candidate's credentials
+        # ends this made-up session (decision 0018).
+        with client.session_transaction() as session:
+            session[candidate_session.CANDIDATE_ID] = "CSCO10000001"
+            session[candidate_session.CANDIDATE] = {"program": "cisco", "first_name": "Ada", "last_name": "L"}
+            session[candidate_session.LOGGED_IN_AT] = int(time.time())
+            session[candidate_session.SESSION_ID] = "a-candidate-session"
         assert client.get(path).status_code == 403
     assert desks.dead_letters["exams"].calls == []

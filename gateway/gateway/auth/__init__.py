@@ -25,7 +25,10 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def candidate_context():
-        return {"current_candidate": current_candidate()}
+        try:
+            return {"current_candidate": current_candidate()}
+        except Exception:  # noqa: BLE001 - identity down: the page (an error page, say) still renders
+            return {"current_candidate": None}
 
     @app.after_request
     def keep_personal_pages_out_of_caches(response):

@@ -15,6 +15,7 @@ from ..errors import problem_for, retry_after, try_again_in
 from . import identity
 from .forms import ConfirmForm, EmailForm, ForgotPasswordForm, LoginForm, ScoreReportForm, SetPasswordForm
 from .session import (
+    credentials_changed_here,
     current_candidate,
     log_in,
     log_out,
@@ -49,10 +50,22 @@ def login():
                 problem, status = _login_refusal(error)
                 headers = retry_after(error)
             else:
-                log_in(candidate)
-                return redirect(target)
+                return _logged_in(candidate, target)
     next_value = request.args.get("next") if target == request.args.get("next") else None
-    return render_template("auth/login.html", form=form, problem=problem, next=next_value), status, headers
+    page = render_template("auth/login.html", form=form, problem=problem, next=next_value,
+                           pending=pending_external_identity())
+    return page, status, headers
+
+
+def _logged_in(candidate: dict, target: str, welcome: str | None = None):
+    """Log the candidate in; a single sign-on account this browser brought waits
+    for the candidate to confirm connecting it (decision 0018)."""
+    log_in(candidate, keep_pending=True)  # a new session: flash only after it
+    if welcome:
+        flash(welcome, "success")
+    if pending_external_identity() is not None:
+        return redirect(url_for("sso.connect"))
+    return redirect(target)
 
 
 def _login_refusal(error: RemoteError) -> tuple[str, int]:
@@ -78,7 +91,7 @@ def first_time():
         form.email.data = pending["email"]
     if request.method == "POST":
         if form.validate():
-            identity.call("start_first_time_by_email", email=form.email.data, external_identity=pending)
+            identity.call("start_first_time_by_email", email=form.email.data)
             return redirect(url_for("auth.first_time_sent"))
         return render_template("auth/first_time.html", form=form, pending=pending), INVALID_FORM
     return render_template("auth/first_time.html", form=form, pending=pending)
@@ -103,7 +116,6 @@ def score_report():
                     last_name=form.last_name.data,
                     registration_number=form.registration_number.data,
                     new_email=form.new_email.data,
-                    external_identity=pending,
                     client_address=request.remote_addr or "",
                 )
             except RemoteError as error:
@@ -191,9 +203,7 @@ def _set_password(token: str, purpose: str, complete: str):
                     identity.field_errors(error).get("password") or problem_for(error).message
                 ]
             else:
-                log_in(candidate)
-                flash(_welcome(purpose, candidate), "success")
-                return redirect(url_for("site.home"))
+                return _logged_in(candidate, url_for("site.home"), _welcome(purpose, candidate))
         return render_template("auth/set_password.html", form=form, link=link, purpose=purpose), INVALID_FORM
     return render_template("auth/set_password.html", form=form, link=link, purpose=purpose)
 
@@ -201,13 +211,10 @@ def _set_password(token: str, purpose: str, complete: str):
 def _welcome(purpose: str, candidate: dict) -> str:
     if purpose == identity.PASSWORD_RESET:
         return "Your password has been changed and you are logged in."
-    message = (
+    return (
         f"Your password is set and the mapping to your candidate record {candidate['candidate_id']} "
         "is complete. Next time, log in with your candidate ID or email address and this password."
     )
-    if candidate.get("identity_linked"):
-        message += " Your single sign-on account is linked too, so “Click here to login” works as well."
-    return message
 
 
 def _link_invalid(purpose: str, reason: str | None):
@@ -242,6 +249,9 @@ def confirm_email(token: str):
                 raise
             return _link_invalid(identity.EMAIL_CONFIRMATION, identity.link_token_reason(error))
         flash(f"Your email address is confirmed: it is now {profile['email']}.", "success")
+        # The email is a credential: every other session of the candidate ends, this one
+        # stays if it is theirs (a session of someone else, in this browser, ends too).
+        credentials_changed_here(profile)
         candidate = current_candidate()
         if candidate is not None and candidate["candidate_id"] == profile["candidate_id"]:
             return redirect(url_for("profile.settings"))

@@ -7,16 +7,23 @@ clears whatever the session held before and starts a new one (no session
 fixation, and the CSRF secret is renewed too); logging out clears it.
 
 A session lasts `PERMANENT_SESSION_LIFETIME` without a request (idle) and
-`ABSOLUTE_LIFETIME_SECONDS` at most. Pages that load the profile also end it
-when the password changed since the login (`still_valid_for`). Each session
-has a random ID; logging out records it in gateway/ended_sessions.py, so a
-copy of the cookie taken before the logout is refused too. A cookie without
-an ID (made before IDs existed) is no session.
+`ABSOLUTE_LIFETIME_SECONDS` at most. It carries the candidate's credential
+version of its login and ends, at its next request, once a credential change
+moved that on (`credentials.py`), unless this session made the change
+(`credentials_changed_here`). Each session has a random ID; logging out
+records it in gateway/ended_sessions.py, so a copy of the cookie taken before
+the logout is refused too. A cookie without an ID (made before IDs existed)
+is no session.
+
+`recently_logged_in` is the proof of a login in the last 5 minutes that
+changing the email, the password or unlinking single sign-on accept instead
+of the current password.
 
 Single sign-on (gateway/sso.py) uses `log_in` for a mapped identity and
-`remember_pending_external_identity` for one not mapped yet; the first-time
-login pages pass `pending_external_identity()` on to identity, whose mailed
-link then maps it.
+`remember_pending_external_identity` for one not mapped yet. It is linked
+only in this same browser session, once it also logged in by password or a
+mailed link (`log_in(..., keep_pending=True)`), and the candidate confirmed it
+(docs/decisions/0018-account-security.md).
 """
 from __future__ import annotations
 
@@ -29,25 +36,34 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, session, url_for
 
 from .. import ended_sessions
+from . import credentials
 
 CANDIDATE_ID = "candidate_id"  # also read by gateway/staff/access.py
 CANDIDATE = "candidate"
 LOGGED_IN_AT = "logged_in_at"
 SESSION_ID = "session_id"
+CREDENTIAL_VERSION = "credential_version"
 PENDING_EXTERNAL_IDENTITY = "pending_external_identity"
 
 ABSOLUTE_LIFETIME_SECONDS = 12 * 3600
-_SHOWN = ("program", "first_name", "last_name", "password_changed_at")
+RECENT_LOGIN_SECONDS = 5 * 60
+_SHOWN = ("program", "first_name", "last_name")
 
 
-def log_in(candidate: Mapping) -> None:
-    """Start a new session for identity's CandidateSummary `candidate`."""
+def log_in(candidate: Mapping, keep_pending: bool = False) -> None:
+    """Start a new session for identity's CandidateSummary `candidate`. With
+    `keep_pending`, a single sign-on identity this browser brought stays, for
+    the candidate to connect it."""
+    pending = session.get(PENDING_EXTERNAL_IDENTITY) if keep_pending else None
     session.clear()
     session.permanent = True  # idle expiry: PERMANENT_SESSION_LIFETIME, refreshed on each request
     session[CANDIDATE_ID] = candidate["candidate_id"]
     session[CANDIDATE] = {key: candidate.get(key) for key in _SHOWN}
+    session[CREDENTIAL_VERSION] = candidate.get("credential_version")
     session[LOGGED_IN_AT] = int(time.time())
     session[SESSION_ID] = secrets.token_urlsafe(24)
+    if pending:
+        session[PENDING_EXTERNAL_IDENTITY] = pending
 
 
 def log_out() -> None:
@@ -58,7 +74,11 @@ def log_out() -> None:
 
 
 def current_candidate() -> dict | None:
-    """`{candidate_id, program, first_name, last_name, …}` of the logged-in candidate, or None."""
+    """`{candidate_id, program, first_name, last_name, …}` of the logged-in candidate, or None.
+
+    Asks identity whether the session's credentials are still current (once a
+    request); raises what the RPC raises when identity cannot answer.
+    """
     candidate_id = session.get(CANDIDATE_ID)
     if not isinstance(candidate_id, str) or not candidate_id:
         return None
@@ -67,8 +87,28 @@ def current_candidate() -> dict | None:
             or not isinstance(session_id, str) or ended_sessions.has_ended(session_id):
         session.clear()
         return None
+    if not credentials.is_current(candidate_id, session.get(CREDENTIAL_VERSION)):
+        session.clear()
+        flash("Your session has ended because your password, email address or single sign-on "
+              "accounts changed. Please log in again.", "info")
+        return None
     shown = session.get(CANDIDATE)
     return {**(shown if isinstance(shown, dict) else {}), "candidate_id": candidate_id}
+
+
+def recently_logged_in() -> bool:
+    """A login in this session within the last 5 minutes."""
+    logged_in_at = session.get(LOGGED_IN_AT)
+    return isinstance(logged_in_at, int) and time.time() - logged_in_at <= RECENT_LOGIN_SECONDS
+
+
+def credentials_changed_here(candidate: Mapping) -> None:
+    """This session changed the candidate's credentials (identity's answer,
+    with the new version, is `candidate`): it stays logged in, every other
+    session and token of the candidate ends."""
+    credentials.changed(candidate["candidate_id"])
+    if session.get(CANDIDATE_ID) == candidate["candidate_id"]:
+        session[CREDENTIAL_VERSION] = candidate.get("credential_version")
 
 
 def current_candidate_id() -> str:
@@ -77,12 +117,6 @@ def current_candidate_id() -> str:
     if candidate is None:
         raise RuntimeError("no candidate is logged in")
     return candidate["candidate_id"]
-
-
-def still_valid_for(profile: Mapping) -> bool:
-    """False when `profile` (fresh from identity) shows a password change since this login."""
-    shown = session.get(CANDIDATE) or {}
-    return shown.get("password_changed_at") == profile.get("password_changed_at")
 
 
 def refresh_shown(profile: Mapping) -> None:

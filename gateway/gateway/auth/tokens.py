@@ -1,25 +1,27 @@
-"""API access tokens: signed by the gateway, checked without asking identity.
+"""API access tokens: signed by the gateway.
 
 A token is an itsdangerous timed signature (SECRET_KEY, a salt of its own)
-of the candidate ID and the moment the candidate's password last changed
-(docs/decisions/0003-identity.md). It lasts `LIFETIME_SECONDS`. Operations
-that load the candidate's profile anyway also refuse a token whose password
-moment is older than the profile's (`check_password_unchanged`), so a
-password change ends every token issued before it.
+of the candidate ID and the candidate's credential version when it was
+issued (docs/decisions/0003-identity.md, 0018-account-security.md). It lasts
+`LIFETIME_SECONDS`; every call with it asks identity for the current
+credential version (`credentials.py`), so a password reset, an email change
+or a single sign-on unlink ends every token issued before it at the next call.
 """
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..errors import InvalidAccessToken, NotAuthenticated
+from . import credentials
 
 LIFETIME_SECONDS = 3600
+RECENT_LOGIN_SECONDS = 5 * 60
 _SALT = "certtrack.api-access-token"
 _MAX_TOKEN_LENGTH = 1000
 
@@ -27,32 +29,35 @@ _MAX_TOKEN_LENGTH = 1000
 @dataclass(frozen=True)
 class AccessToken:
     candidate_id: str
-    password_changed_at: int | None  # milliseconds since the epoch
+    credential_version: int | None
+    issued_at: datetime
+
+    @property
+    def recently_logged_in(self) -> bool:
+        """Issued (by a login) in the last 5 minutes: proof enough to change the
+        email or the password without the current one, as on the site."""
+        return (datetime.now(timezone.utc) - self.issued_at).total_seconds() <= RECENT_LOGIN_SECONDS
 
 
 def issue(candidate: Mapping) -> str:
     """A bearer token for identity's CandidateSummary `candidate`."""
-    return _serializer().dumps(
-        {"sub": candidate["candidate_id"], "pwd": password_moment(candidate.get("password_changed_at"))}
-    )
+    return _serializer().dumps({"sub": candidate["candidate_id"], "cv": candidate.get("credential_version")})
 
 
 def verify(raw: str) -> AccessToken:
+    """The token's claims, once its signature, age and credential version hold."""
     if not raw or len(raw) > _MAX_TOKEN_LENGTH:
         raise InvalidAccessToken()
     try:
-        claims = _serializer().loads(raw, max_age=LIFETIME_SECONDS)
+        claims, issued_at = _serializer().loads(raw, max_age=LIFETIME_SECONDS, return_timestamp=True)
     except BadSignature:  # also SignatureExpired
         raise InvalidAccessToken() from None
     if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
         raise InvalidAccessToken()
-    moment = claims.get("pwd")
-    return AccessToken(claims["sub"], moment if isinstance(moment, int) else None)
-
-
-def check_password_unchanged(token: AccessToken, profile: Mapping) -> None:
-    if password_moment(profile.get("password_changed_at")) != token.password_changed_at:
+    version = claims.get("cv")
+    if not credentials.is_current(claims["sub"], version):
         raise InvalidAccessToken()
+    return AccessToken(claims["sub"], version, issued_at)
 
 
 def bearer_required(view):
@@ -71,18 +76,6 @@ def bearer_required(view):
 
     guarded.requires_bearer = True
     return guarded
-
-
-def password_moment(value) -> int | None:
-    """identity's `password_changed_at` (ISO 8601, or None) as epoch milliseconds."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return int(value * 1000)
-    try:
-        return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
 
 
 def _serializer() -> URLSafeTimedSerializer:

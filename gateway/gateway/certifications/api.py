@@ -15,8 +15,7 @@ from flask import Blueprint, current_app, request
 from nameko.exceptions import RemoteError
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..auth import identity
-from ..auth.tokens import AccessToken, bearer_required, check_password_unchanged
+from ..auth.tokens import AccessToken, bearer_required
 from ..openapi import api_operation
 from . import client
 from .documents import download
@@ -158,11 +157,6 @@ class AcceptCertificationAgreement(BaseModel):
     version: int = Field(strict=True, ge=1, description="The current version, as read; another answers 409.")
 
 
-def _checked(candidate: AccessToken) -> None:
-    """Refuse a token older than the candidate's last password change (for changes)."""
-    check_password_unchanged(candidate, identity.call("get_profile", candidate_id=candidate.candidate_id))
-
-
 @blueprint.get("/certification-agreement")
 @bearer_required
 @api_operation(response=CertificationAgreement, tags=TAGS,
@@ -177,7 +171,6 @@ def get_certification_agreement(candidate: AccessToken):
                summary="Accept the current certification agreement; another version answers 409 "
                        "`agreement_version_mismatch`.")
 def accept_certification_agreement(candidate: AccessToken, body: AcceptCertificationAgreement):
-    _checked(candidate)
     return client.call("accept_certification_agreement", candidate_id=candidate.candidate_id,
                        version=body.version)
 
@@ -271,7 +264,6 @@ def get_continuing_education(candidate: AccessToken):
                summary="Submit a CE activity or course completion with its certificate (JSON, document in "
                        "base64); it waits for staff review. 422 `invalid_submission` with `fields`.")
 def submit_continuing_education(candidate: AccessToken, body: CeSubmission):
-    _checked(candidate)
     return client.call(
         "submit_ce_activity", candidate_id=candidate.candidate_id, title=body.title, provider=body.provider,
         completed_on=body.completed_on.isoformat(), kind=body.kind,

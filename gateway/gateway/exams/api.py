@@ -9,7 +9,7 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import identity
-from ..auth.tokens import AccessToken, bearer_required, check_password_unchanged
+from ..auth.tokens import AccessToken, bearer_required
 from ..openapi import api_operation
 from . import client
 
@@ -87,7 +87,6 @@ class AcceptExamAgreement(BaseModel):
 
 def _program(candidate: AccessToken) -> str:
     profile = identity.call("get_profile", candidate_id=candidate.candidate_id)
-    check_password_unchanged(candidate, profile)
     return profile["program"]
 
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 import pycountry
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # identity's limit (docs/decisions/0003-identity.md)
 
@@ -63,6 +63,11 @@ class SettingsForm(FlaskForm):
     company = _text("Company", 200, autocomplete="organization")
     preferred_language = SelectField(
         "Preferred language", validators=[DataRequired("Choose your preferred language.")], validate_choice=False,
+    )
+    # Only for a new email address (decision 0018); never filled back in.
+    current_password = PasswordField(
+        "Current password", validators=[Optional(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
     )
 
     ADDRESS = ("line1", "line2", "city", "region", "postal_code", "country")
@@ -138,4 +143,30 @@ class NameChangeForm(FlaskForm):
             FileSize(max_size=MAX_DOCUMENT_BYTES, message="The document must be at most 5 MiB."),
         ],
         render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+
+
+def _current_password() -> PasswordField:
+    return PasswordField("Current password", validators=[Optional(), Length(max=1024)],
+                         render_kw={"autocomplete": "current-password"})
+
+
+class ReauthenticateForm(FlaskForm):
+    """A change that needs the candidate to prove it is them (decision 0018):
+    the current password, unless they logged in within 5 minutes."""
+
+    current_password = _current_password()
+
+
+class PasswordChangeForm(ReauthenticateForm):
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), Length(max=128, message="Use at most 128 characters.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired("Enter the new password again."),
+                    EqualTo("new_password", message="The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )

@@ -14,18 +14,32 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from ..auth import identity
-from ..auth.forms import ConfirmForm
-from ..auth.session import current_candidate_id, log_out, login_required, refresh_shown, still_valid_for
+from ..auth.session import (
+    credentials_changed_here,
+    current_candidate_id,
+    log_out,
+    login_required,
+    recently_logged_in,
+    refresh_shown,
+)
 from ..errors import problem_for, render_error
 from . import blueprint
-from .forms import LANGUAGES, AttributesForm, NameChangeForm, SettingsForm, countries
+from .forms import (
+    LANGUAGES,
+    AttributesForm,
+    NameChangeForm,
+    PasswordChangeForm,
+    ReauthenticateForm,
+    SettingsForm,
+    countries,
+)
 
 INVALID_FORM = 422
 PROGRAMS = {"cisco": "Cisco", "juniper": "Juniper Networks"}
 
 
 class SessionEnded(Exception):
-    """The session's candidate is gone, or changed their password since this login."""
+    """The session's candidate is gone."""
 
 
 def load_profile() -> dict:
@@ -36,8 +50,6 @@ def load_profile() -> dict:
         if identity.refused(error, "CandidateNotFound"):
             raise SessionEnded() from None
         raise
-    if not still_valid_for(profile):
-        raise SessionEnded()
     refresh_shown(profile)
     return profile
 
@@ -45,7 +57,7 @@ def load_profile() -> dict:
 @blueprint.errorhandler(SessionEnded)
 def session_ended(_error):
     log_out()
-    flash("Your session has ended because your password changed. Please log in again.", "info")
+    flash("Your session has ended. Please log in again.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -89,7 +101,7 @@ def settings():
             flash("Nothing was changed.", "info")
             return redirect(url_for("profile.settings"))
         try:
-            updated = _update(changes)
+            updated = _update(changes, form.current_password.data if "email" in changes else None)
         except RemoteError as error:
             problems = _place_errors(form, error, email_field="email")
         else:
@@ -110,24 +122,74 @@ def settings():
 @login_required
 def identification():
     profile = load_profile()
-    return render_template("profile/identification.html", tab="identification", profile=profile, form=ConfirmForm())
+    return _identification(profile, ReauthenticateForm())
+
+
+def _identification(profile: dict, form: ReauthenticateForm, status: int = 200):
+    page = render_template("profile/identification.html", tab="identification", profile=profile,
+                           form=form, recent_login=recently_logged_in(),
+                           sso_enabled=bool(current_app.config.get("OIDC_ISSUER")))
+    return page, status
 
 
 @blueprint.post("/identification/<int:identity_id>/unlink")
 @login_required
 def unlink(identity_id: int):
-    load_profile()
-    if not ConfirmForm().validate():
+    profile = load_profile()
+    form = ReauthenticateForm()
+    if not form.validate():
         return redirect(url_for("profile.identification"))
     try:
-        identity.call("unlink_external_identity", candidate_id=current_candidate_id(), identity_id=identity_id)
+        updated = identity.call("unlink_external_identity", candidate_id=current_candidate_id(),
+                                identity_id=identity_id, **_proof(form.current_password.data))
     except RemoteError as error:
+        if identity.refused(error, "ReauthenticationRequired"):
+            form.current_password.errors = [identity.field_errors(error).get("current_password", "")]
+            return _identification(profile, form, INVALID_FORM)
         if not identity.refused(error, "CannotUnlinkLastLogin"):
             raise  # NotFound (not this candidate's) becomes a 404 page
         flash(problem_for(error).message, "error")
     else:
-        flash("The single sign-on account is unlinked. It no longer logs you in.", "success")
+        credentials_changed_here(updated)
+        flash("The single sign-on account is disconnected. It no longer logs you in, and your "
+              "other sessions were logged out.", "success")
     return redirect(url_for("profile.identification"))
+
+
+# -- Password ------------------------------------------------------------------------
+@blueprint.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    profile = load_profile()
+    form = PasswordChangeForm()
+    status = 200
+    if request.method == "POST":
+        status = INVALID_FORM
+        if form.validate():
+            try:
+                changed = identity.call("change_password", candidate_id=current_candidate_id(),
+                                        new_password=form.new_password.data,
+                                        **_proof(form.current_password.data))
+            except RemoteError as error:
+                if not identity.refused(error, "ReauthenticationRequired", "WeakPassword"):
+                    raise
+                for name, message in identity.field_errors(error).items():
+                    field = form.new_password if name == "password" else getattr(form, name, None)
+                    if field is not None:
+                        field.errors = [message]
+            else:
+                credentials_changed_here(changed)
+                flash("Your password is changed. Your other sessions were logged out.", "success")
+                return redirect(url_for("profile.identification"))
+    page = render_template("profile/password.html", tab="identification", profile=profile, form=form,
+                           recent_login=recently_logged_in())
+    return page, status
+
+
+def _proof(current_password: str | None) -> dict:
+    """What identity needs to let the candidate change a credential (decision 0018)."""
+    return {"current_password": current_password or None, "recently_logged_in": recently_logged_in(),
+            "client_address": request.remote_addr or ""}
 
 
 # -- Attributes -----------------------------------------------------------------------
@@ -208,8 +270,9 @@ def name_change():
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _update(changes: dict) -> dict:
-    return identity.call("update_profile", candidate_id=current_candidate_id(), changes=changes)
+def _update(changes: dict, current_password: str | None = None) -> dict:
+    return identity.call("update_profile", candidate_id=current_candidate_id(), changes=changes,
+                         **_proof(current_password))
 
 
 def _place_errors(form, error: RemoteError, email_field: str | None = "email") -> list[str]:
@@ -217,7 +280,8 @@ def _place_errors(form, error: RemoteError, email_field: str | None = "email") -
 
     Re-raises anything that is not about the form's values.
     """
-    if not identity.refused(error, "InvalidProfile", "EmailTaken", "InvalidDocument"):
+    if not identity.refused(error, "InvalidProfile", "EmailTaken", "InvalidDocument",
+                            "ReauthenticationRequired"):
         raise error
     fields = identity.field_errors(error)
     if not fields:

@@ -36,11 +36,11 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import ended_sessions
-from ..auth.session import current_candidate
+from ..auth.session import CANDIDATE_ID
 from ..errors import AdminOnly, StaffOnly
 from . import blueprint
 from .directory import directory
@@ -123,7 +123,9 @@ def safe_next(target: str | None) -> str:
 
 @blueprint.before_request
 def guard():
-    if current_candidate() is not None:
+    # Any candidate session in this browser, current or not: no identity call
+    # needed to refuse it (decision 0018 checks credentials on candidate pages).
+    if session.get(CANDIDATE_ID):
         raise StaffOnly()
     if request.endpoint in OPEN_ENDPOINTS:
         return None
