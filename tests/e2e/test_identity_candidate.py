@@ -335,3 +335,66 @@ def test_mail_pages_answer_the_same_for_known_and_unknown_addresses(stack, amqp_
             answers.append((_comparable(posted), _comparable(followed)))
         assert answers[0] == answers[1], path
         assert answers[0][0][0] == 302 and answers[0][1][0] == 200
+
+
+# -- account trust (docs/decisions/0018-account-security.md) -----------------------------------
+def browser_session(stack, login: str, password: str = PASSWORD) -> requests.Session:
+    """A browser's cookies, logged in through the login form."""
+    browser = requests.Session()
+    page = browser.get(f"{stack.url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) \
+        or re.search(r'name="csrf_token" value="([^"]+)"', page)
+    answer = browser.post(f"{stack.url}/login", timeout=10, allow_redirects=False,
+                          data={"csrf_token": token.group(1), "login": login, "password": password})
+    assert answer.status_code == 302, answer.text[:500]
+    return browser
+
+
+def bearer(stack, login: str, password: str = PASSWORD) -> dict:
+    answer = requests.post(f"{stack.url}/api/v1/auth/token", json={"login": login, "password": password},
+                           timeout=10)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+@pytest.mark.slow
+def test_a_score_report_does_not_take_over_a_record_that_has_a_password(stack, amqp_uri):
+    owner, attacker = _unique("owner"), _unique("mallory")
+    number = str(uuid.uuid4().int)[:9]
+    candidate_id = with_password(stack, amqp_uri, owner, last_name="Lamarr", registration_number=number)
+
+    answer = requests.post(f"{stack.url}/api/v1/auth/first-time/score-report", timeout=10, json={
+        "last_name": "Lamarr", "registration_number": number, "new_email": attacker})
+
+    assert answer.status_code == 202 and "@example.com" in answer.json()["sent_to"]  # as for anyone
+    told = mailed_link(stack, attacker, pattern=re.compile(r"https?://[^\s\"'<>]+/support"))
+    assert told.endswith("/support")
+    with identity_rpc(amqp_uri) as identity:
+        assert identity.get_profile(candidate_id=candidate_id)["email"] == owner
+    bearer(stack, candidate_id)  # the owner's password still works
+
+
+@pytest.mark.slow
+def test_a_password_reset_ends_every_other_session_and_token_at_the_next_request(stack, amqp_uri):
+    email = _unique("hedy")
+    candidate_id = with_password(stack, amqp_uri, email)
+    second_browser = browser_session(stack, candidate_id)
+    old_token = bearer(stack, candidate_id)
+    for path in ("/api/v1/me", "/api/v1/me/transcripts", "/api/v1/me/orders"):
+        assert requests.get(f"{stack.url}{path}", headers=old_token, timeout=10).status_code == 200, path
+    assert second_browser.get(f"{stack.url}/personal-info", timeout=10, allow_redirects=False).status_code == 200
+
+    requests.post(f"{stack.url}/api/v1/auth/forgot-password", json={"email": email}, timeout=10)
+    reset = mailed_link(stack, email, pattern=RESET_LINK).rsplit("/", 1)[1]
+    new_password = "quartz meadow lantern eleven"
+    assert requests.post(f"{stack.url}/api/v1/auth/password", timeout=10,
+                         json={"token": reset, "password": new_password}).status_code == 204
+
+    # The very next request of each is refused: no cache, no grace period.
+    page = second_browser.get(f"{stack.url}/personal-info", timeout=10, allow_redirects=False)
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+    for path in ("/api/v1/me", "/api/v1/me/transcripts", "/api/v1/me/orders",
+                 "/api/v1/me/certifications", "/api/v1/me/exams"):
+        assert requests.get(f"{stack.url}{path}", headers=old_token, timeout=10).status_code == 401, path
+    assert requests.get(f"{stack.url}/api/v1/me", headers=bearer(stack, candidate_id, new_password),
+                        timeout=10).status_code == 200

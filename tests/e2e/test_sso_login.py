@@ -28,9 +28,23 @@ def sign_in_at_provider(page, stack, subject: str):
     page.get_by_role("button", name="Authorize").click()
 
 
+def set_password_from_the_mail(page, stack, email: str) -> None:
+    page.goto(mailed_link(stack, email))
+    page.get_by_label(re.compile(r"^New password")).fill(PASSWORD)
+    page.get_by_label("Type the new password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set my password and log in").click()
+
+
+def ask_first_time_link(page, stack, email: str) -> None:
+    page.goto(f"{stack.url}/first-time")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me the link").click()
+    page.wait_for_url(f"{stack.url}/first-time/email-sent")
+
+
 @pytest.mark.browser
 @pytest.mark.slow
-def test_sso_login_maps_the_identity_through_first_time_login_then_logs_straight_in(stack, amqp_uri, page):
+def test_sso_is_connected_in_its_own_browser_after_a_login_and_a_confirmation(stack, amqp_uri, page):
     email = f"ada.{uuid.uuid4().hex[:8]}@example.com"
     candidate_id = report_candidate(amqp_uri, email)
     subject = f"ada-{uuid.uuid4().hex[:8]}"
@@ -41,21 +55,18 @@ def test_sso_login_maps_the_identity_through_first_time_login_then_logs_straight
 
     # First time: the provider signs her in, CertTrack does not know that account yet.
     sign_in_at_provider(page, stack, subject)
-    page.wait_for_url(f"{stack.url}/first-time")
+    page.wait_for_url(f"{stack.url}/login")
     expect(page.get_by_text("not connected to a CertTrack record yet")).to_be_visible()
-    assert page.get_by_label("Email address").input_value() == "ada@acme.example"
-    page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Email me the link").click()
-    page.wait_for_url(f"{stack.url}/first-time/email-sent")
+    ask_first_time_link(page, stack, email)
 
-    # The link in the mail sets her password and maps the external identity.
-    page.goto(mailed_link(stack, email))
-    expect(page.get_by_text("your single sign-on account is connected to this record too")).to_be_visible()
-    page.get_by_label(re.compile(r"^New password")).fill(PASSWORD)
-    page.get_by_label("Type the new password again").fill(PASSWORD)
-    page.get_by_role("button", name="Set my password and log in").click()
-    page.wait_for_url(f"{stack.url}/")
-    expect(page.get_by_text(f"the mapping to your candidate record {candidate_id} is complete")).to_be_visible()
+    # The mailed link, in this same browser, sets her password; then she confirms the account.
+    set_password_from_the_mail(page, stack, email)
+    page.wait_for_url(f"{stack.url}/login/sso/connect")
+    expect(page.get_by_text("ada@acme.example")).to_be_visible()
+    expect(page.get_by_text(stack.oidc_issuer)).to_be_visible()
+    page.get_by_role("button", name="Connect this account").click()
+    page.wait_for_url(f"{stack.url}/personal-info/identification")
+    expect(page.get_by_text("is connected")).to_be_visible()
     with identity_rpc(amqp_uri) as identity:
         mapped = identity.find_by_external_identity(issuer=stack.oidc_issuer, subject=subject)
     assert mapped["candidate_id"] == candidate_id
@@ -69,6 +80,37 @@ def test_sso_login_maps_the_identity_through_first_time_login_then_logs_straight
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("button", name="Log out")).to_be_visible()
     expect(nav.get_by_role("link", name="Personal Info")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_an_attackers_sso_account_is_not_planted_on_the_victims_record(stack, amqp_uri, browser):
+    """The attacker signs in with their own SSO account and asks for a first-time
+    link for the victim's address; the victim follows the genuine mail in their
+    own browser. Before: the attacker's account was linked and logged them in."""
+    victim_email = f"victim.{uuid.uuid4().hex[:8]}@example.com"
+    report_candidate(amqp_uri, victim_email)
+    mallory = f"mallory-{uuid.uuid4().hex[:8]}"
+    attacker = browser.new_context().new_page()
+    victim = browser.new_context().new_page()
+    for page in (attacker, victim):
+        no_external_requests(page)
+
+    sign_in_at_provider(attacker, stack, mallory)
+    attacker.wait_for_url(f"{stack.url}/login")
+    ask_first_time_link(attacker, stack, victim_email)
+
+    set_password_from_the_mail(victim, stack, victim_email)
+    victim.wait_for_url(f"{stack.url}/")  # no connection page: nothing of mallory's in her browser
+    with identity_rpc(amqp_uri) as identity:
+        assert identity.find_by_external_identity(issuer=stack.oidc_issuer, subject=mallory) is None
+
+    # The attacker's sign-on still reaches no record.
+    sign_in_at_provider(attacker, stack, mallory)
+    attacker.wait_for_url(f"{stack.url}/login")
+    expect(attacker.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
+    attacker.context.close()
+    victim.context.close()
 
 
 @pytest.mark.browser
