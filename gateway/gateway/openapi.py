@@ -106,7 +106,7 @@ def _request_body(model: type[BaseModel]) -> BaseModel:
 # NUL, which PostgreSQL text cannot hold, and lone UTF-16 surrogates (`"\ud800"` in JSON),
 # which are no Unicode text and cannot be encoded as UTF-8 on the way to a service: refused
 # in any string of any body, before a service sees them (found by the API fuzzing sweep,
-# tests/security/test_api_fuzzing.py: a NUL in a registration number was a 500).
+# tests/security/test_schemathesis.py: a NUL in a registration number was a 500).
 UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 

@@ -1,6 +1,6 @@
 """Text no service can store (NUL, lone surrogates) is refused in any API body with 422,
 before a service is asked: the API fuzzing sweep found a NUL in a registration number
-answered 500 (tests/security/test_api_fuzzing.py)."""
+answered 500 (tests/security/test_schemathesis.py)."""
 from __future__ import annotations
 
 import pytest

@@ -1,17 +1,7 @@
+"""Browser fixtures of the end-to-end tests (the `stack` fixture is in tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
-
-from certtrack_shared.config import SERVICES
-from tests.e2e.stack import Stack
-
-
-@pytest.fixture(scope="session")
-def stack(amqp_uri, run_databases, tmp_path_factory):
-    urls = {service: run_databases.url(f"e2e_{service}") for service in SERVICES}
-    running = Stack(amqp_uri, urls, tmp_path_factory.mktemp("stack")).start()
-    yield running
-    running.stop()
 
 
 CHROMIUM_ARGS = [
