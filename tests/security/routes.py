@@ -36,6 +36,7 @@ NOT_OWNED = {
     "broker_user": "a vendor's broker user (staff console)",
     "candidate_id": "a candidate, looked up by staff (staff console)",
     "key_id": "a vendor API key (staff console)",
+    "staff_id": "a staff account (staff console)",
 }
 # Routes that take an owned kind's identifier yet are not a candidate's: who may use them, and why.
 NOT_A_CANDIDATES = {
