@@ -305,7 +305,8 @@ def apply_broker_identities(env: dict[str, str], passwords: dict[str, str],
     """The topology and every process's broker user, made by the administrator."""
     overrides = {"BROKER_ADMIN_URI": env["AMQP_URI"],
                  **{f"BROKER_PASSWORD_{party.upper()}": pw for party, pw in passwords.items()}}
-    argv = [sys.executable, "-m", "certtrack_shared.broker_identities", "apply"]
+    argv = [sys.executable, "-m", "certtrack_shared.broker_identities", "apply",
+            "--prefix", user_prefix(env["AMQP_URI"])]
     if env["CERTTRACK_ENV"] in ("development", "test"):
         argv.append("--development")
     return run_oneshot(Component("broker-users", argv, overrides, oneshot=True), env, stack,
@@ -372,13 +373,23 @@ def amqp_uri_as(admin_uri: str, user: str, password: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def user_prefix(admin_uri: str) -> str:
+    """`certtrack-` on the default vhost; `certtrack-<vhost>.` on another, so that
+    stacks on other vhosts of one broker (the test runs') never reset the
+    passwords of each other's users, which are the broker's, not the vhost's."""
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(admin_uri).path[1:])
+    return "certtrack-" if vhost in ("", "/") else f"certtrack-{vhost}."
+
+
 def broker_env(name: str, admin_uri: str, passwords: dict[str, str]) -> dict[str, str]:
     """AMQP_URI (and VENDOR_AMQP_URI) for the component `name`: its own user."""
-    gateway_uri = amqp_uri_as(admin_uri, "certtrack-gateway", passwords["gateway"])
+    prefix = user_prefix(admin_uri)
+    gateway = {"GATEWAY_BROKER_USER": f"{prefix}gateway"}  # whose vendor messages exams checks by key
+    gateway_uri = amqp_uri_as(admin_uri, f"{prefix}gateway", passwords["gateway"])
     if name in passwords:
-        return {"AMQP_URI": amqp_uri_as(admin_uri, f"certtrack-{name}", passwords[name])}
+        return {"AMQP_URI": amqp_uri_as(admin_uri, f"{prefix}{name}", passwords[name]), **gateway}
     if name == "transcripts-web":  # reads the transcripts database only; the service's user
-        return {"AMQP_URI": amqp_uri_as(admin_uri, "certtrack-transcripts", passwords["transcripts"])}
+        return {"AMQP_URI": amqp_uri_as(admin_uri, f"{prefix}transcripts", passwords["transcripts"])}
     if name == "warehouse-simulator":
         return {"AMQP_URI": amqp_uri_as(admin_uri, *DEV_WAREHOUSE)}
     if name == "demo-loader":  # RPCs as the gateway would call them; results as the vendor

@@ -341,6 +341,8 @@ def main(argv=None) -> int:
                         help="grant an existing broker user a vendor's permissions")
     parser.add_argument("--warehouse", action="append", default=[],
                         help="grant an existing broker user the warehouse's permissions")
+    parser.add_argument("--prefix", default=PREFIX,
+                        help="of the system's user names (default certtrack-: certtrack-identity, …)")
     args = parser.parse_args(argv)
     if args.command == "definitions":
         print(json.dumps(definitions(retry_delays_ms()), indent=2))
@@ -348,9 +350,9 @@ def main(argv=None) -> int:
     admin = Administrator.from_environment()
     passwords = passwords_from_environment()
     apply(admin, passwords, development=args.development, retry_delays_ms=retry_delays_ms(),
-          vendors=args.vendor, warehouses=args.warehouse)
+          vendors=args.vendor, warehouses=args.warehouse, prefix=args.prefix)
     print(f"broker identities applied in vhost {admin.vhost!r}: "
-          f"{', '.join(sorted(user_name(p) for p in passwords)) or 'no system users'}"
+          f"{', '.join(sorted(user_name(p, args.prefix) for p in passwords)) or 'no system users'}"
           f"{' and the development users' if args.development else ''}", file=sys.stderr)
     return 0
 

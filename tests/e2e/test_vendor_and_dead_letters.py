@@ -184,3 +184,4 @@ def test_admin_registers_a_vendors_broker_user_and_only_what_it_covers_is_applie
     # The audit: who registered and who removed it.
     page = html.unescape(session.get(f"{stack.url}/staff/vendor-senders", timeout=10).text)
     assert f"Registered by {email}" in page and f"Removed by {email}" in page
+    api.session.delete(api._path("users", acme.name), timeout=10)

@@ -57,6 +57,13 @@ class Vhost:
     def delete(self) -> None:
         url, auth = _api(f"vhosts/{quote(self.name, safe='')}")
         requests.delete(url, auth=auth, timeout=10)
+        # The users a stack made for this vhost (deploy/run_stack.py's user_prefix):
+        # users are the broker's, they would outlive the vhost.
+        url, auth = _api("users")
+        for user in requests.get(url, auth=auth, timeout=10).json():
+            if user["name"].startswith(f"certtrack-{self.name}."):
+                url, auth = _api(f"users/{quote(user['name'], safe='')}")
+                requests.delete(url, auth=auth, timeout=10)
 
     def queue(self, queue: str) -> dict:
         url, auth = _api(f"queues/{quote(self.name, safe='')}/{quote(queue, safe='')}")
