@@ -124,7 +124,8 @@ class PasswordChange(_Changes):
     current_password: Optional[str] = Field(
         default=None, max_length=1024, json_schema_extra={"format": "password", "writeOnly": True},
         description="Not needed with a token less than 5 minutes old.")
-    new_password: str = Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
+    new_password: str = Field(min_length=1, max_length=128, json_schema_extra={"format": "password"},
+                              description="As for `/api/v1/auth/password` (decision 0020).")
 
 
 @blueprint.post("/password")

@@ -10,10 +10,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import BadRequest
 
 from certtrack_shared import production
 
 from .errors import API_PREFIX
+from .openapi import UNSTORABLE_TEXT
 
 csrf = CSRFProtect()
 
@@ -37,6 +39,7 @@ def install(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     app.before_request(_protect_site_forms)
+    app.before_request(_refuse_unstorable_text)
     app.extensions["transport_security_headers"] = production.transport_security_headers(
         app.config["CERTTRACK_ENV"])
     app.after_request(_defensive_headers)
@@ -46,6 +49,18 @@ def _protect_site_forms() -> None:
     if not request.path.startswith(API_PREFIX):
         # apply_exemptions skips unrouted requests, so an unknown URL stays a 404.
         csrf.protect(apply_exemptions=True)
+
+
+def _refuse_unstorable_text() -> None:
+    """A form field, query argument or URL part with text no service can store
+    (NUL, lone surrogates: PostgreSQL refuses them, and the service answered
+    500) is a 400 before any service is asked; the API's JSON bodies are
+    checked in openapi.py."""
+    values = [*request.args.values(), *(request.view_args or {}).values()]
+    if not request.path.startswith(API_PREFIX):  # reading an API body here would skip its size cap
+        values += request.form.values()
+    if any(isinstance(value, str) and UNSTORABLE_TEXT.search(value) for value in values):
+        raise BadRequest("The request contains characters that cannot be stored.")
 
 
 def _defensive_headers(response):

@@ -4,6 +4,7 @@ answered 500 (tests/security/test_schemathesis.py)."""
 from __future__ import annotations
 
 import pytest
+from fake_identity import csrf_token
 
 SCORE_REPORT = "/api/v1/auth/first-time/score-report"
 
@@ -38,3 +39,25 @@ def test_ordinary_unicode_passes(client, fake_identity):
     answer = client.post(SCORE_REPORT, json={"last_name": "Łukasz-Ölçer 山田", "registration_number": "461",
                                              "new_email": "a@example.com"})
     assert answer.status_code != 422
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/first-time/score-report", {"last_name": "Turing", "registration_number": "460\x00999",
+                                  "new_email": "alan@new.example"}),
+    ("/first-time", {"email": "alan\x00@example.com"}),
+    ("/forgot-password", {"login": "CSCO\x001"}),
+])
+def test_a_site_form_with_text_no_service_can_store_is_a_400_before_any_service(
+        client, fake_identity, path, data):
+    page = client.get(path).get_data(as_text=True)
+    calls = len(fake_identity.calls)
+
+    response = client.post(path, data={**data, "csrf_token": csrf_token(page)})
+
+    assert response.status_code == 400
+    assert fake_identity.calls[calls:] == []
+
+
+def test_a_link_token_with_a_nul_is_a_400_before_any_service(client, fake_identity):
+    assert client.get("/first-time/abc%00def").status_code == 400
+    assert fake_identity.calls == []

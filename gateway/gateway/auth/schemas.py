@@ -50,8 +50,9 @@ class SetPasswordRequest(BaseModel):
 
     token: str = Field(min_length=1, max_length=200, description="The token of a first-time or reset-password link.")
     password: str = Field(
-        min_length=1, max_length=256, json_schema_extra={"format": "password"},
-        description="At least 12 characters, not containing the candidate ID or email address.",
+        min_length=1, max_length=128, json_schema_extra={"format": "password"},
+        description="12 to 128 characters, not one of the 100,000 most common passwords, not "
+        "containing the candidate ID or email address (decision 0020).",
     )
 
 
