@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_staff_directory import FakeStaffDirectory
+from .fakes.staff_directory import FakeStaffDirectory
 
 from gateway.app import create_app
 
@@ -56,8 +56,8 @@ def client(app):
 
 @pytest.fixture
 def desks(app):
-    """The dead-letter and vendor-key fakes (gateway/fake_staff_desks.py) as `app`'s RPC client."""
-    from fake_staff_desks import StaffDesks
+    """The dead-letter and vendor-key fakes (gateway/tests/fakes/staff_desks.py) as `app`'s RPC client."""
+    from .fakes.staff_desks import StaffDesks
 
     app.extensions["rpc"].close()
     app.extensions["rpc"] = StaffDesks()
@@ -75,29 +75,29 @@ def probe(amqp_uri):
 
 @pytest.fixture
 def fake_exams():
-    """An in-memory exams service (gateway/fake_exams.py); `fake_identity` installs it too."""
-    from fake_exams import FakeExams
+    """An in-memory exams service (gateway/tests/fakes/exams.py); `fake_identity` installs it too."""
+    from .fakes.exams import FakeExams
 
     return FakeExams()
 
 
 @pytest.fixture
 def fake_identity(app, fake_exams):
-    """An in-memory identity service (gateway/fake_identity.py), with `fake_exams`
+    """An in-memory identity service (gateway/tests/fakes/identity.py), with `fake_exams`
     and a certs fake (its candidates are this identity's) beside it, as `app`'s RPC client."""
-    from fake_certs import FakeCerts
-    from fake_exams import FakeServices
-    from fake_identity import FakeIdentity
+    from .fakes.certs import FakeCerts
+    from .fakes.exams import FakeServices
+    from .fakes.identity import FakeIdentity
 
     app.extensions["rpc"].close()
     fake = FakeIdentity()
     app.extensions["rpc"] = FakeServices(identity=fake, exams=fake_exams, certs=FakeCerts(fake))
-    # The Transcripts tab is in every candidate page's nav (gateway/fake_transcripts.py).
-    from fake_transcripts import FakeTranscripts
+    # The Transcripts tab is in every candidate page's nav (gateway/tests/fakes/transcripts.py).
+    from .fakes.transcripts import FakeTranscripts
 
     app.extensions["rpc"].services["transcripts"] = FakeTranscripts(site_url=app.config["SITE_URL"].rstrip("/"))
-    # So is Certificates & Plaques (gateway/fake_fulfillment.py).
-    from fake_fulfillment import FakeFulfillment
+    # So is Certificates & Plaques (gateway/tests/fakes/fulfillment.py).
+    from .fakes.fulfillment import FakeFulfillment
 
     app.extensions["rpc"].services["fulfillment"] = FakeFulfillment()
     return fake
@@ -105,19 +105,19 @@ def fake_identity(app, fake_exams):
 
 @pytest.fixture
 def fake_fulfillment(app, fake_identity):
-    """The fulfillment fake (gateway/fake_fulfillment.py) that `fake_identity` installed."""
+    """The fulfillment fake (gateway/tests/fakes/fulfillment.py) that `fake_identity` installed."""
     return app.extensions["rpc"].services["fulfillment"]
 
 
 @pytest.fixture
 def fake_transcripts(app, fake_identity):
-    """The transcripts fake (gateway/fake_transcripts.py) that `fake_identity` installed."""
+    """The transcripts fake (gateway/tests/fakes/transcripts.py) that `fake_identity` installed."""
     return app.extensions["rpc"].services["transcripts"]
 
 
 @pytest.fixture
 def fake_certs(app, fake_identity):
-    """The certs fake (gateway/fake_certs.py) that `fake_identity` installed."""
+    """The certs fake (gateway/tests/fakes/certs.py) that `fake_identity` installed."""
     return app.extensions["rpc"].services["certs"]
 
 
@@ -143,7 +143,7 @@ def grace(fake_identity):
 @pytest.fixture
 def as_ada(client, ada):
     """`client`, logged in on the site as Ada."""
-    from fake_identity import log_in
+    from .fakes.identity import log_in
 
     log_in(client, ada, PASSWORD)
     return client

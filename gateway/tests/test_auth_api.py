@@ -7,6 +7,8 @@ import time
 import pytest
 from itsdangerous import timed
 
+from .fakes import identity as identity_fake
+
 PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "a different long passphrase"
 
@@ -234,7 +236,7 @@ def test_score_report_refusals_are_the_errors_of_the_table(client, fake_identity
 
 
 def test_score_report_email_identity_refuses_is_a_422_with_fields(client, fake_identity, alan, monkeypatch):
-    monkeypatch.setattr("fake_identity.normalize_email", lambda value: None)
+    monkeypatch.setattr(identity_fake, "normalize_email", lambda value: None)
 
     error = _error(_score_report(client), 422, "invalid_profile")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+
+from .fakes import identity as identity_fake
+from .fakes.identity import csrf_token, log_in, submit
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "another long passphrase"
@@ -378,7 +380,7 @@ def test_link_tokens_are_masked_in_the_access_log():
 
 def test_score_report_shows_identitys_field_messages(client, fake_identity, alan, monkeypatch):
     # An address the form accepts but identity does not (identity has the last word).
-    monkeypatch.setattr("fake_identity.normalize_email", lambda value: None)
+    monkeypatch.setattr(identity_fake, "normalize_email", lambda value: None)
 
     response = submit(client, "/first-time/score-report",
                       {"last_name": "Turing", "registration_number": "460999999", "new_email": "alan@new.example"})

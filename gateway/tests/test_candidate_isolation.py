@@ -13,7 +13,7 @@ import copy
 import io
 
 import pytest
-from fake_identity import csrf_token, log_in
+from .fakes.identity import csrf_token, log_in
 
 PASSWORD = "correct horse battery staple"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -1,7 +1,7 @@
 """Checkout cannot be used to test stolen cards: after 5 declined payments in an hour
 per candidate or per client address, the next attempt answers 429 and never reaches
 the processor (services/fulfillment/fulfillment/declines.py, faked faithfully in
-gateway/fake_fulfillment.py). Staff (support and admin) see the declines.
+gateway/tests/fakes/fulfillment.py). Staff (support and admin) see the declines.
 
 The gateway here stands behind one trusted proxy, as in production: the client
 address is the one the proxy appended to X-Forwarded-For. Payments carry the
@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+from .fakes.identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD, PASSWORD, SUPPORT_STAFF, api_error, bearer, staff_signed_in
 

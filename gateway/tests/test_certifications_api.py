@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 
-import fake_certs
 import pytest
 from openapi_spec_validator import validate
 
 from .accounts import OTHER_PASSWORD, api_error, bearer
+from .fakes import certs as fake_certs
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
 

@@ -1,6 +1,6 @@
 """The Certifications pages, downloads, the certification agreement, Continuing
 Education and public certificate verification, with identity and certs
-replaced by honest fakes (gateway/fake_identity.py, gateway/fake_certs.py —
+replaced by honest fakes (gateway/tests/fakes/identity.py, gateway/tests/fakes/certs.py —
 whose standings come from the real rules engine and catalogs)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+from .fakes.identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD, PASSWORD
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from fake_exams import FakeServices
-from fake_identity import FakeIdentity
+from .fakes.exams import FakeServices
+from .fakes.identity import FakeIdentity
 
 from .accounts import PASSWORD
 

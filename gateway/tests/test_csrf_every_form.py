@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fake_identity import csrf_token, log_in
+from .fakes.identity import csrf_token, log_in
 
 from gateway.staff import access
 

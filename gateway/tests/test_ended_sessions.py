@@ -4,7 +4,7 @@ logout is refused afterwards (gateway/ended_sessions.py, against the real Redis 
 from __future__ import annotations
 
 import redis
-from fake_identity import csrf_token, log_in
+from .fakes.identity import csrf_token, log_in
 
 from gateway import ended_sessions
 from gateway.auth.session import ABSOLUTE_LIFETIME_SECONDS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fake_identity import csrf_token, log_in
+from .fakes.identity import csrf_token, log_in
 
 from .accounts import PASSWORD
 

@@ -1,11 +1,11 @@
 """Testing History and the exam agreement on the candidate site, with identity
-and exams replaced by honest fakes (gateway/fake_identity.py, gateway/fake_exams.py)."""
+and exams replaced by honest fakes (gateway/tests/fakes/identity.py, gateway/tests/fakes/exams.py)."""
 from __future__ import annotations
 
 import re
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+from .fakes.identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD, PASSWORD
 
@@ -174,7 +174,7 @@ def test_the_agreement_follows_the_candidates_program(client, fake_identity, fak
 
 
 def test_exams_being_down_is_a_page_in_words(as_ada, app):
-    from fake_exams import FakeServices
+    from .fakes.exams import FakeServices
 
     app.extensions["rpc"] = FakeServices(identity=app.extensions["rpc"].services["identity"])
 

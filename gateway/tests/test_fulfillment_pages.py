@@ -1,11 +1,11 @@
 """Certificates & Plaques on the candidate site and API, with identity and
-fulfillment replaced by honest fakes (gateway/fake_identity.py, gateway/fake_fulfillment.py)."""
+fulfillment replaced by honest fakes (gateway/tests/fakes/identity.py, gateway/tests/fakes/fulfillment.py)."""
 from __future__ import annotations
 
 import re
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+from .fakes.identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD, PASSWORD, bearer
 

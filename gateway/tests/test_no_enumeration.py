@@ -5,7 +5,7 @@ leads to) and by API."""
 from __future__ import annotations
 
 import pytest
-from fake_identity import csrf_token
+from .fakes.identity import csrf_token
 
 PASSWORD = "correct horse battery staple"
 # (page, field, API path)

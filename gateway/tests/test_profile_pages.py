@@ -5,7 +5,7 @@ import io
 import re
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+from .fakes.identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD, PASSWORD
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_identity import csrf_token, submit
+from .fakes.identity import csrf_token, submit
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a different long passphrase"

@@ -1,5 +1,5 @@
 """The staff console's CE review queue and catalog page, with certs and
-identity replaced by fakes (gateway/fake_certs.py, gateway/fake_identity.py)."""
+identity replaced by fakes (gateway/tests/fakes/certs.py, gateway/tests/fakes/identity.py)."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
 """The staff console's dead letters, with the services replaced by fakes
-(gateway/fake_staff_desks.py): what staff see, what reaches the services, what is refused.
+(gateway/tests/fakes/staff_desks.py): what staff see, what reaches the services, what is refused.
 The CSRF and candidate-session checks cover the vendor key forms too; the vendor key
 pages themselves are tested in test_staff_vendor_keys.py."""
 from __future__ import annotations

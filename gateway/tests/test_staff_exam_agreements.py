@@ -1,5 +1,5 @@
 """The staff console's exam agreements page with the exams service replaced by its fake
-(gateway/fake_exams.py): what staff see, what reaches the service, what is refused."""
+(gateway/tests/fakes/exams.py): what staff see, what reaches the service, what is refused."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fake_exams import FakeExams, FakeServices
+from .fakes.exams import FakeExams, FakeServices
 from gateway.auth import session as candidate_session
 
 from .accounts import STAFF, form_token

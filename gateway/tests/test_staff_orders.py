@@ -1,5 +1,5 @@
 """The staff console's kit orders: search, view, audited status correction, refund
-(fulfillment and identity replaced by fakes: gateway/fake_fulfillment.py, gateway/fake_identity.py)."""
+(fulfillment and identity replaced by fakes: gateway/tests/fakes/fulfillment.py, gateway/tests/fakes/identity.py)."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
 """The staff console's vendor API keys, with exams replaced by its fake
-(gateway/fake_staff_desks.py): a key is scoped to one vendor and a set of
+(gateway/tests/fakes/staff_desks.py): a key is scoped to one vendor and a set of
 programs and expires; the list shows both, flags expired keys and each key's
 audit trail; only administrators reach any of it."""
 from __future__ import annotations

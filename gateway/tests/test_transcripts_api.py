@@ -1,5 +1,5 @@
 """`/api/v1/me/transcripts…`, with identity and transcripts replaced by honest fakes
-(gateway/fake_identity.py, gateway/fake_transcripts.py). `GET /api/v1/verify/<code>`
+(gateway/tests/fakes/identity.py, gateway/tests/fakes/transcripts.py). `GET /api/v1/verify/<code>`
 is the transcripts web app's (services/transcripts/tests, test_public_web.py); the
 gateway only forwards it (test_transcripts_forwarding.py)."""
 from __future__ import annotations

@@ -8,7 +8,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fake_identity import csrf_token, log_in, submit
+from .fakes.identity import csrf_token, log_in, submit
 
 from .accounts import OTHER_PASSWORD
 

@@ -4,7 +4,7 @@ answered 500 (tests/security/test_schemathesis.py)."""
 from __future__ import annotations
 
 import pytest
-from fake_identity import csrf_token
+from .fakes.identity import csrf_token
 
 SCORE_REPORT = "/api/v1/auth/first-time/score-report"
 

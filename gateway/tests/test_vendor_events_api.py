@@ -1,5 +1,5 @@
 """`POST /api/v1/vendor/events`: vendor API keys, contract validation and publishing
-with confirms — exams' key RPCs faked (gateway/fake_staff_desks.py), the broker real."""
+with confirms — exams' key RPCs faked (gateway/tests/fakes/staff_desks.py), the broker real."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from fake_staff_desks import StaffDesks
+from .fakes.staff_desks import StaffDesks
 from tests.harness.messages import capture_queue, drain
 from tests.harness.vendor import registration, result, revocation
 

@@ -2,7 +2,7 @@
 both kept by identity (docs/decisions/0019-staff-second-factor.md).
 
 `StaffDirectory` is the console's one way to them, so the gateway's unit tests
-can put an in-memory one in its place (gateway/fake_staff_directory.py) without
+can put an in-memory one in its place (gateway/tests/fakes/staff_directory.py) without
 teaching every RPC fake about staff sessions. The app gets the real one when
 the staff blueprint is registered (`app.extensions["staff_directory"]`).
 """

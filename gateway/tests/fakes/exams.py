@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from certtrack_shared.errors import DomainError
 
 from gateway.errors import ServiceUnreachable
-from fake_rpc import FakeService
+from .rpc import FakeService
 
 
 _DomainError = DomainError  # as the service's own base: one JSON object as detail

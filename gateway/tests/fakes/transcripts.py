@@ -4,7 +4,7 @@ It answers the transcripts RPC methods (services/transcripts/transcripts/service
 with the real service's signatures, reply shapes and rules — the candidate
 owns what they create (another's is `TranscriptNotFound`), a share mail
 needs the right access code, deactivated/expired is `TranscriptInactive` —
-and fails the way the real one does over nameko (fake_rpc.FakeService).
+and fails the way the real one does over nameko (fakes/rpc.py, FakeService).
 Verification is not an RPC: the gateway forwards it to the service's web app
 (test_transcripts_forwarding.py). Test helpers: `hold` (a certification in
 the projection), `add_person`, `mails`, `called`.
@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from certtrack_shared.errors import DomainError
 
-from fake_rpc import FakeService
+from .rpc import FakeService
 
 InvalidTranscript = type("InvalidTranscript", (DomainError,), {})
 TranscriptNotFound = type("TranscriptNotFound", (DomainError,), {})

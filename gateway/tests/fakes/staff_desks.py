@@ -1,4 +1,4 @@
-"""In-memory stand-ins for the dead-letter RPCs (lib/certtrack_shared/deadletters.py,
+"""In-memory stand-ins for the dead-letter RPCs (`certtrack_shared.deadletters`,
 on exams and identity) and exams' vendor-key RPCs (services/exams/exams/vendor_keys.py),
 for the gateway's unit tests.
 

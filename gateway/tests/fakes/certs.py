@@ -27,7 +27,7 @@ from certtrack_shared.errors import DomainError, FieldErrors
 from certs.catalog import load_catalogs
 from certs.rules import CeActivity, CourseCompletion, Sitting, evaluate
 from certs.rules.describe import describe
-from fake_rpc import FakeService
+from .rpc import FakeService
 
 
 def _error(name: str, *bases) -> type[DomainError]:

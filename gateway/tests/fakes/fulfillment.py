@@ -20,7 +20,7 @@ from math import ceil
 
 from certtrack_shared.errors import DomainError
 
-from fake_rpc import FakeService
+from .rpc import FakeService
 
 InvalidOrder = type("InvalidOrder", (DomainError,), {})
 PaymentDeclined = type("PaymentDeclined", (DomainError,), {})

@@ -22,7 +22,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from certtrack_shared.errors import DomainError
 
-from fake_rpc import FakeService
+from .rpc import FakeService
 
 
 _DomainError = DomainError  # as the service's own base: one JSON object as detail
