@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from certtrack_shared.contracts.envelope import parse_message
+from certtrack_shared.contracts import parse_message
 from certtrack_shared.broker_identities import DEV_VENDOR
 from tests.harness.broker import Vhost
 from tests.harness.messages import capture_queue, drain

@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from certtrack_shared import config, topology
+from certtrack_shared import config, retries, topology
 
 GATEWAY = "gateway"
 PARTIES = config.SERVICES + (GATEWAY,)
@@ -331,8 +331,6 @@ def definitions(retry_delays_ms=(), vhost: str = "/", passwords: dict[str, str] 
 def main(argv=None) -> int:
     """`python -m certtrack_shared.broker_identities apply [--development]
     [--vendor USER ...] [--warehouse USER]` or `definitions`."""
-    from certtrack_shared.consumer import retry_delays_ms
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("command", choices=["apply", "definitions"])
     parser.add_argument("--development", action="store_true",
@@ -345,11 +343,11 @@ def main(argv=None) -> int:
                         help="of the system's user names (default certtrack-: certtrack-identity, …)")
     args = parser.parse_args(argv)
     if args.command == "definitions":
-        print(json.dumps(definitions(retry_delays_ms()), indent=2))
+        print(json.dumps(definitions(retries.retry_delays_ms()), indent=2))
         return 0
     admin = Administrator.from_environment()
     passwords = passwords_from_environment()
-    apply(admin, passwords, development=args.development, retry_delays_ms=retry_delays_ms(),
+    apply(admin, passwords, development=args.development, retry_delays_ms=retries.retry_delays_ms(),
           vendors=args.vendor, warehouses=args.warehouse, prefix=args.prefix)
     print(f"broker identities applied in vhost {admin.vhost!r}: "
           f"{', '.join(sorted(user_name(p, args.prefix) for p in passwords)) or 'no system users'}"

@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 import logging
-import os
 from datetime import datetime, timezone
 
 import eventlet
@@ -39,6 +38,8 @@ from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import Database
 from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, raw_body, refusal, truncated
 from certtrack_shared.publishing import SENDER_HEADER, ConfirmingPublisher
+# The back-off lives in retries.py; importable from here as before.
+from certtrack_shared.retries import DEFAULT_RETRY_DELAYS_MS, retry_delays_ms  # noqa: F401
 from certtrack_shared.tables import processed_events
 from certtrack_shared.topology import (
     QUEUES_EXCHANGE,
@@ -54,17 +55,8 @@ from certtrack_shared.transaction import commit_worker
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-certtrack-attempt"
-DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000, 60000, 120000)
 # How long a message waits before it is requeued when it could not be forwarded.
 FORWARD_RETRY_SECONDS = 1.0
-
-
-def retry_delays_ms() -> tuple[int, ...]:
-    """Back-off before each retry, `CONSUMER_RETRY_DELAYS_MS=1000,5000,…`."""
-    raw = os.environ.get("CONSUMER_RETRY_DELAYS_MS")
-    if not raw:
-        return DEFAULT_RETRY_DELAYS_MS
-    return tuple(int(part) for part in raw.split(",") if part.strip())
 
 
 class PoisonMessage(Exception):

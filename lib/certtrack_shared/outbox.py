@@ -25,6 +25,7 @@ from certtrack_shared.contracts.envelope import Event
 from certtrack_shared.database import find_database
 from certtrack_shared.mail import Mail, SmtpTransport
 from certtrack_shared.publishing import SENDER_HEADER, ConfirmingPublisher
+from certtrack_shared.retries import retry_delays_ms
 from certtrack_shared.tables import outbox_messages
 from certtrack_shared.topology import service_exchange
 
@@ -232,8 +233,6 @@ class TopologyDeclaration(SharedExtension):
 
     def setup(self):
         from kombu import Connection
-
-        from certtrack_shared.consumer import retry_delays_ms
 
         cfg = self.container.config
         # A service's first connection: production refuses insecure settings before it.

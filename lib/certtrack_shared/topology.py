@@ -284,18 +284,17 @@ def main(argv=None) -> int:
     """`python -m certtrack_shared.topology declare|definitions`."""
     import argparse
 
-    from certtrack_shared import config
-    from certtrack_shared.consumer import retry_delays_ms
+    from certtrack_shared import config, retries
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("command", choices=["declare", "definitions"])
     args = parser.parse_args(argv)
     if args.command == "declare":
         with Connection(config.amqp_uri()) as connection:
-            declare(connection, retry_delays_ms())
+            declare(connection, retries.retry_delays_ms())
         print("topology declared")
     else:
-        print(json.dumps(definitions(retry_delays_ms=retry_delays_ms()), indent=2))
+        print(json.dumps(definitions(retry_delays_ms=retries.retry_delays_ms()), indent=2))
     return 0
 
 

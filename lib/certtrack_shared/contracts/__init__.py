@@ -5,7 +5,7 @@ External messages follow CONTRACTS.md to the letter; a change is a new
 model for an (exchange, routing key, schema_version) and is the one place
 raw bytes become a typed event.
 """
-from certtrack_shared.contracts.envelope import Event, UnknownSchemaVersion, parse_message
-from certtrack_shared.contracts.registry import model_for
+from certtrack_shared.contracts.envelope import Event, UnknownSchemaVersion
+from certtrack_shared.contracts.registry import model_for, parse_message
 
 __all__ = ["Event", "UnknownSchemaVersion", "parse_message", "model_for"]

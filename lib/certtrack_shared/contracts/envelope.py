@@ -73,29 +73,3 @@ def decode_json(text: str | bytes):
         raise ValueError("body is not acceptable JSON: nested too deeply") from None
     except ValueError as exc:  # e.g. an integer too long to convert
         raise ValueError(f"body is not acceptable JSON: {exc}") from None
-
-
-def parse_message(
-    exchange: str, routing_key: str, body: bytes | str | dict, model: type[Event] | None = None
-) -> Event:
-    """Bytes (or a decoded dict) → the typed event, or ValueError with the reason.
-
-    pydantic's ValidationError is a ValueError, so callers catch one type.
-    """
-    from certtrack_shared.contracts.registry import model_for
-
-    if isinstance(body, (bytes, bytearray)):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"body is not UTF-8 JSON: {exc}") from None
-        body = decode_json(text)
-    elif isinstance(body, str):
-        body = decode_json(body)
-    if not isinstance(body, dict):
-        raise ValueError("body must be a JSON object")
-    version = body.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ValueError("schema_version must be an integer")
-    model = model or model_for(exchange, routing_key, version)
-    return model.model_validate(body)

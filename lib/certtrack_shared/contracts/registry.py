@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from certtrack_shared.contracts import certs, exams, fulfillment, identity, vendor, warehouse
-from certtrack_shared.contracts.envelope import Event, UnknownSchemaVersion
+from certtrack_shared.contracts.envelope import Event, UnknownSchemaVersion, decode_json
 
 _MODELS: dict[tuple[str, str, int], type[Event]] = {}
 
@@ -24,6 +24,30 @@ def model_for(exchange: str, routing_key: str, version: int) -> type[Event]:
         raise UnknownSchemaVersion(
             f"unknown schema_version {version} for {routing_key!r} (known: {known})"
         ) from None
+
+
+def parse_message(
+    exchange: str, routing_key: str, body: bytes | str | dict, model: type[Event] | None = None
+) -> Event:
+    """Bytes (or a decoded dict) → the typed event, or ValueError with the reason.
+
+    pydantic's ValidationError is a ValueError, so callers catch one type.
+    """
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"body is not UTF-8 JSON: {exc}") from None
+        body = decode_json(text)
+    elif isinstance(body, str):
+        body = decode_json(body)
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    version = body.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError("schema_version must be an integer")
+    model = model or model_for(exchange, routing_key, version)
+    return model.model_validate(body)
 
 
 for _model in (vendor.ExamRegistrationV1, vendor.ExamResultV1, vendor.ExamResultRevokedV1):

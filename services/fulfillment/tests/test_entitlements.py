@@ -93,7 +93,7 @@ def test_an_address_arriving_while_the_achievement_commits_still_gets_its_congra
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from certtrack_shared.contracts.envelope import parse_message
+    from certtrack_shared.contracts import parse_message
     from fulfillment import kits
 
     now = datetime.now(timezone.utc)
