@@ -353,7 +353,7 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_transcript", "Transcript not saved",
         "Some of the transcript's details are missing or not valid; `fields` says which.",
     ),
-    # Dead letters of every consuming service (lib/certtrack_shared/deadletters.py):
+    # Dead letters of every consuming service (lib/certtrack_shared/deadletters/):
     "DeadLetterNotFound": Problem(
         404, "dead_letter_not_found", "No such dead letter", "There is no dead letter with that ID.",
     ),

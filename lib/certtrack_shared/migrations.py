@@ -124,7 +124,7 @@ def drop_reliability_tables(op) -> None:
 
 def create_dead_letter_tables(op) -> None:
     """For the migration that gives a consuming service its dead-letter archive
-    (`dead_letters`, `dead_letter_audit`; certtrack_shared/deadletters.py)."""
+    (`dead_letters`, `dead_letter_audit`; certtrack_shared/deadletters/)."""
     from certtrack_shared.tables import DEAD_LETTER_TABLES, reliability_metadata
 
     reliability_metadata.create_all(op.get_bind(), tables=list(DEAD_LETTER_TABLES))

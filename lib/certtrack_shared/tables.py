@@ -58,7 +58,7 @@ processed_events = Table(
 
 # The dead letters of this service's own consuming queues, archived from
 # `<queue>.dlq` so staff can browse them (a queue cannot be browsed without
-# consuming it); see certtrack_shared/deadletters.py.
+# consuming it); see certtrack_shared/deadletters/.
 dead_letters = Table(
     "dead_letters",
     reliability_metadata,

@@ -1,4 +1,4 @@
-"""The dead-letter archive and desk (certtrack_shared/deadletters.py) on the sample service:
+"""The dead-letter archive and desk (certtrack_shared/deadletters/) on the sample service:
 inherited entrypoints, a handler's rejection archived and replayed with the
 consumer's own contract, the archive waiting out a database that is down."""
 from __future__ import annotations
@@ -79,14 +79,14 @@ def test_archive_keeps_the_dead_letter_while_the_database_is_unavailable(desk):
     calls = []
     real = archive.store.__func__
 
-    import certtrack_shared.deadletters as deadletters
-    deadletters.ARCHIVE_RETRY_SECONDS, saved = 0.2, deadletters.ARCHIVE_RETRY_SECONDS
+    from certtrack_shared.deadletters import extension
+    extension.ARCHIVE_RETRY_SECONDS, saved = 0.2, extension.ARCHIVE_RETRY_SECONDS
 
     def flaky(self, source, body, message):
         calls.append(1)
         if len(calls) == 1:
             # As if the database were down: nothing stored, the message handed back.
-            deadletters.eventlet.sleep(deadletters.ARCHIVE_RETRY_SECONDS)
+            extension.eventlet.sleep(extension.ARCHIVE_RETRY_SECONDS)
             self.queue_consumer.requeue_message(message)
             return
         real(self, source, body, message)
@@ -96,7 +96,7 @@ def test_archive_keeps_the_dead_letter_while_the_database_is_unavailable(desk):
         publish_raw(amqp_uri, "sample.events", "sample_noted", b"{broken", "ev-2")
         wait_for(lambda: sample.list_dead_letters(), message="archived after the retry")
     finally:
-        deadletters.ARCHIVE_RETRY_SECONDS = saved
+        extension.ARCHIVE_RETRY_SECONDS = saved
     assert len(calls) >= 2
     assert len(sample.list_dead_letters()) == 1
 

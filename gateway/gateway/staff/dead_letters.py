@@ -1,7 +1,7 @@
 """Dead letters, across the services that archive them: list, inspect, replay, discard.
 
 Each consuming service keeps the dead letters of its own queues
-(lib/certtrack_shared/deadletters.py) and answers `list_dead_letters`,
+(lib/certtrack_shared/deadletters/) and answers `list_dead_letters`,
 `get_dead_letter`, `replay_dead_letter` and `discard_dead_letter`; this
 page asks every service that consumes a queue of the topology. A service
 that has no archive (no such method) is left out; one that does not answer

@@ -1,5 +1,5 @@
 """Dead letters of exams' queues: archived for staff, replayed after a fix, discarded —
-on the real broker and database (certtrack_shared/deadletters.py)."""
+on the real broker and database (certtrack_shared/deadletters/)."""
 from __future__ import annotations
 
 import json

@@ -171,7 +171,7 @@ def test_ten_percent_poison_is_dead_lettered_and_the_rest_applied(
     container.start()
     publish_all(amqp_uri, messages)
     wait_for(lambda: sittings.count(prefix) == 200 - poisoned, timeout=120, interval=0.5)
-    # Each dead letter is archived for staff (certtrack_shared/deadletters.py) with its reason.
+    # Each dead letter is archived for staff (certtrack_shared/deadletters/) with its reason.
     ids = {mid for _, _, mid in messages}
     dead = wait_for(lambda: (found := [row for row in sittings.dead_letters(RESULT_QUEUE)
                                        if row.message_id in ids]) and len(found) >= poisoned

@@ -1,4 +1,4 @@
-"""The dead-letter archive (certtrack_shared/deadletters.py) and vendor API keys.
+"""The dead-letter archive (certtrack_shared/deadletters/) and vendor API keys.
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""The dead-letter archive of identity's consuming queues (certtrack_shared/deadletters.py).
+"""The dead-letter archive of identity's consuming queues (certtrack_shared/deadletters/).
 
 Revision ID: 0003
 Revises: 0002
