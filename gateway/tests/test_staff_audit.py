@@ -109,9 +109,9 @@ class _AuditDesk:
         assert (service, method) == ("identity", "staff_list_audit")
         self.asked.append(kwargs)
         if kwargs["since"] == "yesterday":
-            from .test_staff_console import _remote
+            from .fakes.staff_identity import remote_error
 
-            raise _remote("InvalidProfile", {"since": "Give a date as YYYY-MM-DD."})
+            raise remote_error("InvalidProfile", {"since": "Give a date as YYYY-MM-DD."})
         entry = {"id": 1, "recorded_at": "2026-11-25T10:00:00+00:00", "staff_id": 8,
                  "staff_email": "suki@certtrack.example", "area": "candidates", "action": "set_attributes",
                  "target": "candidate_id=CSCO10000001", "details": {"ccie_number": "12345"}, "client_address": None}

@@ -44,9 +44,9 @@ def test_a_wrong_or_replayed_code_is_refused_and_the_right_one_logs_in(client, i
 
 def test_too_many_wrong_codes_are_told_to_wait(client, identity):
     def limited(**_):
-        from .test_staff_console import _remote
+        from .fakes.staff_identity import remote_error
 
-        raise _remote("TooManyAttempts", {"retry_after_seconds": 300})
+        raise remote_error("TooManyAttempts", {"retry_after_seconds": 300})
 
     identity.staff_verify_second_factor = limited
     assert _log_in(client).status_code == 429
