@@ -162,7 +162,8 @@ class FakeCerts(FakeService):
         own.sort(key=lambda a: (a["submitted_at"], a["id"]), reverse=True)
         return {"balances": balances, "items": [self._activity(a) for a in own], "course_certifications": courses}
 
-    def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id, document):
+    def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id=None,
+                           document=None):
         catalog = self.catalogs[self._program(candidate_id)]
         problems = {}
         if not str(title or "").strip():
@@ -256,7 +257,7 @@ class FakeCerts(FakeService):
         document = self._find(activity_id)["document"]
         return self._payload(document["filename"], document["content_type"], document["data"])
 
-    def approve_ce_activity(self, activity_id, credits, staff):
+    def approve_ce_activity(self, activity_id, credits=None, staff=None):
         activity = self._reviewable(activity_id)
         if activity["kind"] == "ce":
             if not isinstance(credits, int) or isinstance(credits, bool) or not 1 <= credits <= 200:
@@ -265,7 +266,7 @@ class FakeCerts(FakeService):
         activity.update(status="approved", reviewed_at=self.now.isoformat())
         return self._activity(activity)
 
-    def reject_ce_activity(self, activity_id, reason, staff):
+    def reject_ce_activity(self, activity_id, reason=None, staff=None):
         activity = self._reviewable(activity_id)
         if not str(reason or "").strip():
             raise InvalidReview({"reason": "Say why the activity is rejected.", "message": "Invalid review."})
