@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.locks import advisory_lock
+
 from certs.exceptions import AgreementRequired, AgreementVersionMismatch, InvalidRequest
 from certs.models import AgreementAcceptance, Candidate, CertificationAgreement
 from certs.schemas import (
@@ -67,7 +69,7 @@ def accept(session: Session, candidate: Candidate, version, now: datetime) -> Ag
     """Accepting the same version twice changes nothing (the first time stands)."""
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidRequest({"version": "Give the agreement version as a number."})
-    _lock(session, f"certs-acceptance\x1f{candidate.candidate_id}")
+    advisory_lock(session, "certs-acceptance", candidate.candidate_id)
     now_current = current(session, candidate.program)
     if now_current is None or version != now_current.version:
         raise AgreementVersionMismatch(
@@ -108,7 +110,7 @@ def publish(session: Session, now: datetime, programs, **arguments) -> Published
         raise InvalidRequest(fields, message="Check the highlighted fields.") from None
     if request.program not in programs:
         raise InvalidRequest({"program": "No such program."}, message="No such program.")
-    _lock(session, f"certs-agreement\x1f{request.program}")
+    advisory_lock(session, "certs-agreement", request.program)
     latest = session.scalar(select(func.max(CertificationAgreement.version))
                             .where(CertificationAgreement.program == request.program))
     row = CertificationAgreement(program=request.program, version=(latest or 0) + 1, title=request.title,
@@ -116,8 +118,3 @@ def publish(session: Session, now: datetime, programs, **arguments) -> Published
     session.add(row)
     session.flush()
     return PublishedAgreement.model_validate(row)
-
-
-def _lock(session: Session, key: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from certtrack_shared.locks import advisory_lock
 
 from certs import mails, standings
 from certs.catalogs import LoadedCatalogs
@@ -45,8 +47,7 @@ def already_ran(session: Session, day: date) -> bool:
 
 def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, day: date) -> DailyRunReport:
     # The hourly timer of another process (or staff's RPC) may run the same day now.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended("certs-daily-run", 0))))
+    advisory_lock(session, "certs-daily-run")
     day_clock = Clock(pinned_day=day)
     due = session.scalars(
         select(PublishedStanding.candidate_id).where(

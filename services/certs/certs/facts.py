@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certtrack_shared.contracts.exams import ExamFailedV1, ExamPassedV1, SittingRevokedV1
 from certtrack_shared.contracts.identity import CandidateProfileUpdatedV1, CandidateRegisteredV1
+from certtrack_shared.locks import advisory_lock
 
 from certs.models import Activity, Candidate, Sitting
 from certs.rules import CeActivity, CourseCompletion
@@ -30,11 +31,8 @@ def lock_candidate(session: Session, candidate_id: str) -> None:
     the other and each publish a diff against the same stored standing (two
     `certification_achieved`, one of them wrong). Rows cannot be locked
     before they exist, so take a transaction-scoped advisory lock first.
-    SQLite serialises writers anyway.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(
-            func.hashtextextended(f"certs-candidate\x1f{candidate_id}", 0))))
+    advisory_lock(session, "certs-candidate", candidate_id)
 
 
 def ensure_candidate(session: Session, candidate_id: str, program: str, now: datetime) -> Candidate:

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.locks import advisory_lock
+
 from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
 from exams.models import AgreementAcceptance, ExamAgreement
 from exams.schemas import (
@@ -75,7 +77,8 @@ def accept_exam_agreement(session: Session, candidate_id: str, program: str, ver
     Accepting the same version again changes nothing (the first time stands),
     so a double-clicked Accept button is harmless.
     """
-    _lock(session, f"acceptance\x1f{candidate_id}\x1f{program}")
+    # Two accepts would otherwise both insert the same acceptance, which does not exist yet to lock.
+    advisory_lock(session, "acceptance", candidate_id, program)
     current = current_agreement(session, program)
     if current is None:
         raise AgreementNotFound({"program": program})
@@ -102,7 +105,8 @@ def publish_exam_agreement(session: Session, program: str, title: str, body: str
     `staff` (the staff member's email, from the console's session) is kept
     with the version: who published which text when is the audit record.
     """
-    _lock(session, f"agreement\x1f{program}")
+    # Two publishes would otherwise both pick the same next version.
+    advisory_lock(session, "agreement", program)
     latest = session.scalar(
         select(func.max(ExamAgreement.version)).where(ExamAgreement.program == program))
     agreement = ExamAgreement(
@@ -126,14 +130,3 @@ def exam_agreement_versions(session: Session, program: str | None = None) -> Agr
         ProgramAgreements(program=name, current_version=versions[0].version, versions=versions)
         for name, versions in programs.items()
     ])
-
-
-def _lock(session: Session, key: str) -> None:
-    """Serialise writers of one key for the rest of the transaction.
-
-    Two publishes would otherwise both pick the same next version, and two
-    accepts both insert the same acceptance; neither row exists yet to lock.
-    SQLite serialises writers anyway.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, bindparam, func, literal_column, select, text
+from sqlalchemy import JSON, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from certtrack_shared.contracts.identity import RegistrationLinkedV1
@@ -22,6 +22,7 @@ from certtrack_shared.contracts.vendor import (
     ExamResultRevokedV1,
     ExamResultV1,
 )
+from certtrack_shared.locks import advisory_lock
 
 from exams import announcements
 from exams.models import PendingRevocation, Registration, Sitting, SittingChange
@@ -34,16 +35,9 @@ def lock_registration(session: Session, vendor: str, number: str) -> None:
     different queues and run concurrently. Row locks cannot order them while
     the rows do not exist yet (two transactions each insert what the other
     cannot see, and an announcement is lost), so take a transaction-scoped
-    advisory lock on the key first. SQLite serialises writers anyway.
+    advisory lock on the key first.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_REGISTRATION, {"key": f"{vendor}\x1f{number}"})
-
-
-# Built once: every message takes this lock, and SQLAlchemy then finds the
-# compiled form in its cache without deriving a cache key anew.
-_LOCK_REGISTRATION = select(func.pg_advisory_xact_lock(
-    func.hashtextextended(bindparam("key"), literal_column("0"))))
+    advisory_lock(session, vendor, number)
 
 
 def _registration(session: Session, vendor: str, number: str) -> Registration | None:

@@ -28,8 +28,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from math import ceil
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+
+from certtrack_shared.locks import advisory_lock
 
 from fulfillment.exceptions import TooManyDeclinedPayments
 from fulfillment.models import PaymentDecline
@@ -56,7 +58,7 @@ def check(session: Session, candidate_id: str, client_address: str | None, now: 
     """Raise TooManyDeclinedPayments when this candidate or this address reached its limit."""
     values = (candidate_id, client_key(client_address))
     for (kind, _, _), value in zip(_KEYS, values):
-        _lock(session, kind, value)
+        advisory_lock(session, "fulfillment-declines", kind, value)
     waits = []
     for (_, column, limit), value in zip(_KEYS, values):
         times = session.scalars(select(PaymentDecline.declined_at).where(
@@ -106,9 +108,3 @@ def _frees_at(times: list[datetime], limit: int) -> datetime | None:
     if len(times) < limit:
         return None
     return times[len(times) - limit] + WINDOW
-
-
-def _lock(session: Session, kind: str, value: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(
-            func.hashtextextended(f"fulfillment-declines\x1f{kind}\x1f{value}", 0))))

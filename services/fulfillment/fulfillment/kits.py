@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from certtrack_shared.locks import advisory_lock
 
 from fulfillment import mails
 from fulfillment.models import Candidate, Certification, Entitlement
@@ -30,10 +32,8 @@ from fulfillment.schemas import (
 
 def lock_candidate(session: Session, candidate_id: str) -> None:
     """Serialise this candidate's projection updates until the transaction ends. A row
-    cannot be locked before it exists, hence an advisory lock; SQLite serialises writers."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(
-            func.hashtextextended(f"fulfillment-candidate\x1f{candidate_id}", 0))))
+    cannot be locked before it exists, hence an advisory lock."""
+    advisory_lock(session, "fulfillment-candidate", candidate_id)
 
 
 def record_candidate(session: Session, outbox, event, now: datetime) -> None:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from certtrack_shared.contracts.fulfillment import (
     OrderCancelledV1, OrderItem, OrderPlacedV1, ShipTo, Shipping,
 )
+from certtrack_shared.locks import advisory_lock
 
 from fulfillment import addresses, declines
 from fulfillment.exceptions import (
@@ -87,8 +88,7 @@ def quote(session: Session, candidate_id: str, request: OrderRequest, tracked_fe
 def place_order(session: Session, outbox, processor: PaymentProcessor, candidate_id: str,
                 request: PlaceOrderRequest, tracked_fee_cents: int, currency: str, now: datetime,
                 client_address: str | None = None) -> OrderView:
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                    {"key": f"order:{candidate_id}:{request.idempotency_key}"})
+    advisory_lock(session, "fulfillment-order", candidate_id, request.idempotency_key)
     earlier = session.scalar(select(Order).where(
         Order.candidate_id == candidate_id, Order.idempotency_key == request.idempotency_key))
     if earlier is not None:

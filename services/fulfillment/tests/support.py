@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
+from fulfillment.payments import CardDeclined, Charge, PaymentProcessor
+
 from tests.harness.messages import publish_raw, wait_for
 
 # Stripe's ready-made test tokens, which the payment sandbox knows too (deploy/payment_sandbox/cards.py).
@@ -58,3 +60,31 @@ def place(rpc, candidate_id, *, key=None, items=None, payment_method=SUCCESS, sh
         candidate_id=candidate_id, idempotency_key=key or uuid.uuid4().hex,
         items=items or [{"kind": "entitlement", "certification_id": "ccna"}],
         ship_to=ship_to, shipping_method=shipping, payment_method=payment_method, client_address=client_address)
+
+
+class CountingProcessor(PaymentProcessor):
+    """Declines every card (saying brand and last four, as real processors do) until told to
+    accept; counts every charge that reaches it."""
+
+    def __init__(self):
+        self.charges = 0
+        self.accept = False
+
+    def charge(self, amount_cents, currency, payment_method, idempotency_key):
+        self.charges += 1
+        if not self.accept:
+            raise CardDeclined("card_declined", "Your card was declined.", brand="visa", last4="0002")
+        return Charge(f"ch_test_{self.charges}", amount_cents, currency, "visa", "4242")
+
+    def refund(self, reference, amount_cents, idempotency_key):
+        raise AssertionError("nothing is refunded here")
+
+
+class Outbox:
+    """Keeps what a rule publishes."""
+
+    def __init__(self):
+        self.events = []
+
+    def publish(self, event):
+        self.events.append(event)

@@ -18,42 +18,18 @@ from sqlalchemy import text
 from fulfillment import declines, orders
 from fulfillment.exceptions import PaymentDeclined, TooManyDeclinedPayments
 from fulfillment.models import Certification
-from fulfillment.payments import CardDeclined, Charge, PaymentProcessor, SandboxPaymentProcessor
+from fulfillment.payments import SandboxPaymentProcessor
 from fulfillment.schemas import PlaceOrderRequest
 
-from services.fulfillment.tests.support import CCNA_KIT, US_ADDRESS, achieve, place
+from services.fulfillment.tests.support import (
+    CCNA_KIT, US_ADDRESS, CountingProcessor, Outbox, achieve, place,
+)
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
 DECLINED_NUMBER = "4000000000000002"
 TOKEN = "pm_card_chargeDeclined"
 COPY = {"kind": "purchase", "certification_id": "ccna", "sku": "CCNA-CERT-COPY"}
 HOME, CAFE = "203.0.113.5", "198.51.100.7"
-
-
-class CountingProcessor(PaymentProcessor):
-    """Declines every card (saying brand and last four, as real processors do) until told to
-    accept; counts every charge that reaches it."""
-
-    def __init__(self):
-        self.charges = 0
-        self.accept = False
-
-    def charge(self, amount_cents, currency, payment_method, idempotency_key):
-        self.charges += 1
-        if not self.accept:
-            raise CardDeclined("card_declined", "Your card was declined.", brand="visa", last4="0002")
-        return Charge(f"ch_test_{self.charges}", amount_cents, currency, "visa", "4242")
-
-    def refund(self, reference, amount_cents, idempotency_key):
-        raise AssertionError("nothing is refunded here")
-
-
-class Outbox:
-    def __init__(self):
-        self.events = []
-
-    def publish(self, event):
-        self.events.append(event)
 
 
 @pytest.fixture
