@@ -339,6 +339,19 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "invalid_vendor_key_request", "Vendor key not created",
         "Some of the vendor key's details are missing or not valid; `fields` says which.",
     ),
+    # A key past its expiry (the vendor API answers it first, as VendorKeyExpired of this module).
+    "VendorKeyExpired": Problem(
+        401, "vendor_key_expired", "Vendor key expired",
+        "This vendor key has expired. Ask CertTrack staff for a new one.",
+    ),
+    # exams, vendors' broker users (services/exams/exams/vendor_senders.py, decision 0016):
+    "VendorSenderNotFound": Problem(
+        404, "vendor_sender_not_found", "No such broker user", "No broker user of that name is registered.",
+    ),
+    "InvalidVendorSenderRequest": Problem(
+        422, "invalid_vendor_sender_request", "Broker user not registered",
+        "Some of the broker user's details are missing or not valid; `fields` says which.",
+    ),
     # transcripts (services/transcripts/transcripts/exceptions.py, docs/decisions/0006-transcripts.md);
     # a wrong access code is the same 404 as an unknown transcript (CONTRACTS.md §5):
     "TranscriptNotFound": Problem(
@@ -409,7 +422,8 @@ REMOTE_FIELD_ERRORS = frozenset({
     "InvalidOrder", "PaymentDeclined", "PaymentUnavailable", "InvalidStatusCorrection",
     "InvalidProfile", "EmailTaken", "WeakPassword", "EmailBelongsToAnotherCandidate", "InvalidDocument",
     "ReauthenticationRequired", "InvalidDecision", "InvalidAgreement",
-    "InvalidVendorKeyRequest", "InvalidDeadLetterCorrection", "InvalidDeadLetterRequest",
+    "InvalidVendorKeyRequest", "InvalidVendorSenderRequest", "InvalidDeadLetterCorrection",
+    "InvalidDeadLetterRequest",
     "InvalidTranscript",
     "InvalidSubmission", "InvalidReview", "InvalidRequest",
 })

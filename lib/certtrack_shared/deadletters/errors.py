@@ -6,7 +6,7 @@ They follow the services' convention: one JSON-object argument (`detail`),
 """
 from __future__ import annotations
 
-from certtrack_shared.errors import DomainError
+from certtrack_shared.errors import DomainError, FieldErrors
 
 
 class DeadLetterError(DomainError):
@@ -21,11 +21,11 @@ class DeadLetterAlreadyResolved(DeadLetterError):
     """It was replayed or discarded already: `{"status": …, "resolved_by": …}`."""
 
 
-class InvalidDeadLetterCorrection(DeadLetterError):
+class InvalidDeadLetterCorrection(FieldErrors, DeadLetterError):
     """The body to replay fails its contract, or changes the event_id: `{"body": why}`."""
 
 
-class InvalidDeadLetterRequest(DeadLetterError):
+class InvalidDeadLetterRequest(FieldErrors, DeadLetterError):
     """A field of the request is missing or wrong: `{"reason": …}`, `{"staff": …}`, `{"status": …}`."""
 
 
