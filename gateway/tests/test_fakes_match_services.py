@@ -42,10 +42,10 @@ REMOTE_ERRORS = {"_remote", "remote_error"}  # the fakes' helpers that build a R
 FAKES_DIR = Path(__file__).resolve().parent / "fakes"
 SERVICE_PACKAGES = {"identity", "exams", "certs", "fulfillment", "transcripts"}
 
+SERVICES = (IdentityService, ExamsService, CertsService, FulfillmentService, TranscriptsService)
 DEAD_LETTER_DESK = {"list_dead_letters", "get_dead_letter", "replay_dead_letter", "discard_dead_letter"}
 VENDOR_KEYS = {"create_vendor_key", "list_vendor_keys", "revoke_vendor_key", "authenticate_vendor_key"}
 DESK_ELSEWHERE = "the staff desks fake (staff_desks.FakeDeadLetters) answers it"
-NO_DESK_TESTS = "no gateway test reads this service's dead letters"
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ CONTRACTS = [
                 "staff_decide_ticket", "staff_get_candidate", "staff_get_ticket", "staff_get_ticket_document",
                 "staff_list_accounts", "staff_list_audit", "staff_list_tickets", "staff_reset_second_factor",
                 "staff_search_candidates", "staff_set_attributes", "staff_update_account",
-            ), "the staff side: staff_identity.StaffIdentity answers it, or a test's own stand-in"),
+            ), "the staff side: see the StaffIdentity contract below, which accounts for each"),
             **dict.fromkeys(("staff_current", "staff_record_audit"),
                             "behind gateway/staff/directory.py, faked by staff_directory.FakeStaffDirectory"),
         },
@@ -132,10 +132,12 @@ CONTRACTS = [
             "profile_options": "the gateway never calls it (its profile form has its own lists)",
             **dict.fromkeys(("staff_current", "staff_record_audit"),
                             "behind gateway/staff/directory.py, faked by staff_directory.FakeStaffDirectory"),
-            **dict.fromkeys(("staff_create", "staff_list_accounts", "staff_update_account",
-                             "staff_reset_second_factor", "staff_list_audit"),
-                            "staff accounts and the audit page: test_staff_roles.py and test_staff_audit.py "
-                            "record these calls with stand-ins of their own"),
+            "staff_create": "an operator's command (deploy/create_staff.py), never the gateway",
+            **dict.fromkeys(("staff_list_accounts", "staff_update_account", "staff_reset_second_factor"),
+                            "the staff accounts pages are only checked for who may reach them "
+                            "(test_staff_console.py, test_staff_roles.py), before any call"),
+            "staff_list_audit": "the audit page's tests answer it with a stand-in of their own "
+                                "(test_staff_audit.py)",
         },
         not_raised={
             **dict.fromkeys(("LinkTokenInvalid", "WeakPassword", "ScoreReportNotMatched",
@@ -152,29 +154,30 @@ CONTRACTS = [
             **dict.fromkeys(DEAD_LETTER_DESK, DESK_ELSEWHERE),
             **dict.fromkeys(VENDOR_KEYS, "the staff desks fake (staff_desks.FakeVendorKeys) answers it"),
             **dict.fromkeys(("list_vendor_senders", "register_vendor_sender", "remove_vendor_sender"),
-                            "the vendor-senders page is tested with a recorder in test_staff_roles.py"),
+                            "no test answers them: the vendor-senders pages are only checked for who may "
+                            "reach them (test_staff_console.py, test_staff_roles.py), before any call"),
         },
     ),
     Contract(
         certs.FakeCerts, CertsService, frozenset(certs.FakeCerts.rpc_methods),
         left_out={
-            **dict.fromkeys(DEAD_LETTER_DESK, NO_DESK_TESTS),
+            **dict.fromkeys(DEAD_LETTER_DESK, DESK_ELSEWHERE),
             "run_daily": "the daily sweep is started by the scheduler, never by the gateway",
         },
     ),
     Contract(
         fulfillment.FakeFulfillment, FulfillmentService, frozenset(fulfillment.FakeFulfillment.rpc_methods),
-        left_out=dict.fromkeys(DEAD_LETTER_DESK, NO_DESK_TESTS),
+        left_out=dict.fromkeys(DEAD_LETTER_DESK, DESK_ELSEWHERE),
         not_raised={"PaymentUnavailable": "the fake's processor is always up"},
     ),
     Contract(
         transcripts.FakeTranscripts, TranscriptsService, frozenset(transcripts.FakeTranscripts.rpc_methods),
-        left_out=dict.fromkeys(DEAD_LETTER_DESK, NO_DESK_TESTS),
+        left_out=dict.fromkeys(DEAD_LETTER_DESK, DESK_ELSEWHERE),
         not_raised={"TooManyAttempts": "raised by verification, which is not an RPC (the web app's forwarding)"},
     ),
     *(_part_of(staff_desks.FakeDeadLetters, service, "dead_letter",
                not_raised={"InvalidDeadLetterRequest": "the desk's status filter is never wrong in the tests"})
-      for service in (ExamsService, IdentityService)),
+      for service in SERVICES),
     _part_of(staff_desks.FakeVendorKeys, ExamsService, "vendor_key"),
 ]
 
@@ -240,13 +243,12 @@ def test_the_fake_raises_the_services_errors(contract):
     assert not stale, f"{contract.name}: `not_raised` names {sorted(stale)}: take them off the list"
 
 
-def test_the_staff_desks_keep_an_archive_for_each_service_the_tests_read():
-    """StaffDesks answers the dead-letter desk for some services only; the others have one too."""
-    with_desk = {cls.name for cls in (IdentityService, ExamsService, CertsService, FulfillmentService,
-                                      TranscriptsService) if DEAD_LETTER_DESK <= set(rpc_entrypoints(cls))}
+def test_the_staff_desks_keep_an_archive_for_each_service_with_the_desk():
+    with_desk = {service.name for service in SERVICES if DEAD_LETTER_DESK <= set(rpc_entrypoints(service))}
     faked = set(staff_desks.StaffDesks().dead_letters)
-    assert faked <= with_desk, f"StaffDesks keeps archives for {sorted(faked - with_desk)}, which have no desk"
-    assert {"exams", "identity"} <= faked
+    assert faked == with_desk, (
+        f"StaffDesks keeps dead-letter archives for {sorted(faked)}; the services with the desk "
+        f"are {sorted(with_desk)}")
 
 
 def test_the_staff_directory_fake_has_the_directorys_methods():

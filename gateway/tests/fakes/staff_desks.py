@@ -1,5 +1,5 @@
 """In-memory stand-ins for the dead-letter RPCs (`certtrack_shared.deadletters`,
-on exams and identity) and exams' vendor-key RPCs (services/exams/exams/vendor_keys.py),
+on every service that consumes a queue) and exams' vendor-key RPCs (services/exams/exams/vendor_keys.py),
 for the gateway's unit tests.
 
 They answer with the real services' argument names and reply shapes, and
@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from nameko.exceptions import IncorrectSignature, MethodNotFound, RemoteError
 
+from certtrack_shared.topology import consuming_services
 from gateway.errors import ServiceUnreachable
 
 NOW = "2026-11-25T10:00:00+00:00"
@@ -232,7 +233,8 @@ class StaffDesks:
     everything else to `fallback` (e.g. the identity fake, for staff login)."""
 
     def __init__(self, fallback=None, unreachable=()):
-        self.dead_letters = {"exams": FakeDeadLetters("exams"), "identity": FakeDeadLetters("identity")}
+        # Every service that consumes a queue keeps an archive, as the real ones do.
+        self.dead_letters = {service: FakeDeadLetters(service) for service in consuming_services()}
         self.vendor_keys = FakeVendorKeys()
         self.fallback = fallback
         self.unreachable = set(unreachable)
