@@ -118,6 +118,11 @@ class FakeDeadLetters(_Fake):
         return item
 
     def discard_dead_letter(self, dead_letter_id, staff, reason):
+        reason = str(reason or "").strip()
+        if not reason:
+            raise _remote("InvalidDeadLetterRequest", {"reason": "Say why the message is discarded."})
+        if len(reason) > 2000:
+            raise _remote("InvalidDeadLetterRequest", {"reason": "Keep the reason under 2000 characters."})
         item = self._held(dead_letter_id)
         item.update(status="discarded", resolved_by=staff, resolved_at=NOW, note=reason)
         item["audit"].append({"id": len(item["audit"]) + 1, "action": "discarded", "staff": staff,
