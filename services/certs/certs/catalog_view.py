@@ -13,10 +13,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
+
 from certs import standings
 from certs.catalog import Catalog
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 from certs.models import Candidate
 from certs.rules.describe import describe
 from certs.schemas import CatalogReload

@@ -19,11 +19,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
+
 from certs import mails, standings
 from certs.facts import lock_candidate
 from certs.catalog.expressions import CourseCompletion, walk
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 from certs.exceptions import ActivityAlreadyReviewed, ActivityNotFound, InvalidReview, InvalidSubmission
 from certs.models import Activity, Candidate
 from certs.schemas import ActivityView, Approval, BinaryPayload, CeSubmission, Rejection, StaffActivityView

@@ -21,11 +21,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
 from certtrack_shared.locks import advisory_lock
 
 from certs import mails, standings
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 from certs.models import Candidate, DailyRun, PublishedStanding, ReminderSent
 from certs.schemas import DailyRunReport
 

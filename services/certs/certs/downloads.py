@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certtrack_shared import config
+from certtrack_shared.clock import Clock
 
 from certs import agreements, documents
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 from certs.exceptions import CertificateNotFound, CertificationNotActive, InvalidRequest
 from certs.models import Candidate, PublishedStanding
 from certs.overview import certification_of

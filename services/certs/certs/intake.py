@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
 from certtrack_shared.contracts.exams import ExamFailedV1, ExamPassedV1, SittingRevokedV1
 from certtrack_shared.contracts.identity import CandidateProfileUpdatedV1, CandidateRegisteredV1
 
 from certs import facts, mails, standings
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 
 
 def sitting_result(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,

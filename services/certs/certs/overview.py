@@ -9,11 +9,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
+
 from certs import agreements
 from certs.catalog import Catalog, Certification
 from certs.catalog.expressions import LEVEL_RANK, CeCredits, walk
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 from certs.exceptions import CertificationNotFound
 from certs.models import Activity, Candidate
 from certs.rules import CertificationStanding

@@ -12,6 +12,7 @@ from datetime import date
 from nameko.timer import timer
 
 from certtrack_shared import deadletters, health
+from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
@@ -21,7 +22,6 @@ from certs import (
     agreements, catalog_view, continuing_education, daily, downloads, intake, overview, standings,
 )
 from certs.catalogs import Catalogs
-from certs.clock import ClockProvider
 from certs.exceptions import CANDIDATE_ERRORS, STAFF_ERRORS, InvalidRequest
 
 log = logging.getLogger(__name__)

@@ -35,6 +35,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
 from certtrack_shared.contracts.certs import (
     CertificationAchievedV1,
     CertificationExpiredV1,
@@ -46,7 +47,6 @@ from certtrack_shared.contracts.certs import (
 from certs import facts, mails, numbering
 from certs.catalog import Catalog
 from certs.catalogs import LoadedCatalogs
-from certs.clock import Clock
 from certs.exceptions import CandidateNotFound
 from certs.models import Candidate, PublishedStanding
 from certs.rules import CertificationStanding, Evaluation, evaluate

@@ -1,12 +1,11 @@
-"""The service's plain rules, without a broker: document sniffing, the clock,
-expert series, and which change publishes which event."""
+"""The service's plain rules, without a broker: document sniffing, expert series,
+and which change publishes which event (the clock: lib/tests/test_clock.py)."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from certs.clock import Clock, pinned_day
 from certs.continuing_education import content_type_of
 from certs.models import PublishedStanding
 from certs.numbering import series_of
@@ -24,17 +23,6 @@ from services.certs.tests.support import ce, passed, standing_of
 ])
 def test_documents_are_recognised_by_their_first_bytes(data, expected):
     assert content_type_of(data) == expected
-
-
-def test_the_clock_can_be_pinned_by_config_or_environment(monkeypatch):
-    monkeypatch.delenv("CERTTRACK_TODAY", raising=False)
-    assert pinned_day({}) is None
-    assert pinned_day({"CERTTRACK_TODAY": "2027-01-15"}) == date(2027, 1, 15)
-    monkeypatch.setenv("CERTTRACK_TODAY", "2028-02-29")
-    assert pinned_day({}) == date(2028, 2, 29)
-    clock = Clock(date(2027, 1, 15))
-    assert clock.today() == date(2027, 1, 15) and clock.now().date() == date(2027, 1, 15)
-    assert clock.now().tzinfo is not None
 
 
 def test_only_ccie_and_ccde_certifications_are_numbered():

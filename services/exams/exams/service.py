@@ -1,7 +1,6 @@
 """The exams Nameko service: entrypoints only."""
-from datetime import datetime, timezone
-
 from certtrack_shared import health
+from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared import deadletters
@@ -24,13 +23,9 @@ from exams.schemas import (
 RESULT_BATCH = 20
 
 
-def now():
-    return datetime.now(timezone.utc)
-
-
 def vendor_sender(service, event, sender):
     """Dead-letters a vendor message its publisher may not send (CONTRACTS.md §7)."""
-    vendor_senders.check_sender(service.db, event, sender, now())
+    vendor_senders.check_sender(service.db, event, sender, service.clock())
 
 
 class ExamsService(deadletters.DeadLetterDesk):
@@ -40,6 +35,7 @@ class ExamsService(deadletters.DeadLetterDesk):
 
     db = Database()
     outbox = Outbox()
+    clock = ClockProvider()
     development_vendor = vendor_senders.DevelopmentVendor()
 
     @rpc
@@ -61,7 +57,7 @@ class ExamsService(deadletters.DeadLetterDesk):
         request = agreements.parse(
             AcceptAgreementRequest, candidate_id=candidate_id, program=program, version=version)
         return agreements.accept_exam_agreement(
-            self.db, request.candidate_id, request.program, request.version, now()).model_dump(mode="json")
+            self.db, request.candidate_id, request.program, request.version, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
     def publish_exam_agreement(self, program, title, body, staff):
@@ -70,7 +66,7 @@ class ExamsService(deadletters.DeadLetterDesk):
         request = agreements.parse(
             PublishAgreementRequest, program=program, title=title, body=body, staff=staff)
         return agreements.publish_exam_agreement(
-            self.db, request.program, request.title, request.body, request.staff, now(),
+            self.db, request.program, request.title, request.body, request.staff, self.clock(),
         ).model_dump(mode="json")
 
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
@@ -84,24 +80,24 @@ class ExamsService(deadletters.DeadLetterDesk):
     def create_vendor_key(self, vendor, label, programs, expires_at, staff):
         """The reply holds the full key: the only time it is ever given out."""
         return vendor_keys.create_vendor_key(
-            self.db, vendor, label, programs, expires_at, staff, now()).model_dump(mode="json")
+            self.db, vendor, label, programs, expires_at, staff, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
     def list_vendor_keys(self):
-        return [key.model_dump(mode="json") for key in vendor_keys.list_vendor_keys(self.db, now())]
+        return [key.model_dump(mode="json") for key in vendor_keys.list_vendor_keys(self.db, self.clock())]
 
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
     def revoke_vendor_key(self, key_id, staff):
-        return vendor_keys.revoke_vendor_key(self.db, key_id, staff, now()).model_dump(mode="json")
+        return vendor_keys.revoke_vendor_key(self.db, key_id, staff, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
     def authenticate_vendor_key(self, key):
-        return vendor_keys.authenticate_vendor_key(self.db, key, now()).model_dump(mode="json")
+        return vendor_keys.authenticate_vendor_key(self.db, key, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=VENDOR_SENDER_ERRORS)
     def register_vendor_sender(self, broker_user, vendor, programs, staff):
         return vendor_senders.register(self.db, broker_user, vendor, programs, staff,
-                                       now()).model_dump(mode="json")
+                                       self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=VENDOR_SENDER_ERRORS)
     def list_vendor_senders(self):
@@ -109,23 +105,23 @@ class ExamsService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=VENDOR_SENDER_ERRORS)
     def remove_vendor_sender(self, broker_user, staff):
-        return vendor_senders.remove(self.db, broker_user, staff, now()).model_dump(mode="json")
+        return vendor_senders.remove(self.db, broker_user, staff, self.clock()).model_dump(mode="json")
 
     @event_consumer("vendor.events", "exam_registration", sender_check=vendor_sender)
     def handle_exam_registration(self, event):
-        ingestion.record_registration(self.db, self.outbox, event, now())
+        ingestion.record_registration(self.db, self.outbox, event, self.clock())
 
     # The high-volume queue: results are applied in batches (one commit per
     # batch, a savepoint per result when one fails; docs/decisions/0008-exams-ingestion-throughput.md).
     @event_consumer("vendor.events", "exam_result", batch_size=RESULT_BATCH,
                     sender_check=vendor_sender)
     def handle_exam_result(self, event):
-        ingestion.record_result(self.db, self.outbox, event, now())
+        ingestion.record_result(self.db, self.outbox, event, self.clock())
 
     @event_consumer("vendor.events", "exam_result_revoked", sender_check=vendor_sender)
     def handle_exam_result_revoked(self, event):
-        ingestion.record_revocation(self.db, self.outbox, event, now())
+        ingestion.record_revocation(self.db, self.outbox, event, self.clock())
 
     @event_consumer("identity.events", "registration_linked")
     def handle_registration_linked(self, event):
-        ingestion.link_registration(self.db, self.outbox, event, now())
+        ingestion.link_registration(self.db, self.outbox, event, self.clock())

@@ -1,10 +1,9 @@
 """The fulfillment Nameko service: entrypoints only (rules in kits, orders,
 shipments, staff and payments)."""
-from datetime import datetime, timezone
-
 from nameko.dependency_providers import Config
 
 from certtrack_shared import deadletters, health
+from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
@@ -16,10 +15,6 @@ from fulfillment.payments import Payments
 from fulfillment.schemas import OrderRequest, OrderSearch, PlaceOrderRequest
 
 
-def now():
-    return datetime.now(timezone.utc)
-
-
 class FulfillmentService(deadletters.DeadLetterDesk):
     """Also the dead-letter RPCs of its queues (list/get/replay/discard_dead_letter)."""
 
@@ -27,6 +22,7 @@ class FulfillmentService(deadletters.DeadLetterDesk):
 
     db = Database()
     outbox = Outbox()
+    clock = ClockProvider()
     payments = Payments()
     config = Config()
 
@@ -60,7 +56,7 @@ class FulfillmentService(deadletters.DeadLetterDesk):
         request = orders.parse(PlaceOrderRequest, idempotency_key=idempotency_key, items=items, ship_to=ship_to,
                                shipping_method=shipping_method, payment_method=payment_method)
         return orders.place_order(self.db, self.outbox, self.payments, candidate_id, request,
-                                  self.tracked_fee_cents, self.currency, now(),
+                                  self.tracked_fee_cents, self.currency, self.clock(),
                                   client_address=client_address).model_dump(mode="json")
 
     @rpc(expected_exceptions=ORDER_ERRORS)
@@ -74,7 +70,7 @@ class FulfillmentService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=ORDER_ERRORS)
     def cancel_order(self, candidate_id, order_id):
         return orders.cancel_order(self.db, self.outbox, candidate_id, order_id, "cancelled by the candidate",
-                                   now()).model_dump(mode="json")
+                                   self.clock()).model_dump(mode="json")
 
     # -- staff (the gateway checks the staff session) -------------------------------------
     @rpc(expected_exceptions=STAFF_ERRORS)
@@ -87,7 +83,7 @@ class FulfillmentService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_payment_declines(self):
-        return declines.report(self.db, now()).model_dump(mode="json")
+        return declines.report(self.db, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_get_order(self, order_id):
@@ -96,45 +92,45 @@ class FulfillmentService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_correct_status(self, order_id, status, reason, staff_member):
         correction = staff.parse_correction(order_id=order_id, status=status, reason=reason, staff=staff_member)
-        return staff.correct_status(self.db, correction, now()).model_dump(mode="json")
+        return staff.correct_status(self.db, correction, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_refund_order(self, order_id, staff_member):
-        return staff.refund_order(self.db, self.payments, order_id, staff_member, now()).model_dump(mode="json")
+        return staff.refund_order(self.db, self.payments, order_id, staff_member, self.clock()).model_dump(mode="json")
 
     # -- events -----------------------------------------------------------------------------
     @event_consumer("certs.events", "certification_achieved")
     def handle_certification_achieved(self, event):
-        kits.record_certification(self.db, self.outbox, event, now())
+        kits.record_certification(self.db, self.outbox, event, self.clock())
 
     @event_consumer("certs.events", "certification_recertified")
     def handle_certification_recertified(self, event):
-        kits.record_certification(self.db, self.outbox, event, now())
+        kits.record_certification(self.db, self.outbox, event, self.clock())
 
     @event_consumer("certs.events", "certification_expired")
     def handle_certification_expired(self, event):
-        kits.record_certification(self.db, self.outbox, event, now())
+        kits.record_certification(self.db, self.outbox, event, self.clock())
 
     @event_consumer("certs.events", "certification_revoked")
     def handle_certification_revoked(self, event):
-        kits.record_certification(self.db, self.outbox, event, now())
+        kits.record_certification(self.db, self.outbox, event, self.clock())
 
     @event_consumer("identity.events", "candidate_registered")
     def handle_candidate_registered(self, event):
-        kits.record_candidate(self.db, self.outbox, event, now())
+        kits.record_candidate(self.db, self.outbox, event, self.clock())
 
     @event_consumer("identity.events", "candidate_profile_updated")
     def handle_candidate_profile_updated(self, event):
-        kits.record_candidate(self.db, self.outbox, event, now())
+        kits.record_candidate(self.db, self.outbox, event, self.clock())
 
     @event_consumer("warehouse.events", "order_shipped")
     def handle_order_shipped(self, event):
-        shipments.record_shipped(self.db, self.outbox, event, now())
+        shipments.record_shipped(self.db, self.outbox, event, self.clock())
 
     @event_consumer("warehouse.events", "order_delivered")
     def handle_order_delivered(self, event):
-        shipments.record_delivered(self.db, self.outbox, event, now())
+        shipments.record_delivered(self.db, self.outbox, event, self.clock())
 
     @event_consumer("warehouse.events", "order_rejected")
     def handle_order_rejected(self, event):
-        shipments.record_rejected(self.db, self.outbox, event, now())
+        shipments.record_rejected(self.db, self.outbox, event, self.clock())

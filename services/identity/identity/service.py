@@ -11,6 +11,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from certtrack_shared import health
+from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared import deadletters
@@ -18,7 +19,6 @@ from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
 from identity import reference
-from identity.clock import ClockProvider
 from identity.documents import DocumentStorage
 from identity.exceptions import CANDIDATE_ERRORS as ERRORS
 from identity.exceptions import STAFF_ERRORS

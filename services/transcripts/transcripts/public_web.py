@@ -50,6 +50,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from certtrack_shared import config as shared
 from certtrack_shared import production
+from certtrack_shared.clock import Clock, pinned_day
 
 from transcripts import verification
 from transcripts.exceptions import TooManyAttempts, TranscriptInactive, TranscriptNotFound
@@ -71,8 +72,8 @@ DEFAULT_POOL = 8
 RECYCLE_SECONDS = 1800  # connections older than this are replaced (server-side idle limits)
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+# Now, aware UTC, with the day CERTTRACK_TODAY pins, as in the Nameko services.
+now = Clock(pinned_day({}))
 
 
 def check_settings() -> None:

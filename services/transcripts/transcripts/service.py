@@ -7,11 +7,10 @@ transcripts/public_web.py, the service's second entrypoint, from this
 service's own projection (transcripts/projection.py), which the consumers
 below keep current (docs/decisions/0006-transcripts.md).
 """
-from datetime import datetime, timezone
-
 from pydantic import TypeAdapter, ValidationError
 
 from certtrack_shared import deadletters, health
+from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
@@ -21,10 +20,6 @@ from transcripts import mails, projection, sharing
 from transcripts.exceptions import CANDIDATE_ERRORS, InvalidTranscript
 from transcripts.schemas import CandidateId, ShareMailRequest, TranscriptRequest
 from transcripts.sharing import parse
-
-
-def now():
-    return datetime.now(timezone.utc)
 
 
 def _candidate(candidate_id) -> str:
@@ -41,6 +36,7 @@ class TranscriptsService(deadletters.DeadLetterDesk):
 
     db = Database()
     outbox = Outbox()
+    clock = ClockProvider()
 
     @rpc
     def health(self):
@@ -55,30 +51,32 @@ class TranscriptsService(deadletters.DeadLetterDesk):
     def create_transcript(self, candidate_id, transcript):
         """The reply holds the access code: the only time (with regenerate) it is given out."""
         request = parse(TranscriptRequest, **(transcript if isinstance(transcript, dict) else {}))
-        return sharing.create_transcript(self.db, _candidate(candidate_id), request, now()).model_dump(mode="json")
+        return sharing.create_transcript(
+            self.db, _candidate(candidate_id), request, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def list_transcripts(self, candidate_id):
-        return sharing.list_transcripts(self.db, _candidate(candidate_id), now()).model_dump(mode="json")
+        return sharing.list_transcripts(self.db, _candidate(candidate_id), self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def get_transcript(self, candidate_id, code):
-        return sharing.get_transcript(self.db, _candidate(candidate_id), code, now()).model_dump(mode="json")
+        return sharing.get_transcript(self.db, _candidate(candidate_id), code, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def update_transcript(self, candidate_id, code, transcript):
         request = parse(TranscriptRequest, **(transcript if isinstance(transcript, dict) else {}))
         return sharing.update_transcript(
-            self.db, _candidate(candidate_id), code, request, now()).model_dump(mode="json")
+            self.db, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def deactivate_transcript(self, candidate_id, code):
-        return sharing.deactivate_transcript(self.db, _candidate(candidate_id), code, now()).model_dump(mode="json")
+        return sharing.deactivate_transcript(
+            self.db, _candidate(candidate_id), code, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def regenerate_access_code(self, candidate_id, code):
         return sharing.regenerate_access_code(
-            self.db, _candidate(candidate_id), code, now()).model_dump(mode="json")
+            self.db, _candidate(candidate_id), code, self.clock()).model_dump(mode="json")
 
     # -- sharing by mail (transcripts/mails.py) -------------------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
@@ -86,13 +84,13 @@ class TranscriptsService(deadletters.DeadLetterDesk):
         """The mail as it would be sent (subject, text, html); sends nothing."""
         request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
         return mails.preview_share_mail(
-            self.db, _candidate(candidate_id), code, request, now()).model_dump(mode="json")
+            self.db, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def send_share_mail(self, candidate_id, code, access_code, to, message=""):
         request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
         return mails.send_share_mail(
-            self.db, self.outbox, _candidate(candidate_id), code, request, now()).model_dump(mode="json")
+            self.db, self.outbox, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
     # -- the projection (transcripts/projection.py) -------------------------------------------
     @event_consumer("certs.events", "certification_achieved")

@@ -17,11 +17,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.clock import Clock
 from certtrack_shared.consumer import PoisonMessage
 from certtrack_shared.contracts.exams import ExamResultsAvailableV1
 
 from identity import mails
-from identity.clock import Clock
 from identity.models import Candidate, ResultNotice
 
 QUIET = timedelta(seconds=60)
