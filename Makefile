@@ -2,7 +2,7 @@
 #
 #   make run      install, start RabbitMQ/PostgreSQL, migrate and run the whole stack
 #   make test     install, start RabbitMQ/PostgreSQL, run both test suites
-#   make bench    run every benchmark script the repository has
+#   make bench    run every benchmark in benchmarks/ (BENCH=rpc: only bench_rpc.py)
 #
 # Everything installs into .venv; re-running a target is cheap because the
 # install step only runs again when a requirements file changes.
@@ -25,7 +25,7 @@ help:
 	@echo "make migrate   create and migrate every service database"
 	@echo "make run       start the whole stack (Ctrl-C stops it)"
 	@echo "make test      run the eventlet-patched suite (lib, services) and the plain one (gateway, tests)"
-	@echo "make bench     run every benchmark script"
+	@echo "make bench     run every benchmark in benchmarks/ (BENCH=rpc runs bench_rpc.py only)"
 	@echo "make lint      ruff, when installed"
 
 venv install: $(STAMP)
@@ -55,11 +55,11 @@ test: install
 	@scripts/run_tests.sh
 
 bench: install infra
-	@scripts/run_benchmarks.sh
+	@scripts/run_benchmarks.sh $(BENCH)
 
 lint: install
 	@if $(VPY) -m ruff --version >/dev/null 2>&1; then \
-		$(VPY) -m ruff check lib services gateway deploy tests; \
+		$(VPY) -m ruff check lib services gateway deploy benchmarks tests; \
 	else echo "ruff is not installed in .venv; skipping lint"; fi
 
 clean:

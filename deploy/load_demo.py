@@ -47,7 +47,7 @@ from certtrack_shared import config
 from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultV1
 from certtrack_shared.devmail import DevMailbox
 from certtrack_shared.rpc_client import cluster_rpc
-from vendor_simulator import Publisher
+from certtrack_shared.vendor_publisher import VendorPublisher
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD_FILE = ROOT / "var" / "dev_demo_password"
@@ -127,7 +127,7 @@ def first_time_token(since: datetime) -> str:
 def load(rpc, password: str) -> dict:
     # As the development vendor (run_stack's VENDOR_AMQP_URI): exams applies
     # only a registered vendor user's results (CONTRACTS.md §7).
-    publisher = Publisher(os.environ.get("VENDOR_AMQP_URI")
+    publisher = VendorPublisher(os.environ.get("VENDOR_AMQP_URI")
                           or "amqp://vendor-dev:vendor-dev@127.0.0.1:5672/")
     try:
         for key, message in vendor_messages():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A testing vendor: publishes realistic registrations and results to
 `vendor.events` the way CONTRACTS.md §2 says vendors do — with pika,
-publisher confirms and `mandatory=true`.
+publisher confirms and `mandatory=true` (certtrack_shared.vendor_publisher).
 
     python deploy/vendor_simulator.py --count 200 --candidates 50 --rate 20
     python deploy/vendor_simulator.py --bad-fraction 0.1   # mix in invalid messages
@@ -19,9 +19,8 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pika
-
 from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultV1
+from certtrack_shared.vendor_publisher import VendorPublisher
 
 EXAMS = [
     ("100-150", "Cisco Certified Support Technician Networking", 700, 1000),
@@ -90,35 +89,6 @@ def spoil(key: str, body: dict, rng: random.Random) -> tuple[str, bytes | dict]:
     return key, broken
 
 
-class Publisher:
-    """Publishes as a testing vendor does (CONTRACTS.md §7): as its own broker
-    user, naming that user in `user_id`, to `vendor.events`, which it may
-    not declare (the exchange exists: CertTrack declared it)."""
-
-    def __init__(self, amqp_uri: str):
-        parameters = pika.URLParameters(amqp_uri)
-        self.user = parameters.credentials.username
-        self.connection = pika.BlockingConnection(parameters)
-        self.channel = self.connection.channel()
-        self.channel.confirm_delivery()
-        self.channel.exchange_declare("vendor.events", exchange_type="topic", durable=True,
-                                      passive=True)
-
-    def publish(self, key: str, body, event_id: str) -> None:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
-        # With confirms on, basic_publish raises if the broker nacks or
-        # returns the message as unroutable (mandatory).
-        self.channel.basic_publish(
-            "vendor.events", key, raw,
-            pika.BasicProperties(content_type="application/json", content_encoding="utf-8",
-                                 delivery_mode=2, message_id=event_id, user_id=self.user),
-            mandatory=True,
-        )
-
-    def close(self):
-        self.connection.close()
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--amqp-uri", default="amqp://vendor-dev:vendor-dev@127.0.0.1:5672/",
@@ -136,7 +106,7 @@ def main(argv=None) -> int:
     rng = random.Random(args.seed)
     run = uuid.uuid4().hex[:6]
     candidates = [Candidate(i, rng, run) for i in range(max(1, args.candidates))]
-    publisher = Publisher(args.amqp_uri)
+    publisher = VendorPublisher(args.amqp_uri)
     now = datetime.now(timezone.utc)
     sent = bad = 0
     started = time.monotonic()

@@ -1,5 +1,6 @@
 """A tiny Nameko service for exercising the gateway's RPC pool against a real
-broker, and how to start it in a subprocess (used by the tests and bench_rpc.py).
+broker, and how to start it in a subprocess (used by the tests and
+benchmarks/bench_rpc.py).
 
 Run by `nameko run`, so eventlet is patched there and `time.sleep` in `slow`
 blocks only its own worker.

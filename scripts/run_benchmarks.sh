@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Run every benchmark the repository has, one after the other (they measure
-# time, so never in parallel on a 2-core machine):
-#   - gateway/bench_rpc.py --spawn (starts the services it needs itself);
-#   - every bench_*.py under services/ and deploy/, so that a new benchmark
-#     only needs to be added as a file.
-# Each runs with the service's or gateway's folder on PYTHONPATH, as its
-# process runs in the stack. All run even if one fails; the script then fails.
+# Run the benchmarks in benchmarks/ (every bench_*.py there, so that a new
+# benchmark only needs to be added as a file), one after the other: they
+# measure time, so never in parallel on a 2-core machine.
+#   scripts/run_benchmarks.sh              # all of them
+#   scripts/run_benchmarks.sh rpc          # benchmarks/bench_rpc.py only (`make bench BENCH=rpc`)
+# bench_rpc.py runs with --spawn (it starts the probe service it needs
+# itself); each benchmark puts what it imports on its path and starts the
+# services it measures. All run even if one fails; the script then fails.
 # Before each, scripts/wait_for_quiet.py waits for the previous one's aftermath
 # (PostgreSQL's checkpoint and autovacuum) to finish, so none measures another's.
 set -uo pipefail
@@ -18,32 +19,38 @@ export CERTTRACK_ENV="${CERTTRACK_ENV:-test}"
 FAILED=()
 COUNT=0
 
-# run_bench PYTHONPATH SCRIPT [ARGS...]
+# run_bench SCRIPT [ARGS...]
 run_bench() {
-    local path=$1 rc
-    shift
+    local rc
     COUNT=$((COUNT + 1))
     "$PY" scripts/wait_for_quiet.py
     echo "=== bench: $*"
-    PYTHONPATH="$path${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$@"
+    "$PY" "$@"
     rc=$?
     [ $rc -eq 0 ] || { echo "=== bench: $1 FAILED (exit $rc)"; FAILED+=("$1"); }
 }
 
-if [ -f gateway/bench_rpc.py ]; then
-    run_bench gateway gateway/bench_rpc.py --spawn
+if [ $# -gt 0 ]; then
+    SCRIPTS=()
+    for name in "$@"; do
+        script="benchmarks/bench_${name#bench_}"
+        script="${script%.py}.py"
+        [ -f "$script" ] || { echo "=== bench: no $script"; exit 2; }
+        SCRIPTS+=("$script")
+    done
+else
+    mapfile -t SCRIPTS < <(find benchmarks -maxdepth 1 -name 'bench_*.py' 2>/dev/null | sort)
 fi
 
-while IFS= read -r script; do
+for script in "${SCRIPTS[@]}"; do
     case "$script" in
-        services/*) dir="${script#services/}"; path="services/${dir%%/*}" ;;
-        *) path=. ;;
+        benchmarks/bench_rpc.py) run_bench "$script" --spawn ;;
+        *) run_bench "$script" ;;
     esac
-    run_bench "$path" "$script"
-done < <(find services deploy -name 'bench_*.py' -not -path '*/tests/*' 2>/dev/null | sort)
+done
 
 if [ $COUNT -eq 0 ]; then
-    echo "=== bench: no benchmark scripts yet (gateway/bench_rpc.py, services/*/bench_*.py, deploy/bench_*.py)"
+    echo "=== bench: no benchmark scripts yet (benchmarks/bench_*.py)"
 fi
 if [ ${#FAILED[@]} -gt 0 ]; then
     echo "=== bench: FAILED: ${FAILED[*]}"

@@ -27,19 +27,20 @@ import psycopg2
 import yaml
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]
+# The test harness, and the exams service (its migrations import its models).
+sys.path[:0] = [str(ROOT), str(ROOT / "services/exams")]
 
 from tests.harness.broker import Vhost  # noqa: E402
 from tests.harness.databases import RunDatabases  # noqa: E402
 from tests.harness.vendor import result  # noqa: E402
-from deploy.vendor_simulator import Publisher as VendorPublisher  # noqa: E402
+from certtrack_shared.vendor_publisher import VendorPublisher  # noqa: E402
 
 
 def publish(amqp_uri, bodies, rate=None, stamps=None):
     """Publish `bodies` as `exam_result`s the way a vendor does: through the vendor
-    simulator's publisher (deploy/vendor_simulator.py: pika, confirms, mandatory),
-    for the service and the baseline alike."""
+    simulator's publisher (certtrack_shared/vendor_publisher.py: pika, confirms,
+    mandatory), for the service and the baseline alike."""
     publisher = VendorPublisher(amqp_uri)
     started = time.monotonic()
     for index, body in enumerate(bodies):

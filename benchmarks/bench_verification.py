@@ -40,8 +40,9 @@ import requests
 import yaml
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]
+# The test harness, and the transcripts service (its migrations import its models).
+sys.path[:0] = [str(ROOT), str(ROOT / "services/transcripts")]
 
 from tests.harness.broker import Vhost  # noqa: E402
 from tests.harness.databases import RunDatabases  # noqa: E402

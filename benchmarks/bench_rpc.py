@@ -2,8 +2,8 @@
 client versus a fresh ClusterRpcProxy per call (connection + reply queue
 each time), against a running Nameko service's `health()`.
 
-    python gateway/bench_rpc.py --spawn                 # starts its own probe service
-    python gateway/bench_rpc.py --service identity      # a service that is already running
+    python benchmarks/bench_rpc.py --spawn              # starts its own probe service
+    python benchmarks/bench_rpc.py --service identity   # a service that is already running
 
 Prints figures only; it asserts nothing.
 """
@@ -18,7 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The gateway's package and its probe service (gateway/probe_service.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gateway"))
 
 from certtrack_shared.config import amqp_uri  # noqa: E402
 from kombu import Connection, Queue  # noqa: E402
