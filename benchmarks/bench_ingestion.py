@@ -32,16 +32,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "services/exams")]
 
 from tests.harness.broker import Vhost  # noqa: E402
+from tests.harness.messages import as_user  # noqa: E402
 from tests.harness.databases import RunDatabases  # noqa: E402
 from tests.harness.vendor import result  # noqa: E402
+from certtrack_shared.broker_identities import DEV_VENDOR  # noqa: E402
 from certtrack_shared.vendor_publisher import VendorPublisher  # noqa: E402
 
 
 def publish(amqp_uri, bodies, rate=None, stamps=None):
     """Publish `bodies` as `exam_result`s the way a vendor does: through the vendor
     simulator's publisher (certtrack_shared/vendor_publisher.py: pika, confirms,
-    mandatory), for the service and the baseline alike."""
-    publisher = VendorPublisher(amqp_uri)
+    mandatory), as the development vendor user with its user_id (exams applies
+    nothing else, decision 0016), for the service and the baseline alike."""
+    publisher = VendorPublisher(as_user(amqp_uri, DEV_VENDOR))
     started = time.monotonic()
     for index, body in enumerate(bodies):
         if rate:
