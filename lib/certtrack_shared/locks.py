@@ -43,6 +43,10 @@ def lock_key(*parts: str) -> str:
     return SEPARATOR.join(parts)
 
 
+class UnsupportedDatabase(RuntimeError):
+    """A database CertTrack does not run on (its services take PostgreSQL or SQLite URLs)."""
+
+
 def advisory_lock(session: Session, *parts: str) -> None:
     """Hold a lock on the key made of `parts` until the session's transaction ends.
 
@@ -57,7 +61,9 @@ def advisory_lock(session: Session, *parts: str) -> None:
     elif dialect == "sqlite":
         _hold_sqlite_write_lock(session)
     else:
-        raise NotImplementedError(f"advisory_lock has no implementation for {dialect}")
+        raise UnsupportedDatabase(
+            f"advisory_lock locks on PostgreSQL and SQLite, the databases CertTrack runs on; "
+            f"this session's is {dialect}")
 
 
 def _hold_sqlite_write_lock(session: Session) -> None:

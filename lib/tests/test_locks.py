@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, exc, text
 from sqlalchemy.orm import Session
 
 from certtrack_shared.database import create_service_engine
-from certtrack_shared.locks import advisory_lock, lock_key
+from certtrack_shared.locks import UnsupportedDatabase, advisory_lock, lock_key
 
 
 def test_the_parts_of_a_key_are_kept_apart():
@@ -96,3 +96,16 @@ def test_sqlite_lock_after_a_write_keeps_the_transaction(sqlite_url):
             assert session.execute(text("SELECT count(*) FROM things")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_a_database_certtrack_does_not_run_on_is_named_in_a_clear_error():
+    class _Bind:  # only the dialect's name matters before anything is sent
+        class dialect:
+            name = "mysql"
+
+    class _Session:
+        def get_bind(self):
+            return _Bind()
+
+    with pytest.raises(UnsupportedDatabase, match="PostgreSQL and SQLite.*mysql"):
+        advisory_lock(_Session(), "orders", "CSCO10000001")
