@@ -60,6 +60,14 @@ def sign(credential: dict, key: ECKey, key_url: str) -> str:
     return jws.serialize_compact(header, payload, key, algorithms=[ALGORITHM])
 
 
+REGISTERED_CLAIMS = ("iss", "jti", "nbf", "exp")
+
+
+def document_of(payload: dict) -> dict:
+    """The credential a payload carries, without the JWT claims: the `.json` download."""
+    return {key: value for key, value in payload.items() if key not in REGISTERED_CLAIMS}
+
+
 def unverified_parts(token: str) -> tuple[dict, dict]:
     """Header and payload of a compact JWS without checking it, to find the issuer and key.
 
