@@ -1,11 +1,10 @@
 """Exam agreements: each program's versioned text, and which version each
 candidate accepted when.
 
-The current agreement of a program is its highest version. A candidate is
-asked to accept it until they have accepted exactly that version; when staff
-publish a new version, every earlier acceptance is out of date and the
-candidate is asked again. Acceptances are kept (one row per version
-accepted), so the record shows what was agreed to and when.
+The rules (the highest version is current; a candidate is asked until they
+have accepted exactly it; acceptances are kept) are the shared
+`certtrack_shared.agreements`, over exams' two tables; this module turns
+them into exams' replies and errors.
 
 Every function takes the worker's session (and the time where it writes);
 none reads the clock itself. Arguments arrive validated (`parse`).
@@ -15,10 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from certtrack_shared.locks import advisory_lock
+from certtrack_shared.agreements import Standing, VersionedAgreements, VersionNotCurrent
 
 from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
 from exams.models import AgreementAcceptance, ExamAgreement
@@ -44,29 +42,20 @@ def parse(model: type[BaseModel], **arguments) -> BaseModel:
         raise InvalidAgreement(fields) from None
 
 
-def current_agreement(session: Session, program: str) -> ExamAgreement | None:
-    return session.scalars(
-        select(ExamAgreement)
-        .where(ExamAgreement.program == program)
-        .order_by(ExamAgreement.version.desc())
-        .limit(1)
-    ).first()
+AGREEMENTS = VersionedAgreements(ExamAgreement, AgreementAcceptance)
 
 
 def exam_agreement(session: Session, candidate_id: str, program: str) -> AgreementStatus:
     """The program's current agreement and the candidate's latest acceptance."""
-    current = current_agreement(session, program)
-    accepted = session.scalars(
-        select(AgreementAcceptance)
-        .where(AgreementAcceptance.candidate_id == candidate_id, AgreementAcceptance.program == program)
-        .order_by(AgreementAcceptance.version.desc())
-        .limit(1)
-    ).first()
+    return _status(program, AGREEMENTS.standing(session, candidate_id, program))
+
+
+def _status(program: str, standing: Standing) -> AgreementStatus:
     return AgreementStatus(
         program=program,
-        current=AgreementView.model_validate(current) if current else None,
-        accepted=AcceptanceView.model_validate(accepted) if accepted else None,
-        needs_acceptance=current is not None and (accepted is None or accepted.version != current.version),
+        current=AgreementView.model_validate(standing.current) if standing.current else None,
+        accepted=AcceptanceView.model_validate(standing.accepted) if standing.accepted else None,
+        needs_acceptance=standing.needs_acceptance,
     )
 
 
@@ -77,25 +66,15 @@ def accept_exam_agreement(session: Session, candidate_id: str, program: str, ver
     Accepting the same version again changes nothing (the first time stands),
     so a double-clicked Accept button is harmless.
     """
-    # Two accepts would otherwise both insert the same acceptance, which does not exist yet to lock.
-    advisory_lock(session, "acceptance", candidate_id, program)
-    current = current_agreement(session, program)
-    if current is None:
-        raise AgreementNotFound({"program": program})
-    if version != current.version:
+    try:
+        standing = AGREEMENTS.accept(session, candidate_id, program, version, now)
+    except VersionNotCurrent as refused:
+        if refused.current is None:
+            raise AgreementNotFound({"program": program}) from None
         raise AgreementVersionNotCurrent({
-            "program": program, "requested_version": version, "current_version": current.version,
-        })
-    already = session.scalars(select(AgreementAcceptance).where(
-        AgreementAcceptance.candidate_id == candidate_id,
-        AgreementAcceptance.program == program,
-        AgreementAcceptance.version == version,
-    )).first()
-    if already is None:
-        session.add(AgreementAcceptance(
-            candidate_id=candidate_id, program=program, version=version, accepted_at=now))
-        session.flush()
-    return exam_agreement(session, candidate_id, program)
+            "program": program, "requested_version": version, "current_version": refused.current,
+        }) from None
+    return _status(program, standing)
 
 
 def publish_exam_agreement(session: Session, program: str, title: str, body: str, staff: str,
@@ -105,28 +84,13 @@ def publish_exam_agreement(session: Session, program: str, title: str, body: str
     `staff` (the staff member's email, from the console's session) is kept
     with the version: who published which text when is the audit record.
     """
-    # Two publishes would otherwise both pick the same next version.
-    advisory_lock(session, "agreement", program)
-    latest = session.scalar(
-        select(func.max(ExamAgreement.version)).where(ExamAgreement.program == program))
-    agreement = ExamAgreement(
-        program=program, version=(latest or 0) + 1, title=title, body=body, published_at=now,
-        published_by=staff)
-    session.add(agreement)
-    session.flush()
-    return PublishedAgreementView.model_validate(agreement)
+    return PublishedAgreementView.model_validate(AGREEMENTS.publish(session, program, title, body, staff, now))
 
 
 def exam_agreement_versions(session: Session, program: str | None = None) -> AgreementVersions:
     """Staff: every program's versions (or one program's), newest first, with who published each."""
-    query = select(ExamAgreement).order_by(ExamAgreement.program, ExamAgreement.version.desc())
-    if program is not None:
-        query = query.where(ExamAgreement.program == program)
-    programs: dict[str, list[PublishedAgreementView]] = {}
-    for agreement in session.scalars(query):
-        programs.setdefault(agreement.program, []).append(
-            PublishedAgreementView.model_validate(agreement))
     return AgreementVersions(programs=[
-        ProgramAgreements(program=name, current_version=versions[0].version, versions=versions)
-        for name, versions in programs.items()
+        ProgramAgreements(program=name, current_version=rows[0].version,
+                          versions=[PublishedAgreementView.model_validate(row) for row in rows])
+        for name, rows in AGREEMENTS.versions(session, program).items()
     ])

@@ -10,6 +10,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from certtrack_shared.agreements import AcceptanceColumns, AgreementColumns
+
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -96,36 +98,20 @@ class PendingRevocation(Base):
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ExamAgreement(Base):
-    """One published version of a program's exam agreement; the highest version is current."""
+class ExamAgreement(AgreementColumns, Base):
+    """One published version of a program's exam agreement (certtrack_shared.agreements)."""
 
     __tablename__ = "exam_agreements"
-    __table_args__ = (UniqueConstraint("program", "version"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    program: Mapped[str] = mapped_column(String(60))
-    version: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # The staff member's email (audit); the seeded first versions say "CertTrack".
+    # Required here; the seeded first versions say "CertTrack".
     published_by: Mapped[str] = mapped_column(String(254))
 
 
-class AgreementAcceptance(Base):
+class AgreementAcceptance(AcceptanceColumns, Base):
     """A candidate accepted one version of their program's exam agreement."""
 
     __tablename__ = "agreement_acceptances"
-    __table_args__ = (
-        UniqueConstraint("candidate_id", "program", "version"),
-        ForeignKeyConstraint(["program", "version"], ["exam_agreements.program", "exam_agreements.version"]),
-    )
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    candidate_id: Mapped[str] = mapped_column(String(20))
-    program: Mapped[str] = mapped_column(String(60))
-    version: Mapped[int] = mapped_column(Integer)
-    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    agreement_table = "exam_agreements"
 
 
 class VendorApiKey(Base):
