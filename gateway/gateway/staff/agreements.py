@@ -3,7 +3,7 @@
 Two agreements work alike: the exam agreement, owned by the exams service
 (services/exams/exams/agreements.py) and accepted on the Testing History page
 before the next exam, and the certification agreement, owned by the certs
-service (services/certs/certs/agreements.py) and accepted on the Certifications
+service (services/certs/certs/handlers/agreements.py) and accepted on the Certifications
 page before the next logo or certificate download. One `Agreement` describes
 each; the views and the template (staff/agreements.html) serve both.
 

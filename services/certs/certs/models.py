@@ -48,7 +48,7 @@ class Candidate(Base):
         return name or self.candidate_id
 
 
-class Sitting(Base):
+class SittingRecord(Base):
     """A sitting as exams announced it; `id` is exams' sitting id."""
 
     __tablename__ = "sittings"

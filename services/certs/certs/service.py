@@ -7,7 +7,6 @@ arguments and explicit dependencies (session, outbox, catalogs, clock) to
 one plain function and returns JSON.
 """
 import logging
-from datetime import date
 
 from nameko.timer import timer
 
@@ -18,11 +17,11 @@ from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
-from certs import (
-    agreements, catalog_view, continuing_education, daily, downloads, intake, overview, standings,
+from certs.catalog.loaded import Catalogs
+from certs.exceptions import CANDIDATE_ERRORS, STAFF_ERRORS
+from certs.handlers import (
+    agreements, continuing_education, daily, downloads, intake, overview, staff_catalog,
 )
-from certs.catalogs import Catalogs
-from certs.exceptions import CANDIDATE_ERRORS, STAFF_ERRORS, InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +68,11 @@ class CertsService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def certification_agreement(self, candidate_id):
-        return _json(agreements.agreement(self.db, standings.get_candidate(self.db, candidate_id)))
+        return _json(agreements.candidate_agreement(self.db, candidate_id))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def accept_certification_agreement(self, candidate_id, version):
-        return _json(agreements.accept(
-            self.db, standings.get_candidate(self.db, candidate_id), version, self.clock.now()))
+        return _json(agreements.accept(self.db, candidate_id, version, self.clock.now()))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def logo(self, candidate_id, certification_id, format):
@@ -116,11 +114,11 @@ class CertsService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def catalog(self):
-        return catalog_view.catalog(self.catalogs)
+        return staff_catalog.catalog(self.catalogs)
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def reload_catalog(self, staff):
-        reply = catalog_view.reload(self.db, self.outbox, self.catalogs, self.clock)
+        reply = staff_catalog.reload(self.db, self.outbox, self.catalogs, self.clock)
         log.info("catalog reloaded by staff: %d candidates re-evaluated, %d changes",
                  reply.candidates_reevaluated, reply.changes)
         return _json(reply)
@@ -139,18 +137,12 @@ class CertsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=STAFF_ERRORS)
     def run_daily(self, as_of=None):
         """Expire what is due and send reminders as of `as_of` (default: the clock's day)."""
-        try:
-            day = date.fromisoformat(as_of) if as_of else self.clock.today()
-        except (TypeError, ValueError):
-            raise InvalidRequest({"as_of": "Give a date as YYYY-MM-DD."}, message="Give a date as YYYY-MM-DD.")
-        return _json(daily.run_day(self.db, self.outbox, self.catalogs, self.clock, day))
+        return _json(daily.run(self.db, self.outbox, self.catalogs, self.clock, as_of))
 
     @timer(interval=3600)
     def daily_tick(self):
         """Hourly: run today once. Timers do not commit for us, hence the commit here."""
-        day = self.clock.today()
-        if not daily.already_ran(self.db, day):
-            daily.run_day(self.db, self.outbox, self.catalogs, self.clock, day)
+        daily.tick(self.db, self.outbox, self.catalogs, self.clock)
         self.db.commit()
 
     # -- events --------------------------------------------------------------------

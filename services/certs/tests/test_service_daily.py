@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_hook
 from tests.harness.messages import capture_queue, drain, wait_for
 
 from services.certs.tests.events import mails_to, passed, register, text_of
-from certs.daily import reminder_due
+from certs.handlers.daily import reminder_due
 
 CSCO = "CSCO10000001"
 

@@ -135,7 +135,7 @@ def test_a_first_ccie_gets_the_next_number_once(start_certs, certs_amqp, certs_d
 def test_a_failing_handler_publishes_nothing(start_certs, certs_amqp, certs_db, rpc, monkeypatch):
     """Events and mails go through the outbox in the handler's transaction: when
     the handler fails after announcing, nothing of it is published."""
-    from certs import standings
+    from certs.handlers import standings
 
     achieved = capture_queue(certs_amqp, "certs.events", "certification_achieved")
     start_certs(today="2026-06-01")

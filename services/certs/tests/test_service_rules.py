@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from certs.continuing_education import content_type_of
+from certs.handlers.continuing_education import content_type_of
+from certs.handlers.numbering import series_of
+from certs.handlers.standings import _event_type, _same, new_certificate_code
 from certs.models import PublishedStanding
-from certs.numbering import series_of
-from certs.standings import _event_type, _same, new_certificate_code
 from services.certs.tests.support import ce, passed, standing_of
 
 

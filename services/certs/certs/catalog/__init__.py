@@ -1,5 +1,5 @@
 """The certification catalog: one YAML file per program, validated at load."""
-from certs.catalog.catalog import CATALOG_DIR, CatalogError, load_catalog, load_catalogs, parse_catalog
+from certs.catalog.loading import CATALOG_DIR, CatalogError, load_catalog, load_catalogs, parse_catalog
 from certs.catalog.model import Catalog, Certification, Exam, KitItem, Logo, RecertificationPath
 
 __all__ = [

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from certtrack_shared.locks import advisory_lock
 
 from certs.exceptions import AgreementRequired, AgreementVersionMismatch, InvalidRequest
+from certs.handlers.standings import get_candidate
 from certs.models import AgreementAcceptance, Candidate, CertificationAgreement
 from certs.schemas import (
     AgreementPublication, AgreementSummary, AgreementVersions, AgreementView, ProgramAgreements,
@@ -51,6 +52,10 @@ def agreement(session: Session, candidate: Candidate) -> AgreementView:
     )
 
 
+def candidate_agreement(session: Session, candidate_id) -> AgreementView:
+    return agreement(session, get_candidate(session, candidate_id))
+
+
 def summary(session: Session, candidate: Candidate) -> AgreementSummary:
     view = agreement(session, candidate)
     accepted = view.version is not None and view.accepted_version == view.version
@@ -65,8 +70,9 @@ def require_accepted(session: Session, candidate: Candidate) -> None:
                                 message="Accept the current certification agreement before downloading.")
 
 
-def accept(session: Session, candidate: Candidate, version, now: datetime) -> AgreementView:
+def accept(session: Session, candidate_id, version, now: datetime) -> AgreementView:
     """Accepting the same version twice changes nothing (the first time stands)."""
+    candidate = get_candidate(session, candidate_id)
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidRequest({"version": "Give the agreement version as a number."})
     advisory_lock(session, "certs-acceptance", candidate.candidate_id)

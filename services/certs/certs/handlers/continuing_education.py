@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from certtrack_shared.clock import Clock
 
-from certs import mails, standings
-from certs.facts import lock_candidate
+from certs import mails
 from certs.catalog.expressions import CourseCompletion, walk
-from certs.catalogs import LoadedCatalogs
+from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import ActivityAlreadyReviewed, ActivityNotFound, InvalidReview, InvalidSubmission
+from certs.handlers import standings
+from certs.handlers.standings import lock_candidate
 from certs.models import Activity, Candidate
 from certs.schemas import ActivityView, Approval, BinaryPayload, CeSubmission, Rejection, StaffActivityView
 

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 from certtrack_shared.clock import Clock
 from certtrack_shared.locks import advisory_lock
 
-from certs import mails, standings
-from certs.catalogs import LoadedCatalogs
+from certs import mails
+from certs.catalog.loaded import LoadedCatalogs
+from certs.exceptions import InvalidRequest
+from certs.handlers import standings
 from certs.models import Candidate, DailyRun, PublishedStanding, ReminderSent
 from certs.schemas import DailyRunReport
 
@@ -43,6 +45,23 @@ def reminder_due(expires_on: date, day: date) -> int | None:
 
 def already_ran(session: Session, day: date) -> bool:
     return session.get(DailyRun, day) is not None
+
+
+def run(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, as_of=None) -> DailyRunReport:
+    """Staff's run of the day `as_of` (YYYY-MM-DD; default: the clock's day)."""
+    try:
+        day = date.fromisoformat(as_of) if as_of else clock.today()
+    except (TypeError, ValueError):
+        raise InvalidRequest({"as_of": "Give a date as YYYY-MM-DD."},
+                             message="Give a date as YYYY-MM-DD.") from None
+    return run_day(session, outbox, catalogs, clock, day)
+
+
+def tick(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock) -> None:
+    """The hourly timer's run: today, once."""
+    day = clock.today()
+    if not already_ran(session, day):
+        run_day(session, outbox, catalogs, clock, day)
 
 
 def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, day: date) -> DailyRunReport:

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from certtrack_shared import config
 from certtrack_shared.clock import Clock
 
-from certs import agreements, documents
-from certs.catalogs import LoadedCatalogs
+from certs import documents
+from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import CertificateNotFound, CertificationNotActive, InvalidRequest
+from certs.handlers import agreements
+from certs.handlers.overview import certification_of
+from certs.handlers.standings import evaluate_candidate, get_candidate, published
 from certs.models import Candidate, PublishedStanding
-from certs.overview import certification_of
 from certs.schemas import BinaryPayload, CertificateVerification
-from certs.standings import evaluate_candidate, get_candidate, published
 
 
 def verify_url(code: str) -> str:

@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 
 from certtrack_shared.clock import Clock
 
-from certs import agreements
 from certs.catalog import Catalog, Certification
 from certs.catalog.expressions import LEVEL_RANK, CeCredits, walk
-from certs.catalogs import LoadedCatalogs
+from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import CertificationNotFound
+from certs.handlers import agreements
+from certs.handlers.continuing_education import course_certifications
+from certs.handlers.standings import evaluate_candidate, get_candidate, published
 from certs.models import Activity, Candidate
 from certs.rules import CertificationStanding
-from certs.continuing_education import course_certifications
 from certs.schemas import ActivityView, CeBalanceView, ContinuingEducation, CourseOption
-from certs.standings import evaluate_candidate, get_candidate, published
 
 STATUS_ORDER = {"active": 0, "in_progress": 1, "expired": 2, "revoked": 3}
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from certtrack_shared.clock import Clock
 
-from certs import standings
 from certs.catalog import Catalog
-from certs.catalogs import LoadedCatalogs
+from certs.catalog.loaded import LoadedCatalogs
+from certs.handlers import standings
 from certs.models import Candidate
 from certs.rules.describe import describe
 from certs.schemas import CatalogReload

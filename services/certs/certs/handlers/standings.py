@@ -1,5 +1,9 @@
 """Re-evaluate a candidate and announce what changed.
 
+The stored facts of a candidate (sittings, approved CE activities and
+course completions) become the engine's inputs (`candidate_facts`); every
+evaluation of one candidate holds its advisory lock (`lock_candidate`).
+
 After every change of a candidate's facts (and on the daily run and a
 catalog reload) the candidate is evaluated from *all* their facts as of the
 clock's day, and every certification's (status, active_on, expires_on) is
@@ -30,7 +34,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,13 +47,15 @@ from certtrack_shared.contracts.certs import (
     CertificationRevokedV1,
     KitItemV1,
 )
+from certtrack_shared.locks import advisory_lock
 
-from certs import facts, mails, numbering
+from certs import mails
 from certs.catalog import Catalog
-from certs.catalogs import LoadedCatalogs
+from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import CandidateNotFound
-from certs.models import Candidate, PublishedStanding
-from certs.rules import CertificationStanding, Evaluation, evaluate
+from certs.handlers import numbering
+from certs.models import Activity, Candidate, PublishedStanding, SittingRecord
+from certs.rules import CeActivity, CertificationStanding, CourseCompletion, Evaluation, Sitting, evaluate
 
 MAIL_OF_EVENT = {
     "certification_achieved": "certification_achieved",
@@ -67,6 +73,55 @@ class Change:
     revision: int
 
 
+def lock_candidate(session: Session, candidate_id: str) -> None:
+    """Serialise every evaluation of one candidate until the transaction ends.
+
+    Two facts of one candidate handled at once would each evaluate without
+    the other and each publish a diff against the same stored standing (two
+    `certification_achieved`, one of them wrong). Rows cannot be locked
+    before they exist, so take a transaction-scoped advisory lock first.
+    """
+    advisory_lock(session, "certs-candidate", candidate_id)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(timezone.utc).date()
+
+
+def candidate_facts(session: Session, candidate_id: str) -> dict:
+    """The keyword arguments of `evaluate` for everything known about the candidate."""
+    sittings = session.scalars(
+        select(SittingRecord).where(SittingRecord.candidate_id == candidate_id,
+                                    SittingRecord.taken_at.is_not(None))
+    ).all()
+    approved = session.scalars(
+        select(Activity).where(Activity.candidate_id == candidate_id, Activity.status == "approved")
+    ).all()
+    return {
+        "sittings": [
+            Sitting(sitting_id=s.id, exam_code=s.exam_code, taken_on=utc_day(s.taken_at),
+                    passed=s.passed, revoked=s.revoked)
+            for s in sittings
+        ],
+        "ce_activities": [
+            CeActivity(activity_id=a.id, credits=a.credits, completed_on=a.completed_on)
+            for a in approved if a.kind == "ce" and a.credits
+        ],
+        "course_completions": [
+            CourseCompletion(completion_id=a.id, certification_id=a.certification_id,
+                             completed_on=a.completed_on)
+            for a in approved if a.kind == "course" and a.certification_id
+        ],
+    }
+
+
+def revocation_reasons(session: Session, sitting_ids) -> list[str]:
+    if not sitting_ids:
+        return []
+    rows = session.scalars(select(SittingRecord.revoked_reason).where(SittingRecord.id.in_(list(sitting_ids)))).all()
+    return sorted({reason for reason in rows if reason})
+
+
 def new_certificate_code() -> str:
     """128 random bits, URL-safe (22 characters): unguessable, fits a QR code."""
     return secrets.token_urlsafe(16)
@@ -75,7 +130,7 @@ def new_certificate_code() -> str:
 def evaluate_candidate(session: Session, catalogs: LoadedCatalogs, candidate: Candidate,
                        clock: Clock) -> Evaluation:
     catalog = catalogs.program(candidate.program)
-    return evaluate(catalog, **facts.candidate_facts(session, candidate.candidate_id), as_of=clock.today())
+    return evaluate(catalog, **candidate_facts(session, candidate.candidate_id), as_of=clock.today())
 
 
 def get_candidate(session: Session, candidate_id: str) -> Candidate:
@@ -96,7 +151,7 @@ def published(session: Session, candidate_id: str) -> dict[str, PublishedStandin
 def reevaluate(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
                candidate_id: str) -> list[Change]:
     """Evaluate, diff against what was published, announce the differences."""
-    facts.lock_candidate(session, candidate_id)
+    lock_candidate(session, candidate_id)
     candidate = session.get(Candidate, candidate_id)
     if candidate is None or candidate.program not in catalogs.by_program:
         return []
@@ -225,7 +280,7 @@ def _announce(session: Session, outbox, catalog: Catalog, candidate: Candidate,
         event = CertificationExpiredV1(**common)
     else:
         sitting_ids = list(last.sitting_ids) if last is not None and last.event == "revoked" else []
-        reasons = facts.revocation_reasons(session, sitting_ids)
+        reasons = revocation_reasons(session, sitting_ids)
         if standing.status == "revoked":
             reason = "; ".join(reasons) or "an exam result it depended on was revoked"
         else:
