@@ -19,7 +19,7 @@ from openbadgeslib.ob3.status import check_credential_status
 from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 from PIL import Image
 
-from transcripts.credentials import baking, keys, linkedin, openbadges, signing, status_list
+from certs.credentials import baking, keys, linkedin, openbadges, signing, status_list
 
 SITE = openbadges.Site("https://certs.example.org")
 CISCO = openbadges.Issuer("cisco", "Cisco Systems", "https://www.cisco.com/")

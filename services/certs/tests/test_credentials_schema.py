@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft201909Validator
 
-from transcripts.credentials import keys, openbadges
+from certs.credentials import keys, openbadges
 
 SCHEMAS = Path(__file__).parent / "data" / "openbadges"
 SITE = openbadges.Site("https://certs.example.org")

@@ -13,7 +13,7 @@ Production without a ring is an error, not a fresh key: a key that appears on
 its own would sign credentials no one can tell from forgeries after a restart
 on another node.
 
-Rotation (`python -m transcripts.credentials.keys rotate cisco`) makes a new
+Rotation (`python -m certs.credentials.keys rotate cisco`) makes a new
 current key and keeps the old one's public half, so every credential signed
 before still verifies; the private half of a retired key is dropped.
 Keys are P-256 (ES256): Open Badges 3.0 verifiers all take it, and RFC 9864
@@ -120,7 +120,7 @@ def load(program: str, folder: Path, environ: Mapping[str, str] = os.environ, *,
     if not generate_missing:
         raise SigningKeysMissing(
             f"no signing keys for {program}: set {environment_name(program)} or put {path.name} "
-            f"in {folder} (python -m transcripts.credentials.keys generate {program})")
+            f"in {folder} (python -m certs.credentials.keys generate {program})")
     ring = new_ring(program)
     save(ring, folder)
     return ring
@@ -139,7 +139,7 @@ def save(ring: KeyRing, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m transcripts.credentials.keys",
+    parser = argparse.ArgumentParser(prog="python -m certs.credentials.keys",
                                      description="Make or rotate a program's credential signing keys.")
     parser.add_argument("action", choices=("generate", "rotate", "show-public"))
     parser.add_argument("program")

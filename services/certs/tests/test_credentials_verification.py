@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from transcripts.credentials import baking, keys, openbadges, signing
-from transcripts.credentials.verification import Issuers, verify
+from certs.credentials import baking, keys, openbadges, signing
+from certs.credentials.verification import Issuers, verify
 
 SITE = openbadges.Site("https://certs.example.org")
 CISCO = openbadges.Issuer("cisco", "Cisco Systems", "https://www.cisco.com/")
