@@ -28,7 +28,7 @@ def _credential(valid_until=datetime(2029, 12, 7, tzinfo=timezone.utc), image=No
     achievement = openbadges.Achievement("ccie-ei", "CCIE Enterprise Infrastructure", "Expert networking.",
                                          "Pass the written and the lab exam.", "CCIE EI", image)
     award = openbadges.Award("1b4e28ba-2fa1-11d2-883f-0016d3cca427", datetime(2026, 12, 7, tzinfo=timezone.utc),
-                             valid_until, 77, "https://certs.example.org/verify/certification/x")
+                             valid_until, 1, 77, "https://certs.example.org/verify/certification/x")
     return openbadges.credential(SITE, CISCO, achievement, openbadges.Recipient("ada@example.com", "Ada", "s"), award)
 
 

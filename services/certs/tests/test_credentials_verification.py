@@ -26,7 +26,7 @@ def rings():
 def _issue(rings, program="cisco", index=11, valid_until=datetime(2029, 12, 7, tzinfo=timezone.utc),
            credential_id="1b4e28ba-2fa1-11d2-883f-0016d3cca427"):
     issuer = openbadges.Issuer(program, program.title(), f"https://{program}.example.com/")
-    award = openbadges.Award(credential_id, datetime(2026, 12, 7, tzinfo=timezone.utc), valid_until, index,
+    award = openbadges.Award(credential_id, datetime(2026, 12, 7, tzinfo=timezone.utc), valid_until, 1, index,
                              "https://certs.example.org/verify/certification/abc")
     document = openbadges.credential(SITE, issuer, CCNA, ADA, award)
     ring = rings[program]
@@ -34,7 +34,7 @@ def _issue(rings, program="cisco", index=11, valid_until=datetime(2029, 12, 7, t
 
 
 def _issuers(rings, revoked=frozenset(), issued=None):
-    return Issuers(SITE, rings, lambda program, index: (program, index) in revoked, (issued or {}).get)
+    return Issuers(SITE, rings, lambda program, number, index: (program, number, index) in revoked, (issued or {}).get)
 
 
 def test_a_genuine_credential_is_verified_and_active(rings):
@@ -42,7 +42,7 @@ def test_a_genuine_credential_is_verified_and_active(rings):
 
 
 def test_a_revoked_credential_is_genuine_but_revoked(rings):
-    result = verify(_issue(rings, index=11), _issuers(rings, revoked={("cisco", 11)}), NOW)
+    result = verify(_issue(rings, index=11), _issuers(rings, revoked={("cisco", 1, 11)}), NOW)
     assert (result.verified, result.status) == (True, "revoked")
 
 

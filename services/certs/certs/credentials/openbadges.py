@@ -42,8 +42,12 @@ class Site:
     def achievement(self, program: str, certification_id: str) -> str:
         return f"{self._base(program)}/achievements/{certification_id}"
 
-    def status_list(self, program: str) -> str:
-        return f"{self._base(program)}/status/{STATUS_PURPOSE}"
+    def status_list(self, program: str, number: int) -> str:
+        return f"{self.status_lists(program)}{number}"
+
+    def status_lists(self, program: str) -> str:
+        """The prefix of every status list of the program; a list's number follows it."""
+        return f"{self._base(program)}/status/{STATUS_PURPOSE}/"
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Award:
     credential_id: str  # a UUID
     valid_from: datetime
     valid_until: Optional[datetime]
+    status_list: int  # which of the program's lists (each 131,072 entries)
     status_index: int
     verification_url: str
 
@@ -142,7 +147,7 @@ def achievement(site: Site, program: str, facts: Achievement) -> dict:
 
 def credential(site: Site, issuer: Issuer, facts: Achievement, recipient: Recipient, award: Award) -> dict:
     """The OpenBadgeCredential for one award, unsigned (see `signing.sign`)."""
-    status_url = site.status_list(issuer.program)
+    status_url = site.status_list(issuer.program, award.status_list)
     document = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{award.credential_id}",
@@ -176,10 +181,10 @@ def credential(site: Site, issuer: Issuer, facts: Achievement, recipient: Recipi
     return document
 
 
-def status_list_credential(site: Site, issuer: Issuer, encoded_list: str, published_at: datetime,
+def status_list_credential(site: Site, issuer: Issuer, number: int, encoded_list: str, published_at: datetime,
                            valid_for_seconds: int) -> dict:
     """The BitstringStatusListCredential, valid a short while so an old copy cannot un-revoke."""
-    url = site.status_list(issuer.program)
+    url = site.status_list(issuer.program, number)
     return {
         "@context": [VC_CONTEXT],
         "id": url,

@@ -15,13 +15,16 @@ import base64
 import gzip
 import io
 import secrets
-from typing import Collection, Iterable
+from typing import Callable, Iterable
 
 MINIMUM_BITS = 131_072
+# A list takes new credentials until this share of it is used; random draws
+# stay cheap, and a program with more credentials gets a second list.
+FULL_AT = 0.75
 
 
 class StatusListFull(RuntimeError):
-    """Every index of the list is taken: the program needs a larger list."""
+    """No free index found: the list is full, open the next one."""
 
 
 def encode(set_bits: Iterable[int], size: int = MINIMUM_BITS) -> str:
@@ -59,15 +62,15 @@ def is_set(bitstring: bytes, index: int) -> bool:
     return bool(bitstring[index // 8] & (0x80 >> (index % 8)))
 
 
-def allocate(taken: Collection[int], size: int = MINIMUM_BITS, attempts: int = 64) -> int:
-    """A random index not in `taken`."""
-    if len(taken) >= size:
-        raise StatusListFull(f"all {size} status indexes are taken")
+def allocate(is_taken: Callable[[int], bool], size: int = MINIMUM_BITS, attempts: int = 64) -> int:
+    """A random index for which `is_taken` is false.
+
+    Callers keep a list at most three quarters full (`FULL_AT`), so a free
+    index turns up in a few draws; after `attempts` misses the list counts
+    as full and the caller opens the next one.
+    """
     for _ in range(attempts):
         index = secrets.randbelow(size)
-        if index not in taken:
+        if not is_taken(index):
             return index
-    # A nearly full list: pick uniformly among what is left rather than retry forever.
-    free = [index for index in range(size) if index not in taken]
-    return free[secrets.randbelow(len(free))]
-
+    raise StatusListFull(f"no free index found in {attempts} random draws among {size}")

@@ -45,7 +45,7 @@ class Issuers:
 
     site: Site
     rings: Mapping[str, KeyRing]
-    is_revoked: Callable[[str, int], bool]  # (program, status index) -> revoked?
+    is_revoked: Callable[[str, int, int], bool]  # (program, list number, index) -> revoked?
     issued_token: Callable[[str], Optional[str]]  # credential id -> the JWS issued, or None
 
 
@@ -122,8 +122,7 @@ def _verify_token(token: str, issuers: Issuers, now: datetime) -> Verification:
     errors = _structure_errors(credential, issuers.site, program)
     if errors:
         return Verification(False, errors=errors, credential=credential)
-    index = int(credential["credentialStatus"]["statusListIndex"])
-    if issuers.is_revoked(program, index):
+    if issuers.is_revoked(program, *_status_entry(credential["credentialStatus"], site=issuers.site, program=program)):
         return Verification(True, "revoked", credential=credential)
     valid_from = _instant(credential["validFrom"])
     valid_until = _instant(credential["validUntil"]) if "validUntil" in credential else None
@@ -147,6 +146,20 @@ def _program_and_key(site: Site, kid) -> tuple[Optional[str], Optional[str]]:
     return program, key_id
 
 
+def _status_entry(status, site: Site, program: str) -> Optional[tuple[int, int]]:
+    """`(list number, index)` of a status entry pointing into one of the program's lists."""
+    if not isinstance(status, dict):
+        return None
+    url, index = status.get("statusListCredential"), str(status.get("statusListIndex", ""))
+    prefix = site.status_lists(program)
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    number = url[len(prefix):]
+    if not (number.isdigit() and index.isdigit() and len(number) < 10 and len(index) < 10):
+        return None
+    return int(number), int(index)
+
+
 def _structure_errors(credential: dict, site: Site, program: str) -> list[str]:
     errors = []
     types = credential.get("type")
@@ -159,8 +172,7 @@ def _structure_errors(credential: dict, site: Site, program: str) -> list[str]:
     if not isinstance(subject, dict) or not isinstance(subject.get("achievement"), dict):
         errors.append("it names no achievement")
     status = credential.get("credentialStatus")
-    if not isinstance(status, dict) or status.get("statusListCredential") != site.status_list(program) \
-            or not str(status.get("statusListIndex", "")).isdigit():
+    if _status_entry(status, site, program) is None:
         errors.append("its status entry does not point to the program's status list")
     for name in ("validFrom", "validUntil"):
         if name in credential:
