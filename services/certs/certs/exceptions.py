@@ -10,6 +10,9 @@ from __future__ import annotations
 from certtrack_shared.errors import DomainError, FieldErrors
 
 
+CHECK_FIELDS = "Check the highlighted fields."  # the message of a field error
+
+
 class CertsError(DomainError):
     """Base of every error the certs service reports to its callers."""
 

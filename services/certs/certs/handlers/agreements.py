@@ -8,14 +8,15 @@ kept, so the record shows what was agreed to and when.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certtrack_shared.locks import advisory_lock
+from certtrack_shared.validation import parse
 
-from certs.exceptions import AgreementRequired, AgreementVersionMismatch, InvalidRequest
+from certs.exceptions import CHECK_FIELDS, AgreementRequired, AgreementVersionMismatch, InvalidRequest
 from certs.handlers.standings import get_candidate
 from certs.models import AgreementAcceptance, Candidate, CertificationAgreement
 from certs.schemas import (
@@ -108,12 +109,7 @@ def versions(session: Session, programs) -> AgreementVersions:
 
 def publish(session: Session, now: datetime, programs, **arguments) -> PublishedAgreement:
     """Staff publish the program's next version; from now on downloads ask for it."""
-    try:
-        request = AgreementPublication.model_validate(arguments)
-    except ValidationError as error:
-        fields = {str(p["loc"][0]) if p["loc"] else "arguments": p["msg"]
-                  for p in error.errors(include_url=False)}
-        raise InvalidRequest(fields, message="Check the highlighted fields.") from None
+    request = parse(AgreementPublication, arguments, partial(InvalidRequest, message=CHECK_FIELDS), depth=1)
     if request.program not in programs:
         raise InvalidRequest({"program": "No such program."}, message="No such program.")
     advisory_lock(session, "certs-agreement", request.program)

@@ -14,17 +14,20 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
+from functools import partial
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certtrack_shared.clock import Clock
+from certtrack_shared.validation import parse
 
 from certs import mails
 from certs.catalog.expressions import CourseCompletion, walk
 from certs.catalog.loaded import LoadedCatalogs
-from certs.exceptions import ActivityAlreadyReviewed, ActivityNotFound, InvalidReview, InvalidSubmission
+from certs.exceptions import (
+    CHECK_FIELDS, ActivityAlreadyReviewed, ActivityNotFound, InvalidReview, InvalidSubmission,
+)
 from certs.handlers import standings
 from certs.handlers.standings import lock_candidate
 from certs.models import Activity, Candidate
@@ -47,14 +50,6 @@ def content_type_of(data: bytes) -> str | None:
     return None
 
 
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for problem in error.errors(include_url=False):
-        name = ".".join(str(part) for part in problem["loc"][:1]) or "arguments"
-        fields.setdefault(name, problem["msg"])
-    return fields
-
-
 def course_certifications(catalogs: LoadedCatalogs, program: str) -> set[str]:
     """Certifications of the program that renew by an approved course."""
     catalog = catalogs.program(program)
@@ -68,10 +63,7 @@ def course_certifications(catalogs: LoadedCatalogs, program: str) -> set[str]:
 
 
 def submit(session: Session, catalogs: LoadedCatalogs, clock: Clock, **arguments) -> ActivityView:
-    try:
-        request = CeSubmission.model_validate(arguments)
-    except ValidationError as error:
-        raise InvalidSubmission(_field_errors(error), message="Check the highlighted fields.") from None
+    request = parse(CeSubmission, arguments, partial(InvalidSubmission, message=CHECK_FIELDS), depth=1)
     candidate = standings.get_candidate(session, request.candidate_id)
     today = clock.today()
     problems: dict[str, str] = {}
@@ -92,7 +84,7 @@ def submit(session: Session, catalogs: LoadedCatalogs, clock: Clock, **arguments
         problems["certification_id"] = "No such certification in your program."
     data, content_type = _document(request.document.data_b64, problems)
     if problems:
-        raise InvalidSubmission(problems, message="Check the highlighted fields.")
+        raise InvalidSubmission(problems, message=CHECK_FIELDS)
     activity = Activity(
         candidate_id=candidate.candidate_id, program=candidate.program, kind=request.kind,
         title=request.title, provider=request.provider, completed_on=request.completed_on,
@@ -170,13 +162,6 @@ def document(session: Session, activity_id) -> BinaryPayload:
                          data_b64=base64.b64encode(activity.document).decode("ascii"))
 
 
-def _parse_review(model, **arguments):
-    try:
-        return model.model_validate(arguments)
-    except ValidationError as error:
-        raise InvalidReview(_field_errors(error), message="Check the highlighted fields.") from None
-
-
 def _pending(session: Session, activity_id: int) -> Activity:
     activity = _activity(session, activity_id)
     # Lock the candidate first (the order every evaluation takes), then the row.
@@ -190,12 +175,12 @@ def _pending(session: Session, activity_id: int) -> Activity:
 
 
 def approve(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, **arguments) -> ActivityView:
-    request = _parse_review(Approval, **arguments)
+    request = parse(Approval, arguments, partial(InvalidReview, message=CHECK_FIELDS), depth=1)
     activity = _pending(session, request.activity_id)
     if activity.kind == "ce":
         if request.credits is None or not MIN_CREDITS <= request.credits <= MAX_CREDITS:
             raise InvalidReview({"credits": f"Give between {MIN_CREDITS} and {MAX_CREDITS} credits."},
-                                message="Check the highlighted fields.")
+                                message=CHECK_FIELDS)
         activity.credits = request.credits
     now = clock.now()
     activity.status = "approved"
@@ -212,7 +197,7 @@ def approve(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, **
 
 
 def reject(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, **arguments) -> ActivityView:
-    request = _parse_review(Rejection, **arguments)
+    request = parse(Rejection, arguments, partial(InvalidReview, message=CHECK_FIELDS), depth=1)
     activity = _pending(session, request.activity_id)
     now = clock.now()
     activity.status = "rejected"
