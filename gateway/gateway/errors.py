@@ -344,7 +344,7 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         401, "vendor_key_expired", "Vendor key expired",
         "This vendor key has expired. Ask CertTrack staff for a new one.",
     ),
-    # exams, vendors' broker users (services/exams/exams/vendor_senders.py, decision 0016):
+    # exams, vendors' broker users (services/exams/exams/handlers/vendor_senders.py, decision 0016):
     "VendorSenderNotFound": Problem(
         404, "vendor_sender_not_found", "No such broker user", "No broker user of that name is registered.",
     ),

@@ -1,6 +1,6 @@
 """Checkout cannot be used to test stolen cards: after 5 declined payments in an hour
 per candidate or per client address, the next attempt answers 429 and never reaches
-the processor (services/fulfillment/fulfillment/declines.py, faked faithfully in
+the processor (services/fulfillment/fulfillment/handlers/declines.py, faked faithfully in
 gateway/tests/fakes/fulfillment.py). Staff (support and admin) see the declines.
 
 The gateway here stands behind one trusted proxy, as in production: the client

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # identity's limit (docs/decisions/0003-identity.md)
 
-# identity/reference.py's languages: (code, name in the language itself).
+# identity/handlers/reference.py's languages: (code, name in the language itself).
 LANGUAGES = (
     ("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fr", "Français"), ("it", "Italiano"),
     ("ja", "日本語"), ("ko", "한국어"), ("pt", "Português"), ("ru", "Русский"), ("zh", "中文"),

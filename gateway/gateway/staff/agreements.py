@@ -1,7 +1,7 @@
 """Agreements: every program's versions, and publishing the next one.
 
 Two agreements work alike: the exam agreement, owned by the exams service
-(services/exams/exams/agreements.py) and accepted on the Testing History page
+(services/exams/exams/handlers/agreements.py) and accepted on the Testing History page
 before the next exam, and the certification agreement, owned by the certs
 service (services/certs/certs/handlers/agreements.py) and accepted on the Certifications
 page before the next logo or certificate download. One `Agreement` describes

@@ -1,6 +1,6 @@
 """Vendor API keys for `POST /api/v1/vendor/events`: create (shown once), list, revoke.
 
-The exams service owns the keys (services/exams/exams/vendor_keys.py) and
+The exams service owns the keys (services/exams/exams/handlers/vendor_keys.py) and
 keeps only their hashes; who created and who revoked each key is recorded
 in its audit there. A key is for one vendor and the programs ticked here
 (those the console knows, as when creating a candidate), until the date

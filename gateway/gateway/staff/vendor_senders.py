@@ -1,6 +1,6 @@
 """Testing vendors' broker users: which vendor and programs each may publish
 for (CONTRACTS.md §7). Admins register and remove them here; exams keeps
-the registrations and their audit (services/exams/exams/vendor_senders.py)
+the registrations and their audit (services/exams/exams/handlers/vendor_senders.py)
 and dead-letters a vendor message from a broker user not registered for
 its vendor and program. The broker user itself (its password and its
 permission to publish to `vendor.events`) is the broker operator's to make:

@@ -7,7 +7,7 @@ another candidate's order "not found", idempotent `place_order`, payment by
 the processor's token (`payment_method`, never a card: Stripe's ready-made
 test tokens, e.g. `pm_card_visa` succeeds, `pm_card_chargeDeclined` is
 declined, any other `pm_…` is one the processor never issued), a US address needing a state
-and a 5-digit ZIP, the card-testing limit (fulfillment/declines.py: 5
+and a 5-digit ZIP, the card-testing limit (fulfillment/handlers/declines.py: 5
 declines per candidate and per client address in a sliding hour, checked
 before the processor). Test helpers: `grant_kit`, `charges`,
 `processor_attempts`, `calls`, `called`, and `now` (move it, never sleep).
@@ -45,7 +45,7 @@ TOKENS = {
     "pm_card_chargeDeclinedExpiredCard": ("0069", ("expired_card", "Your card has expired. Please use another card.")),
 }
 UNKNOWN_TOKEN = ("invalid_payment_method", "We could not use these card details. Please enter your card again.")
-# fulfillment/declines.py
+# fulfillment/handlers/declines.py
 DECLINE_WINDOW = timedelta(hours=1)
 DECLINE_LIMITS = {"candidate_id": 5, "client_address": 5}
 

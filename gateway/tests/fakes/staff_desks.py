@@ -1,5 +1,5 @@
 """In-memory stand-ins for the dead-letter RPCs (`certtrack_shared.deadletters`,
-on every service that consumes a queue) and exams' vendor-key RPCs (services/exams/exams/vendor_keys.py),
+on every service that consumes a queue) and exams' vendor-key RPCs (services/exams/exams/handlers/vendor_keys.py),
 for the gateway's unit tests.
 
 They answer with the real services' argument names and reply shapes, and

@@ -19,7 +19,7 @@ class FieldError(FieldErrors, ExamsError):
     """An error about request fields; the detail maps field → message."""
 
 
-# -- exam agreements (exams/agreements.py) --------------------------------------
+# -- exam agreements (exams/handlers/agreements.py) --------------------------------------
 class AgreementNotFound(ExamsError):
     """The program has no exam agreement (or not that version): `{"program": …}`."""
 
@@ -36,7 +36,7 @@ class InvalidAgreement(FieldError):
 AGREEMENT_ERRORS = (AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement)
 
 
-# -- vendor API keys (exams/vendor_keys.py) ---------------------------------------
+# -- vendor API keys (exams/handlers/vendor_keys.py) ---------------------------------------
 class InvalidVendorKey(ExamsError):
     """The key is unknown, malformed or revoked (deliberately indistinguishable); `{}`."""
 
@@ -58,7 +58,7 @@ class InvalidVendorKeyRequest(FieldError):
 VENDOR_KEY_ERRORS = (InvalidVendorKey, VendorKeyExpired, VendorKeyNotFound, InvalidVendorKeyRequest)
 
 
-# -- vendors' broker users (exams/vendor_senders.py) --------------------------------
+# -- vendors' broker users (exams/handlers/vendor_senders.py) --------------------------------
 class VendorSenderNotFound(ExamsError):
     """No broker user of that name is registered: `{"broker_user": …}`."""
 

@@ -110,7 +110,7 @@ class AgreementStatus(BaseModel):
     needs_acceptance: bool
 
 
-# -- vendor API keys (exams/vendor_keys.py) ----------------------------------------
+# -- vendor API keys (exams/handlers/vendor_keys.py) ----------------------------------------
 class VendorKeyAuditEntry(BaseModel):
     """One thing done to a key: `created` (with the scope and expiry given), `revoked`,
     or `scoped` (a key older than scopes given them by migration 0006)."""

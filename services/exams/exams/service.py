@@ -1,4 +1,4 @@
-"""The exams Nameko service: entrypoints only."""
+"""The exams Nameko service: entrypoints only; each hands its arguments to one rule in `exams.handlers`."""
 from certtrack_shared import health
 from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
@@ -7,11 +7,8 @@ from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
-from exams import history, ingestion
-from exams import agreements
-from exams.exceptions import AGREEMENT_ERRORS
-from exams import vendor_keys, vendor_senders
-from exams.exceptions import VENDOR_KEY_ERRORS, VENDOR_SENDER_ERRORS
+from exams.exceptions import AGREEMENT_ERRORS, VENDOR_KEY_ERRORS, VENDOR_SENDER_ERRORS
+from exams.handlers import agreements, history, ingestion, vendor_keys, vendor_senders
 from exams.schemas import (
     AcceptAgreementRequest,
     AgreementQuery,
@@ -46,7 +43,7 @@ class ExamsService(deadletters.DeadLetterDesk):
     def testing_history(self, candidate_id):
         return history.testing_history(self.db, candidate_id).model_dump(mode="json")
 
-    # -- exam agreements (exams/agreements.py) -------------------------------------
+    # -- exam agreements (exams/handlers/agreements.py) -------------------------------------
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
     def exam_agreement(self, candidate_id, program):
         query = agreements.parse(AgreementQuery, candidate_id=candidate_id, program=program)
@@ -75,7 +72,7 @@ class ExamsService(deadletters.DeadLetterDesk):
         query = agreements.parse(AgreementVersionsQuery, program=program)
         return agreements.exam_agreement_versions(self.db, query.program).model_dump(mode="json")
 
-    # -- vendor API keys (exams/vendor_keys.py); staff methods behind the staff console --
+    # -- vendor API keys (exams/handlers/vendor_keys.py); staff methods behind the staff console --
     @rpc(expected_exceptions=VENDOR_KEY_ERRORS)
     def create_vendor_key(self, vendor, label, programs, expires_at, staff):
         """The reply holds the full key: the only time it is ever given out."""

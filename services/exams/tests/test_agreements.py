@@ -1,6 +1,6 @@
 """Exam agreements: versioned text per program, and each candidate's acceptance.
 
-Unit tests run the rules (exams/agreements.py) on a real session of this
+Unit tests run the rules (exams/handlers/agreements.py) on a real session of this
 run's migrated exams database, each inside a transaction rolled back
 afterwards; integration tests ask the real service over RPC.
 """
@@ -15,7 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from exams import agreements
+from exams.handlers import agreements
 from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
 from exams.schemas import AcceptAgreementRequest, PublishAgreementRequest
 from exams.service import ExamsService

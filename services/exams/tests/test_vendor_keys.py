@@ -1,7 +1,7 @@
 """Vendor API keys: shown once, stored hashed, scoped to one vendor and a set of
 programs, expiring, revocable, every creation and revocation audited.
 
-Unit tests run the rules (exams/vendor_keys.py) with a clock passed in, on a
+Unit tests run the rules (exams/handlers/vendor_keys.py) with a clock passed in, on a
 real session of this run's migrated exams database rolled back afterwards;
 integration tests ask the real service over RPC.
 """
@@ -16,7 +16,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from exams import vendor_keys
+from exams.handlers import vendor_keys
 from exams.exceptions import InvalidVendorKey, InvalidVendorKeyRequest, VendorKeyExpired
 from exams.service import ExamsService
 

@@ -1,4 +1,4 @@
-"""Who may publish a vendor's messages (CONTRACTS.md §7, exams/vendor_senders.py):
+"""Who may publish a vendor's messages (CONTRACTS.md §7, exams/handlers/vendor_senders.py):
 on the real broker, every vendor message claimed to come from anyone, as an
 attacker with broker access would send it."""
 from __future__ import annotations

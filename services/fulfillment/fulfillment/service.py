@@ -1,5 +1,6 @@
-"""The fulfillment Nameko service: entrypoints only (rules in kits, orders,
-shipments, staff and payments)."""
+"""The fulfillment Nameko service: entrypoints only; each hands its arguments
+to one rule in `fulfillment.handlers` (the payment processor is
+`fulfillment.payments`, a dependency)."""
 from nameko.dependency_providers import Config
 
 from certtrack_shared import deadletters, health
@@ -9,7 +10,7 @@ from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
-from fulfillment import declines, kits, orders, shipments, staff
+from fulfillment.handlers import declines, kits, orders, shipments, staff
 from fulfillment.exceptions import ORDER_ERRORS, STAFF_ERRORS
 from fulfillment.payments import Payments
 from fulfillment.schemas import OrderRequest, OrderSearch, PlaceOrderRequest

@@ -1,6 +1,6 @@
 """Checkout cannot be used to test stolen cards: declined payments are limited per
 candidate and per client address, checked before the processor is asked
-(fulfillment/declines.py, docs/decisions/0014-card-testing-limits.md).
+(fulfillment/handlers/declines.py, docs/decisions/0014-card-testing-limits.md).
 
 The rules run on a real session with a processor that counts what reaches it;
 the last test goes through the running service and the payment sandbox, with
@@ -15,7 +15,7 @@ import pytest
 from nameko.exceptions import RemoteError
 from sqlalchemy import text
 
-from fulfillment import declines, orders
+from fulfillment.handlers import declines, orders
 from fulfillment.exceptions import PaymentDeclined, TooManyDeclinedPayments
 from fulfillment.models import Certification
 from fulfillment.payments import SandboxPaymentProcessor

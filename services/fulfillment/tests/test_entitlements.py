@@ -94,7 +94,7 @@ def test_an_address_arriving_while_the_achievement_commits_still_gets_its_congra
     from sqlalchemy.orm import Session
 
     from certtrack_shared.contracts import parse_message
-    from fulfillment import kits
+    from fulfillment.handlers import kits
 
     now = datetime.now(timezone.utc)
     achieved = parse_message("certs.events", "certification_achieved", certification_event("CSCO11000042"))

@@ -98,7 +98,7 @@ def test_the_same_idempotency_key_twice_charges_once_and_answers_the_same_order(
 
 def test_a_retry_after_a_failed_recording_is_paid_by_a_new_charge_not_the_refunded_one(
         rpc, amqp_uri, payment_sandbox, monkeypatch):
-    from fulfillment import orders
+    from fulfillment.handlers import orders
     monkeypatch.setattr(orders, "_record_order", _failing_once(orders._record_order))
     achieve(amqp_uri, rpc, "CSCO20000017")
     with pytest.raises(RemoteError):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from certtrack_shared.database import create_service_engine
 from certtrack_shared.migrations import upgrade
 
-from fulfillment import orders
+from fulfillment.handlers import orders
 from fulfillment.models import Certification, Order
 from fulfillment.schemas import PlaceOrderRequest
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fulfillment.addresses import validate_ship_to
+from fulfillment.handlers.addresses import validate_ship_to
 from fulfillment.exceptions import InvalidOrder
-from fulfillment.shipments import moves_forward
+from fulfillment.handlers.shipments import moves_forward
 
 BASE = {"name": "A Person", "line1": "1 Street", "city": "Town"}
 

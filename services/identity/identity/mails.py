@@ -9,7 +9,7 @@ from pathlib import Path
 
 from certtrack_shared.mail import MailTemplates
 
-from identity.programs import get_program
+from identity.handlers.programs import get_program
 
 TEMPLATES = MailTemplates(str(Path(__file__).parent / "templates" / "mail"))
 

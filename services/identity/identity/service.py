@@ -18,14 +18,13 @@ from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
-from identity import reference
 from identity.documents import DocumentStorage
 from identity.exceptions import CANDIDATE_ERRORS as ERRORS
 from identity.exceptions import STAFF_ERRORS
-from identity.handlers import candidates, first_time, notices, profile, recovery, staff, tickets
+from identity.handlers import candidates, first_time, notices, profile, recovery, reference, staff, tickets
 from identity.handlers import second_factor, staff_accounts, staff_audit
 from identity.handlers import login as login_handlers
-from identity.passwords import default_hasher
+from identity.handlers.passwords import default_hasher
 
 
 def _json(reply):

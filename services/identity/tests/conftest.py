@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from identity.documents import MemoryDocumentStore
-from identity.passwords import default_hasher
+from identity.handlers.passwords import default_hasher
 from services.identity.tests.support import FakeClock, FakeOutbox
 
 # Children first: emptied with DELETE, much faster than TRUNCATE on tiny tables.

@@ -5,7 +5,7 @@ import pytest
 
 from identity.exceptions import InvalidCredentials, TooManyAttempts, WeakPassword
 from identity.handlers.login import authenticate
-from identity.passwords import check_password_rules
+from identity.handlers.passwords import check_password_rules
 
 from services.identity.tests.support import GOOD_PASSWORD, CountingHasher, make_candidate
 

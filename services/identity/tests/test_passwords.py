@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from identity.exceptions import WeakPassword
-from identity.passwords import MAX_LENGTH, MIN_LENGTH, check_password_rules, common_passwords
+from identity.handlers.passwords import MAX_LENGTH, MIN_LENGTH, check_password_rules, common_passwords
 
 CANDIDATE_ID = "CSCO10000001"
 EMAIL = "grace.hopper@example.com"

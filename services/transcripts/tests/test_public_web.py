@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from transcripts.verification import CLIENT_LIMIT
+from transcripts.handlers.verification import CLIENT_LIMIT
 
 from services.transcripts.tests.conftest import PROXY, make_web
 from services.transcripts.tests.support import ADA, create

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.exceptions import RemoteError
 
-from transcripts import verification
-from transcripts.verification import CLIENT_LIMIT, CODE_LIMIT
+from transcripts.handlers import verification
+from transcripts.handlers.verification import CLIENT_LIMIT, CODE_LIMIT
 
 from services.transcripts.tests.support import (
     ADA, GRACE, TODAY, VALID, candidate, certification, create, remote_detail, sitting, sitting_revoked,

@@ -7,7 +7,7 @@ The verification page is the most-read page of CertTrack and must stay up
 when other services or the broker are slow, so it is served next to its
 projection: this small Flask app reads the transcripts database directly
 (its own pooled SQLAlchemy Core engine) with the rules of
-`transcripts.verification`, and touches neither RabbitMQ nor another
+`transcripts.handlers.verification`, and touches neither RabbitMQ nor another
 service. It serves exactly the public paths of CONTRACTS.md §5:
 
 - `GET /verify/<code>` — the page: an access-code form (a GET form, so its
@@ -52,7 +52,7 @@ from certtrack_shared import config as shared
 from certtrack_shared import production
 from certtrack_shared.clock import Clock, pinned_day
 
-from transcripts import verification
+from transcripts.handlers import verification
 from transcripts.exceptions import TooManyAttempts, TranscriptInactive, TranscriptNotFound
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def _count(name: str, default: int, minimum: int) -> int:
 
 def database_engine(url: str, pool: int) -> Engine:
     """Autocommit connections: each statement is its own transaction, so a verification is
-    one round trip (transcripts/verification.py) with no BEGIN or COMMIT around it, and a
+    one round trip (transcripts/handlers/verification.py) with no BEGIN or COMMIT around it, and a
     refused attempt is recorded although the request answers an error."""
     if url.startswith("sqlite"):  # `make run` without PostgreSQL
         return create_engine(url, isolation_level="AUTOCOMMIT",

@@ -4,7 +4,7 @@ Candidate methods take the candidate ID the gateway took from the session or
 token (never from a URL) and act only on that candidate's transcripts.
 Public verification is not here: it is served over HTTP by
 transcripts/public_web.py, the service's second entrypoint, from this
-service's own projection (transcripts/projection.py), which the consumers
+service's own projection (transcripts/handlers/projection.py), which the consumers
 below keep current (docs/decisions/0006-transcripts.md).
 """
 from pydantic import TypeAdapter, ValidationError
@@ -16,10 +16,10 @@ from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
-from transcripts import mails, projection, sharing
 from transcripts.exceptions import CANDIDATE_ERRORS, InvalidTranscript
+from transcripts.handlers import projection, share_mail, sharing
+from transcripts.handlers.sharing import parse
 from transcripts.schemas import CandidateId, ShareMailRequest, TranscriptRequest
-from transcripts.sharing import parse
 
 
 def _candidate(candidate_id) -> str:
@@ -42,7 +42,7 @@ class TranscriptsService(deadletters.DeadLetterDesk):
     def health(self):
         return health.check(self.db, self.name).model_dump(mode="json")
 
-    # -- the candidate's transcripts (transcripts/sharing.py) ---------------------------------
+    # -- the candidate's transcripts (transcripts/handlers/sharing.py) ---------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def transcript_options(self, candidate_id):
         return sharing.transcript_options(self.db, _candidate(candidate_id)).model_dump(mode="json")
@@ -78,21 +78,21 @@ class TranscriptsService(deadletters.DeadLetterDesk):
         return sharing.regenerate_access_code(
             self.db, _candidate(candidate_id), code, self.clock()).model_dump(mode="json")
 
-    # -- sharing by mail (transcripts/mails.py) -------------------------------------------------
+    # -- sharing by mail (transcripts/handlers/share_mail.py) -------------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def preview_share_mail(self, candidate_id, code, access_code, to, message=""):
         """The mail as it would be sent (subject, text, html); sends nothing."""
         request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
-        return mails.preview_share_mail(
+        return share_mail.preview_share_mail(
             self.db, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def send_share_mail(self, candidate_id, code, access_code, to, message=""):
         request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
-        return mails.send_share_mail(
+        return share_mail.send_share_mail(
             self.db, self.outbox, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
-    # -- the projection (transcripts/projection.py) -------------------------------------------
+    # -- the projection (transcripts/handlers/projection.py) -------------------------------------------
     @event_consumer("certs.events", "certification_achieved")
     def handle_certification_achieved(self, event):
         projection.record_certification(self.db, event)

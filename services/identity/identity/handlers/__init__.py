@@ -15,4 +15,10 @@ be tested with a database session and fakes.
 - `tickets`: name-change tickets and staff decisions
 - `staff`: staff accounts, login and candidate search
 - `notices`: mails on other services' news (exam results available)
+- `second_factor`, `staff_accounts`, `staff_audit`: staff sign-in's second factor, accounts, audit log
+- `reference`: the countries and languages a profile is checked against
+
+Shared by those: `common` (lookups), `passwords` (hashing and the password
+rules), `tokens` (mailed link tokens), `ratelimit` (login and mail limits),
+`programs` (the programs and their candidate ID prefixes).
 """

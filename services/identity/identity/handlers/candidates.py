@@ -14,7 +14,7 @@ from certtrack_shared.contracts.identity import CandidateRegisteredV1, Registrat
 from identity import mails
 from identity.handlers.common import email_owner, new_event, normalize_email
 from identity.models import Candidate, CandidateIdCounter, Registration
-from identity.programs import FIRST_NUMBER, Program, get_program
+from identity.handlers.programs import FIRST_NUMBER, Program, get_program
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from certtrack_shared.contracts.identity import ExternalIdentityLinkedV1
 
-from identity import mails, schemas, tokens
+from identity import mails, schemas
+from identity.handlers import tokens
 from identity.exceptions import (
     EmailBelongsToAnotherCandidate,
     ExternalIdentityTaken,
@@ -52,9 +53,9 @@ from identity.handlers.common import (
 )
 from identity.handlers.recovery import send_password_reset_link
 from identity.models import Candidate, ExternalIdentity, Registration
-from identity.passwords import check_password_rules
-from identity.programs import get_program
-from identity.ratelimit import allow_mail, score_report_throttle
+from identity.handlers.passwords import check_password_rules
+from identity.handlers.programs import get_program
+from identity.handlers.ratelimit import allow_mail, score_report_throttle
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def start_first_time_by_score_report(session: Session, outbox, clock, *, last_na
     to open a support ticket, and the record's own address that someone asked.
 
     Failed matches are limited per registration number and per client address
-    (`identity.ratelimit`): past the limit, `TooManyAttempts` before any lookup.
+    (`identity.handlers.ratelimit`): past the limit, `TooManyAttempts` before any lookup.
     """
     now = clock()
     throttle = score_report_throttle(session, now)

@@ -12,9 +12,9 @@ from identity import schemas
 from identity.exceptions import InvalidCredentials
 from identity.handlers.common import candidates_by_email, normalize_email, summary
 from identity.models import Candidate, ExternalIdentity
-from identity.passwords import MAX_LENGTH
-from identity.programs import looks_like_candidate_id
-from identity.ratelimit import LoginThrottle
+from identity.handlers.passwords import MAX_LENGTH
+from identity.handlers.programs import looks_like_candidate_id
+from identity.handlers.ratelimit import LoginThrottle
 
 
 def resolve_login(session: Session, login: str) -> list[Candidate]:

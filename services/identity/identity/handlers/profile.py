@@ -15,7 +15,8 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from identity import mails, schemas, tokens
+from identity import mails, schemas
+from identity.handlers import tokens
 from identity.exceptions import (
     CannotUnlinkLastLogin,
     EmailTaken,
@@ -35,9 +36,9 @@ from identity.handlers.common import (
     summary,
 )
 from identity.models import Candidate, ExternalIdentity
-from identity.passwords import MAX_LENGTH, check_password_rules
-from identity.ratelimit import LoginThrottle, allow_mail
-from identity.reference import country_code, language_code
+from identity.handlers.passwords import MAX_LENGTH, check_password_rules
+from identity.handlers.ratelimit import LoginThrottle, allow_mail
+from identity.handlers.reference import country_code, language_code
 
 REQUIRED = "This field is required."
 PHONE = re.compile(r"^\+?[0-9 ()./-]+$")

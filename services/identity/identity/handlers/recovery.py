@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from identity import mails, schemas, tokens
+from identity import mails, schemas
+from identity.handlers import tokens
 from identity.handlers.common import (
     candidates_by_email,
     get_candidate,
@@ -16,8 +17,8 @@ from identity.handlers.common import (
     summary,
 )
 from identity.handlers.login import resolve_login
-from identity.passwords import check_password_rules
-from identity.ratelimit import LoginThrottle, allow_mail
+from identity.handlers.passwords import check_password_rules
+from identity.handlers.ratelimit import LoginThrottle, allow_mail
 
 
 def request_password_reset(session: Session, outbox, clock, *, login) -> None:

@@ -32,7 +32,7 @@ from identity import schemas
 from identity.exceptions import InvalidCredentials, NotAuthorized
 from identity.handlers.staff import require_staff, staff_reply
 from identity.models import StaffRecoveryCode, StaffUser
-from identity.ratelimit import LoginThrottle
+from identity.handlers.ratelimit import LoginThrottle
 
 ISSUER = "CertTrack staff"
 RECOVERY_CODES = 10

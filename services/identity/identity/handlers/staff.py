@@ -9,9 +9,9 @@ from identity.exceptions import EmailTaken, InvalidCredentials, InvalidProfile, 
 from identity.handlers.candidates import create_candidate, lock_program
 from identity.handlers.common import email_owner, normalize_email, summary
 from identity.models import Candidate, StaffUser
-from identity.passwords import MAX_LENGTH, check_password_rules
-from identity.programs import get_program
-from identity.ratelimit import LoginThrottle
+from identity.handlers.passwords import MAX_LENGTH, check_password_rules
+from identity.handlers.programs import get_program
+from identity.handlers.ratelimit import LoginThrottle
 
 ROLES = ("admin", "support")
 SEARCH_LIMIT = 50

@@ -16,7 +16,7 @@ depends_on = None
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Timestamp = sa.DateTime(timezone=True)
 
-# Every program of identity/programs.py at the time of this migration; a
+# Every program of identity/handlers/programs.py at the time of this migration; a
 # program added later gets its counter row on first use.
 PROGRAMS = ("cisco", "juniper")
 FIRST_NUMBER = 10000001

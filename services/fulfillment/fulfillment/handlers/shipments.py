@@ -37,7 +37,7 @@ from certtrack_shared.consumer import PoisonMessage
 
 from fulfillment import mails
 from fulfillment.models import Candidate, Order, OrderStatusChange
-from fulfillment.orders import release_entitlements
+from fulfillment.handlers.orders import release_entitlements
 
 RANK = {"placed": 0, "cancelled": 1, "rejected": 1, "shipped": 2, "delivered": 3}
 # Only staff move an order out of these (staff.correct_status): closing freed its kit.

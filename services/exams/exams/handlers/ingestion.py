@@ -24,7 +24,7 @@ from certtrack_shared.contracts.vendor import (
 )
 from certtrack_shared.locks import advisory_lock
 
-from exams import announcements
+from exams.handlers import announcements
 from exams.models import PendingRevocation, Registration, Sitting, SittingChange
 
 

@@ -60,7 +60,7 @@ from sqlalchemy.types import NullType
 
 from transcripts.exceptions import TooManyAttempts, TranscriptInactive, TranscriptNotFound
 from transcripts.models import AccessFailure, Candidate, Certification, Sitting, Transcript, TranscriptView
-from transcripts.sharing import hash_access_code
+from transcripts.handlers.sharing import hash_access_code
 
 WINDOW = timedelta(minutes=15)
 CODE_LIMIT = 10

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fulfillment.exceptions import InvalidStatusCorrection, RefundNotAllowed
 from fulfillment.models import Entitlement, Order, OrderLine, OrderStatusChange
-from fulfillment.orders import CONTRADICTS_CLOSING, needs_attention, order_view, own_order, release_entitlements
+from fulfillment.handlers.orders import CONTRADICTS_CLOSING, needs_attention, order_view, own_order, release_entitlements
 from fulfillment.payments import PaymentProcessor, RefundFailed
 from fulfillment.schemas import OrderList, OrderSearch, OrderView, StatusCorrection
 

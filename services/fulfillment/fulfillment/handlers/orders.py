@@ -40,11 +40,11 @@ from certtrack_shared.contracts.fulfillment import (
 )
 from certtrack_shared.locks import advisory_lock
 
-from fulfillment import addresses, declines
+from fulfillment.handlers import addresses, declines
 from fulfillment.exceptions import (
     InvalidOrder, OrderNotCancellable, OrderNotFound, PaymentDeclined, PaymentUnavailable,
 )
-from fulfillment.kits import claimable
+from fulfillment.handlers.kits import claimable
 from fulfillment.models import Certification, Entitlement, Order, OrderLine, OrderStatusChange
 from fulfillment.payments import CardDeclined, Charge, PaymentProcessor, ProcessorUnavailable
 from fulfillment.schemas import (

@@ -33,7 +33,7 @@ from certtrack_shared.consumer import PoisonMessage, Sender
 from exams.exceptions import InvalidVendorSenderRequest, VendorSenderNotFound
 from exams.models import VendorApiKey, VendorBrokerUser, VendorBrokerUserAudit
 from exams.schemas import VendorSenderAuditEntry, VendorSenderView
-from exams.vendor_keys import scope_problem, vendor_problem
+from exams.handlers.vendor_keys import scope_problem, vendor_problem
 
 log = logging.getLogger(__name__)
 
