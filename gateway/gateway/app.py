@@ -6,10 +6,10 @@ import atexit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, auth, devmail, ended_sessions, errors, health, me_api, profile, security, settings, site, sso, staff
+from . import api, auth, devmail, ended_sessions, errors, health, profile, security, settings, site, sso, staff
 from . import exams
 from . import certifications
-from . import vendor_api
+from . import vendor
 from . import transcripts
 from . import fulfillment
 from .rpc import RpcPool
@@ -52,11 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(api.blueprint)
     auth.install(app)  # login pages, /api/v1/auth, the candidate in every page's context
-    app.register_blueprint(profile.blueprint)
-    app.register_blueprint(me_api.blueprint)
+    profile.install(app)  # Personal Info pages and /api/v1/me
     exams.install(app)  # Testing History page, /api/v1/me/exams and /api/v1/me/exam-agreement
     certifications.install(app)  # Certifications, Continuing Education, downloads, /verify/certificate
-    vendor_api.install(app)  # POST /api/v1/vendor/events (vendor API keys, publisher confirms)
+    vendor.install(app)  # POST /api/v1/vendor/events (vendor API keys, publisher confirms)
     fulfillment.install(app)  # Certificates & Plaques, claim/purchase flow, /api/v1/me/orders
     transcripts.install(app)  # Transcripts tab, /api/v1/me/transcripts, public /verify/<code> and its API
     sso.install(app)  # only when OIDC_ISSUER names a provider

@@ -308,7 +308,7 @@ ERRORS: dict[type[Exception] | str, Problem] = {
         422, "catalog_invalid", "Catalog not loaded",
         "The changed catalog did not validate, so the previous one stays in use.",
     ),
-    # The vendor endpoint, POST /api/v1/vendor/events (gateway/vendor_api.py):
+    # The vendor endpoint, POST /api/v1/vendor/events (gateway/gateway/vendor/api.py):
     VendorKeyRequired: Problem(
         401, "vendor_key_required", "Vendor API key required",
         "Send the vendor API key CertTrack staff gave you as `Authorization: Bearer <key>`.",

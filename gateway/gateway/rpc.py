@@ -2,20 +2,18 @@
 
 Starting a `ClusterRpcProxy` opens a broker connection and declares a reply
 queue, which costs more than the call itself; so each process keeps up to
-`size` started proxies and lends each to one thread at a time. A proxy is
-only lent again after a call that got its reply. After a timeout, a lost
-connection or anything unexpected it is stopped and its reply queue
-deleted, so a late reply can never reach the next caller.
+`size` started proxies in a LazyPool (pool.py) and lends each to one thread
+at a time. A proxy is only lent again after a call that got its reply. After
+a timeout, a lost connection or anything unexpected it is stopped and its
+reply queue deleted, so a late reply can never reach the next caller.
 """
 from __future__ import annotations
 
 import logging
-import queue
 import select
-import threading
-from contextlib import contextmanager
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
+from flask import current_app
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, get_module_path, registry
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -23,6 +21,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from certtrack_shared.rpc_client import PassiveReplyListener
 
 from .errors import ServiceTimeout, ServiceUnreachable
+from .pool import LazyPool
 
 log = logging.getLogger(__name__)
 
@@ -33,72 +32,44 @@ _CONNECTION_LOST = (OSError, AmqpConnectionError, OperationalError, RuntimeError
 _GOODBYE_SECONDS = 2.0
 
 
-class RpcPool:
+class RpcPool(LazyPool["_Proxy"]):
+    """Up to `size` started proxies; a proxy is lent again only after a call
+    that got its reply (a service's error is a reply)."""
+
     def __init__(self, amqp_uri: str, size: int, timeout: float):
         self.config = {"AMQP_URI": amqp_uri}
-        self.size = size
-        self.timeout = timeout
-        self.created = 0
-        self._count_lock = threading.Lock()
-        # Every slot starts empty (None) and gets a proxy when first lent.
-        # LIFO lends the most recently used proxy first, so a quiet process
-        # keeps a few warm connections instead of opening all `size` of them.
-        self._slots: queue.LifoQueue[_Proxy | None] = queue.LifoQueue()
-        for _ in range(size):
-            self._slots.put(None)
+        super().__init__(size, timeout, what="RPC proxy", open_item=self._start,
+                         close_item=lambda proxy: proxy.stop(), is_usable=self._is_alive)
 
     def call(self, service: str, method: str, *args, **kwargs):
         """`service.method(*args, **kwargs)` over RPC; service errors are raised as nameko delivers them."""
-        with self._lent() as proxy:
+        with self.lent(keeps=is_service_answer) as proxy:
             return proxy.call(service, method, args, kwargs)
-
-    def close(self) -> None:
-        """Stop the idle proxies, at process exit; the pool is not used afterwards."""
-        while True:
-            try:
-                proxy = self._slots.get_nowait()
-            except queue.Empty:
-                return
-            if proxy is not None:
-                proxy.stop()
-
-    @contextmanager
-    def _lent(self):
-        try:
-            proxy = self._slots.get(timeout=self.timeout)
-        except queue.Empty:
-            raise ServiceUnreachable("every RPC proxy of this process is busy") from None
-        try:
-            if proxy is not None and not proxy.is_alive():
-                log.info("Replacing an RPC proxy whose broker connection was closed")
-                proxy.stop()
-                proxy = None
-            if proxy is None:
-                proxy = self._start()
-        except BaseException:
-            self._slots.put(None)
-            raise
-        try:
-            yield proxy
-        except BaseException as error:
-            if is_service_answer(error):
-                self._slots.put(proxy)
-            else:
-                proxy.stop()
-                self._slots.put(None)
-            raise
-        else:
-            self._slots.put(proxy)
 
     def _start(self) -> "_Proxy":
         try:
-            proxy = _Proxy(ClusterRpcProxy(self.config, timeout=self.timeout,
-                                           reply_listener_cls=PassiveReplyListener))
+            return _Proxy(ClusterRpcProxy(self.config, timeout=self.timeout,
+                                          reply_listener_cls=PassiveReplyListener))
         except _CONNECTION_LOST as error:
             raise ServiceUnreachable(f"cannot connect to the broker: {type(error).__name__}") from error
-        with self._count_lock:
-            self.created += 1
-        return proxy
+
+    @staticmethod
+    def _is_alive(proxy: "_Proxy") -> bool:
+        if proxy.is_alive():
+            return True
+        log.info("Replacing an RPC proxy whose broker connection was closed")
+        return False
+
+
+def call(service: str, method: str, **arguments):
+    """`service.method(**arguments)` over this process's pool: the gateway's one way to ask a service.
+
+    Only the domain clients (`<domain>/client.py`) call it, each naming its
+    service's methods. Arguments always go by name, so a renamed parameter
+    fails loudly instead of landing in the wrong place. The pool is the app's
+    `rpc` extension, which the gateway's tests replace with fakes.
+    """
+    return current_app.extensions["rpc"].call(service, method, **arguments)
 
 
 def is_service_answer(error: BaseException) -> bool:

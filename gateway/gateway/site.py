@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from .auth.session import current_candidate
-from .profile.views import candidate_home
+from .profile.pages import candidate_home
 
 blueprint = Blueprint("site", __name__)
 

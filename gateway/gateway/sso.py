@@ -33,7 +33,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from joserfc.errors import JoseError
 from nameko.exceptions import RemoteError
 
-from .auth import identity
+from .auth import client as auth
 from .auth import session as candidate_session
 from .auth.forms import ConfirmForm
 from .errors import problem_for
@@ -126,9 +126,7 @@ def callback():
         return _problem(_Problem.FAILED)
     issuer, subject, email = claims["iss"], claims["sub"], claims.get("email")
 
-    candidate = current_app.extensions["rpc"].call(
-        "identity", "find_by_external_identity", issuer=issuer, subject=subject
-    )
+    candidate = auth.find_by_external_identity(issuer=issuer, subject=subject)
     if candidate is not None:
         candidate_session.log_in(candidate)  # a fresh session: nothing pending survives it
         return redirect(url_for("site.home"))
@@ -152,11 +150,10 @@ def connect():
             flash("The single sign-on account was not connected.", "info")
             return redirect(url_for("profile.identification"))
         try:
-            linked = identity.call("link_external_identity",
-                                   candidate_id=candidate_session.current_candidate_id(),
-                                   external_identity=pending)
+            linked = auth.link_external_identity(candidate_id=candidate_session.current_candidate_id(),
+                                                 external_identity=pending)
         except RemoteError as error:
-            if not identity.refused(error, "ExternalIdentityTaken"):
+            if not auth.refused(error, "ExternalIdentityTaken"):
                 raise
             flash(problem_for(error).message, "error")
         else:

@@ -347,8 +347,10 @@ def test_staff_set_ccie_and_ccde_numbers(staff_client, identity):
     )
 
     assert response.status_code == 302
-    # Only what changed goes to identity: the empty CCDE box had no number to keep.
-    assert identity.called("staff_set_attributes") == [{"candidate_id": "CSCO10000001", "ccie_number": "12345"}]
+    # Only what changed goes to identity: the empty CCDE box had no number to keep, so it goes
+    # as None, which identity reads as "leave it as it is".
+    assert identity.called("staff_set_attributes") == [
+        {"candidate_id": "CSCO10000001", "ccie_number": "12345", "ccde_number": None}]
     page = staff_client.get("/staff/candidates/CSCO10000001").get_data(as_text=True)
     assert 'value="12345"' in page and "Saved: CCIE number set to 12345." in page
 
@@ -368,7 +370,8 @@ def test_a_number_is_removed_with_its_remove_box_and_the_other_kept(staff_client
     })
 
     assert response.status_code == 302
-    assert identity.called("staff_set_attributes") == [{"candidate_id": "CSCO10000001", "ccie_number": ""}]
+    assert identity.called("staff_set_attributes") == [
+        {"candidate_id": "CSCO10000001", "ccie_number": "", "ccde_number": None}]
     assert (identity.candidates["CSCO10000001"]["ccie_number"], identity.candidates["CSCO10000001"]["ccde_number"]) \
         == (None, "2020:1")
     page = staff_client.get("/staff/candidates/CSCO10000001").get_data(as_text=True)

@@ -9,7 +9,7 @@ from flask import Blueprint, request
 
 from ..openapi import api_operation
 from ..schemas import ErrorResponse
-from . import identity, tokens
+from . import client, tokens
 from .schemas import (
     Accepted,
     EmailRequest,
@@ -39,8 +39,7 @@ SENT_IF_KNOWN = (
     },
 )
 def token(body: TokenRequest):
-    candidate = identity.call(
-        "authenticate", login=body.login.strip(), password=body.password, client_address=request.remote_addr or "",
+    candidate = client.authenticate(login=body.login.strip(), password=body.password, client_address=request.remote_addr or "",
     )
     return TokenResponse(access_token=tokens.issue(candidate), token_type="bearer", expires_in=tokens.LIFETIME_SECONDS)
 
@@ -51,7 +50,7 @@ def token(body: TokenRequest):
     summary="First-time login: mail a link (`<site>/first-time/<token>`) that sets the password.",
 )
 def first_time(body: EmailRequest):
-    identity.call("start_first_time_by_email", email=str(body.email))
+    client.start_first_time_by_email(email=str(body.email))
     return Accepted(message=SENT_IF_KNOWN)
 
 
@@ -68,8 +67,7 @@ def first_time(body: EmailRequest):
     },
 )
 def first_time_by_score_report(body: ScoreReportRequest):
-    answer = identity.call(
-        "start_first_time_by_score_report", last_name=body.last_name,
+    answer = client.start_first_time_by_score_report(last_name=body.last_name,
         registration_number=body.registration_number, new_email=str(body.new_email),
         client_address=request.remote_addr or "",
     )
@@ -85,7 +83,7 @@ def first_time_by_score_report(body: ScoreReportRequest):
     summary="Forgotten password: mail a reset link (`<site>/reset-password/<token>`).",
 )
 def forgot_password(body: EmailRequest):
-    identity.call("request_password_reset", login=str(body.email))
+    client.request_password_reset(login=str(body.email))
     return Accepted(message=SENT_IF_KNOWN)
 
 
@@ -95,7 +93,7 @@ def forgot_password(body: EmailRequest):
     summary="Forgotten candidate ID: mail it to the address on file.",
 )
 def forgot_candidate_id(body: EmailRequest):
-    identity.call("remind_candidate_id", email=str(body.email))
+    client.remind_candidate_id(email=str(body.email))
     return Accepted(message=SENT_IF_KNOWN)
 
 
@@ -108,16 +106,16 @@ def forgot_candidate_id(body: EmailRequest):
     },
 )
 def set_password(body: SetPasswordRequest):
-    complete = {identity.FIRST_TIME: "complete_first_time", identity.PASSWORD_RESET: "reset_password"}
+    complete = {client.FIRST_TIME: client.complete_first_time, client.PASSWORD_RESET: client.reset_password}
     reasons = {}
-    for purpose, method in complete.items():
-        found = identity.call("inspect_link_token", token=body.token, purpose=purpose)
+    for purpose, complete_with in complete.items():
+        found = client.inspect_link_token(token=body.token, purpose=purpose)
         if found["valid"]:
-            identity.call(method, token=body.token, password=body.password)
+            complete_with(token=body.token, password=body.password)
             return None
         reasons[purpose] = found.get("reason")
     # Usable as neither: let identity refuse it, as the kind it was if it was one
     # (so a used reset link says "used", not "unknown").
-    purpose = next((purpose for purpose, reason in reasons.items() if reason != "unknown"), identity.FIRST_TIME)
-    identity.call(complete[purpose], token=body.token, password=body.password)
+    purpose = next((purpose for purpose, reason in reasons.items() if reason != "unknown"), client.FIRST_TIME)
+    complete[purpose](token=body.token, password=body.password)
     return None  # identity refuses an unusable token, so this is not reached

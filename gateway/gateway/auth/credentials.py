@@ -21,7 +21,7 @@ import time
 
 from flask import current_app, g
 
-from . import identity
+from . import client
 
 _cache: dict[str, tuple[int | None, float]] = {}
 _lock = threading.Lock()
@@ -40,7 +40,7 @@ def current_version(candidate_id: str) -> int | None:
         if cached is not None and time.monotonic() - cached[1] < seconds:
             known[candidate_id] = cached[0]
             return cached[0]
-    version = identity.call("credential_version", candidate_id=candidate_id)
+    version = client.credential_version(candidate_id=candidate_id)
     known[candidate_id] = version
     if seconds > 0:
         with _lock:

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from nameko.exceptions import RemoteError
 
 from ..errors import problem_for, retry_after, try_again_in
-from . import identity
+from . import client
 from .forms import ConfirmForm, EmailForm, ForgotPasswordForm, LoginForm, ScoreReportForm, SetPasswordForm
 from .session import (
     credentials_changed_here,
@@ -40,12 +40,11 @@ def login():
         status = INVALID_FORM
         if form.validate():
             try:
-                candidate = identity.call(
-                    "authenticate", login=form.login.data, password=form.password.data,
+                candidate = client.authenticate(login=form.login.data, password=form.password.data,
                     client_address=request.remote_addr or "",
                 )
             except RemoteError as error:
-                if not identity.refused(error, "InvalidCredentials", "TooManyAttempts"):
+                if not client.refused(error, "InvalidCredentials", "TooManyAttempts"):
                     raise
                 problem, status = _login_refusal(error)
                 headers = retry_after(error)
@@ -70,7 +69,7 @@ def _logged_in(candidate: dict, target: str, welcome: str | None = None):
 
 def _login_refusal(error: RemoteError) -> tuple[str, int]:
     refusal = problem_for(error)
-    if identity.refused(error, "TooManyAttempts"):
+    if client.refused(error, "TooManyAttempts"):
         return try_again_in("Too many failed login attempts.", error), refusal.status
     return refusal.message, refusal.status
 
@@ -91,7 +90,7 @@ def first_time():
         form.email.data = pending["email"]
     if request.method == "POST":
         if form.validate():
-            identity.call("start_first_time_by_email", email=form.email.data)
+            client.start_first_time_by_email(email=form.email.data)
             return redirect(url_for("auth.first_time_sent"))
         return render_template("auth/first_time.html", form=form, pending=pending), INVALID_FORM
     return render_template("auth/first_time.html", form=form, pending=pending)
@@ -111,26 +110,24 @@ def score_report():
         status = INVALID_FORM
         if form.validate():
             try:
-                answer = identity.call(
-                    "start_first_time_by_score_report",
-                    last_name=form.last_name.data,
+                answer = client.start_first_time_by_score_report(last_name=form.last_name.data,
                     registration_number=form.registration_number.data,
                     new_email=form.new_email.data,
                     client_address=request.remote_addr or "",
                 )
             except RemoteError as error:
-                if identity.refused(error, "EmailBelongsToAnotherCandidate"):
+                if client.refused(error, "EmailBelongsToAnotherCandidate"):
                     return render_template("auth/email_in_use.html", email=form.new_email.data), 409
-                if identity.refused(error, "InvalidProfile"):
-                    for name, message in identity.field_errors(error).items():
+                if client.refused(error, "InvalidProfile"):
+                    for name, message in client.field_errors(error).items():
                         field = getattr(form, name, None)
                         if field is not None and name != "csrf_token":
                             field.errors = [message]
                         else:
                             problem = message
-                elif identity.refused(error, "ScoreReportNotMatched"):
+                elif client.refused(error, "ScoreReportNotMatched"):
                     problem = problem_for(error).message
-                elif identity.refused(error, "TooManyAttempts"):
+                elif client.refused(error, "TooManyAttempts"):
                     problem = try_again_in("Too many tries that matched no score report.", error)
                     status, headers = problem_for(error).status, retry_after(error)
                 else:
@@ -143,7 +140,7 @@ def score_report():
 
 @blueprint.route("/first-time/<token>", methods=["GET", "POST"])
 def set_first_password(token: str):
-    return _set_password(token, identity.FIRST_TIME, "complete_first_time")
+    return _set_password(token, client.FIRST_TIME, client.complete_first_time)
 
 
 # -- forgotten password or candidate ID ---------------------------------------------
@@ -152,7 +149,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if request.method == "POST":
         if form.validate():
-            identity.call("request_password_reset", login=form.login.data)
+            client.request_password_reset(login=form.login.data)
             return redirect(url_for("auth.forgot_password_sent"))
         return render_template("auth/forgot_password.html", form=form), INVALID_FORM
     return render_template("auth/forgot_password.html", form=form)
@@ -165,7 +162,7 @@ def forgot_password_sent():
 
 @blueprint.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    return _set_password(token, identity.PASSWORD_RESET, "reset_password")
+    return _set_password(token, client.PASSWORD_RESET, client.reset_password)
 
 
 @blueprint.route("/forgot-candidate-id", methods=["GET", "POST"])
@@ -173,7 +170,7 @@ def forgot_candidate_id():
     form = EmailForm()
     if request.method == "POST":
         if form.validate():
-            identity.call("remind_candidate_id", email=form.email.data)
+            client.remind_candidate_id(email=form.email.data)
             return redirect(url_for("auth.forgot_candidate_id_sent"))
         return render_template("auth/forgot_candidate_id.html", form=form), INVALID_FORM
     return render_template("auth/forgot_candidate_id.html", form=form)
@@ -185,22 +182,22 @@ def forgot_candidate_id_sent():
 
 
 # -- a mailed link that sets the password ---------------------------------------------
-def _set_password(token: str, purpose: str, complete: str):
-    link = identity.call("inspect_link_token", token=token, purpose=purpose)
+def _set_password(token: str, purpose: str, complete):
+    link = client.inspect_link_token(token=token, purpose=purpose)
     if not link.get("valid"):
         return _link_invalid(purpose, link.get("reason"))
     form = SetPasswordForm()
     if request.method == "POST":
         if form.validate():
             try:
-                candidate = identity.call(complete, token=token, password=form.password.data)
+                candidate = complete(token=token, password=form.password.data)
             except RemoteError as error:
-                if identity.refused(error, "LinkTokenInvalid"):
-                    return _link_invalid(purpose, identity.link_token_reason(error))
-                if not identity.refused(error, "WeakPassword"):
+                if client.refused(error, "LinkTokenInvalid"):
+                    return _link_invalid(purpose, client.link_token_reason(error))
+                if not client.refused(error, "WeakPassword"):
                     raise
                 form.password.errors = [
-                    identity.field_errors(error).get("password") or problem_for(error).message
+                    client.field_errors(error).get("password") or problem_for(error).message
                 ]
             else:
                 return _logged_in(candidate, url_for("site.home"), _welcome(purpose, candidate))
@@ -209,7 +206,7 @@ def _set_password(token: str, purpose: str, complete: str):
 
 
 def _welcome(purpose: str, candidate: dict) -> str:
-    if purpose == identity.PASSWORD_RESET:
+    if purpose == client.PASSWORD_RESET:
         return "Your password has been changed and you are logged in."
     return (
         f"Your password is set and the mapping to your candidate record {candidate['candidate_id']} "
@@ -219,8 +216,8 @@ def _welcome(purpose: str, candidate: dict) -> str:
 
 def _link_invalid(purpose: str, reason: str | None):
     forms = {
-        identity.FIRST_TIME: (EmailForm, "auth.first_time"),
-        identity.PASSWORD_RESET: (ForgotPasswordForm, "auth.forgot_password"),
+        client.FIRST_TIME: (EmailForm, "auth.first_time"),
+        client.PASSWORD_RESET: (ForgotPasswordForm, "auth.forgot_password"),
     }
     form, action = None, None
     if purpose in forms:
@@ -234,20 +231,20 @@ def _link_invalid(purpose: str, reason: str | None):
 # -- confirming a new email address -----------------------------------------------------
 @blueprint.route("/confirm-email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
-    link = identity.call("inspect_link_token", token=token, purpose=identity.EMAIL_CONFIRMATION)
+    link = client.inspect_link_token(token=token, purpose=client.EMAIL_CONFIRMATION)
     if not link.get("valid"):
-        return _link_invalid(identity.EMAIL_CONFIRMATION, link.get("reason"))
+        return _link_invalid(client.EMAIL_CONFIRMATION, link.get("reason"))
     form = ConfirmForm()
     if request.method == "POST" and form.validate():
         try:
-            profile = identity.call("confirm_email", token=token)
+            profile = client.confirm_email(token=token)
         except RemoteError as error:
-            if identity.refused(error, "EmailTaken"):
+            if client.refused(error, "EmailTaken"):
                 # Another record took the address since the link was sent; nothing changed.
                 return render_template("auth/confirm_email.html", form=form, link=link, taken=True), 409
-            if not identity.refused(error, "LinkTokenInvalid"):
+            if not client.refused(error, "LinkTokenInvalid"):
                 raise
-            return _link_invalid(identity.EMAIL_CONFIRMATION, identity.link_token_reason(error))
+            return _link_invalid(client.EMAIL_CONFIRMATION, client.link_token_reason(error))
         flash(f"Your email address is confirmed: it is now {profile['email']}.", "success")
         # The email is a credential: every other session of the candidate ends, this one
         # stays if it is theirs (a session of someone else, in this browser, ends too).

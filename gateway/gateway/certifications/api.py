@@ -93,7 +93,7 @@ class CertificationList(BaseModel):
 @api_operation(response=CertificationList, tags=TAGS, summary="The candidate's certifications and their progress.")
 def list_certifications(candidate: AccessToken):
     try:
-        return client.call("certifications", candidate_id=candidate.candidate_id)
+        return client.certifications(candidate_id=candidate.candidate_id)
     except RemoteError as error:
         if not client.refused(error, "CandidateNotFound"):
             raise
@@ -107,8 +107,8 @@ def list_certifications(candidate: AccessToken):
                summary="One certification of the candidate's program (also one not started); "
                        "404 `certification_not_found` for another program's.")
 def get_certification(candidate: AccessToken, certification_id: str):
-    return client.call("certification", candidate_id=candidate.candidate_id,
-                       certification_id=client.certification_id(certification_id))
+    return client.certification(candidate_id=candidate.candidate_id,
+                                certification_id=client.certification_id(certification_id))
 
 
 _DOWNLOAD_REFUSALS = ("409 `certification_not_active` unless active, 409 `agreement_required` "
@@ -119,7 +119,7 @@ _DOWNLOAD_REFUSALS = ("409 `certification_not_active` unless active, 409 `agreem
 @bearer_required
 @api_operation(tags=TAGS, summary="The certification's logo as `image/svg+xml`. " + _DOWNLOAD_REFUSALS)
 def logo_svg(candidate: AccessToken, certification_id: str):
-    return download(client.call("logo", candidate_id=candidate.candidate_id,
+    return download(client.logo(candidate_id=candidate.candidate_id,
                                 certification_id=client.certification_id(certification_id), format="svg"))
 
 
@@ -127,7 +127,7 @@ def logo_svg(candidate: AccessToken, certification_id: str):
 @bearer_required
 @api_operation(tags=TAGS, summary="The certification's logo as `image/png`. " + _DOWNLOAD_REFUSALS)
 def logo_png(candidate: AccessToken, certification_id: str):
-    return download(client.call("logo", candidate_id=candidate.candidate_id,
+    return download(client.logo(candidate_id=candidate.candidate_id,
                                 certification_id=client.certification_id(certification_id), format="png"))
 
 
@@ -135,8 +135,8 @@ def logo_png(candidate: AccessToken, certification_id: str):
 @bearer_required
 @api_operation(tags=TAGS, summary="The PDF certificate (`application/pdf`). " + _DOWNLOAD_REFUSALS)
 def certificate_pdf(candidate: AccessToken, certification_id: str):
-    return download(client.call("certificate_pdf", candidate_id=candidate.candidate_id,
-                                certification_id=client.certification_id(certification_id)))
+    return download(client.certificate_pdf(candidate_id=candidate.candidate_id,
+                                           certification_id=client.certification_id(certification_id)))
 
 
 # -- the certification agreement ------------------------------------------------------------
@@ -162,7 +162,7 @@ class AcceptCertificationAgreement(BaseModel):
 @api_operation(response=CertificationAgreement, tags=TAGS,
                summary="The current certification agreement and whether the candidate accepted it.")
 def get_certification_agreement(candidate: AccessToken):
-    return client.call("certification_agreement", candidate_id=candidate.candidate_id)
+    return client.certification_agreement(candidate_id=candidate.candidate_id)
 
 
 @blueprint.post("/certification-agreement")
@@ -171,8 +171,8 @@ def get_certification_agreement(candidate: AccessToken):
                summary="Accept the current certification agreement; another version answers 409 "
                        "`agreement_version_mismatch`.")
 def accept_certification_agreement(candidate: AccessToken, body: AcceptCertificationAgreement):
-    return client.call("accept_certification_agreement", candidate_id=candidate.candidate_id,
-                       version=body.version)
+    return client.accept_certification_agreement(candidate_id=candidate.candidate_id,
+                                                 version=body.version)
 
 
 # -- continuing education -------------------------------------------------------------------
@@ -251,7 +251,7 @@ def _allow_document_uploads(endpoint, _values):
                summary="The candidate's CE activities (newest first) and credit balance per certification.")
 def get_continuing_education(candidate: AccessToken):
     try:
-        return client.call("continuing_education", candidate_id=candidate.candidate_id)
+        return client.continuing_education(candidate_id=candidate.candidate_id)
     except RemoteError as error:
         if not client.refused(error, "CandidateNotFound"):
             raise
@@ -264,8 +264,7 @@ def get_continuing_education(candidate: AccessToken):
                summary="Submit a CE activity or course completion with its certificate (JSON, document in "
                        "base64); it waits for staff review. 422 `invalid_submission` with `fields`.")
 def submit_continuing_education(candidate: AccessToken, body: CeSubmission):
-    return client.call(
-        "submit_ce_activity", candidate_id=candidate.candidate_id, title=body.title, provider=body.provider,
+    return client.submit_ce_activity(candidate_id=candidate.candidate_id, title=body.title, provider=body.provider,
         completed_on=body.completed_on.isoformat(), kind=body.kind,
         certification_id=body.certification_id if body.kind == "course" else None,
         document=body.document.model_dump(),

@@ -17,7 +17,7 @@ from werkzeug.utils import secure_filename
 
 from ..auth.session import login_required
 from ..errors import render_error
-from ..profile.views import SessionEnded, load_profile, session_ended
+from ..profile.pages import SessionEnded, load_profile, session_ended
 from . import client
 from .forms import CeActivityForm
 
@@ -53,8 +53,8 @@ def page():
     profile = load_profile()
     candidate_id = profile["candidate_id"]
     try:
-        certifications = client.call("certifications", candidate_id=candidate_id)["items"]
-        education = client.call("continuing_education", candidate_id=candidate_id)
+        certifications = client.certifications(candidate_id=candidate_id)["items"]
+        education = client.continuing_education(candidate_id=candidate_id)
     except RemoteError as error:
         # Not known to certs yet (identity's event still on its way): nothing to show.
         if not client.refused(error, "CandidateNotFound"):
@@ -71,8 +71,7 @@ def page():
     if request.method == "POST" and form.validate():
         upload = form.document.data
         try:
-            activity = client.call(
-                "submit_ce_activity", candidate_id=candidate_id, title=form.title.data,
+            activity = client.submit_ce_activity(candidate_id=candidate_id, title=form.title.data,
                 provider=form.provider.data, completed_on=form.completed_on.data.isoformat(),
                 kind=form.kind.data,
                 certification_id=(form.certification_id.data or None) if form.kind.data == "course" else None,

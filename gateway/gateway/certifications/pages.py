@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from nameko.exceptions import RemoteError
 
 from ..auth.session import login_required
-from ..profile.views import SessionEnded, load_profile, session_ended
+from ..profile.pages import SessionEnded, load_profile, session_ended
 from . import client
 from .documents import download
 from .forms import AcceptAgreementForm
@@ -39,8 +39,8 @@ def overview():
     profile = load_profile()
     candidate_id = profile["candidate_id"]
     try:
-        standing = client.call("certifications", candidate_id=candidate_id)
-        agreement = client.call("certification_agreement", candidate_id=candidate_id)
+        standing = client.certifications(candidate_id=candidate_id)
+        agreement = client.certification_agreement(candidate_id=candidate_id)
     except RemoteError as error:
         # certs learns of a candidate from identity's event: a candidate
         # registered a moment ago may not be known there yet.
@@ -59,12 +59,12 @@ def overview():
 @login_required
 def detail(certification_id: str):
     profile = load_profile()
-    certification = client.call("certification", candidate_id=profile["candidate_id"],
-                                certification_id=client.certification_id(certification_id))
+    certification = client.certification(candidate_id=profile["candidate_id"],
+                                         certification_id=client.certification_id(certification_id))
     # A standing names related certifications by ID (`covered_by`, `renewed_by`,
     # `deferred_to`); they are always ones the candidate holds, so in this list.
     names = {item["id"]: item["name"]
-             for item in client.call("certifications", candidate_id=profile["candidate_id"])["items"]}
+             for item in client.certifications(candidate_id=profile["candidate_id"])["items"]}
     return render_template("certifications/detail.html", profile=profile, certification=certification, names=names)
 
 
@@ -79,7 +79,7 @@ def accept_agreement():
         return redirect(url_for("certifications.overview") + "#agreement", 303)
     version = int(form.version.data)
     try:
-        client.call("accept_certification_agreement", candidate_id=profile["candidate_id"], version=version)
+        client.accept_certification_agreement(candidate_id=profile["candidate_id"], version=version)
     except RemoteError as error:
         if not client.refused(error, "AgreementVersionMismatch"):
             raise
@@ -108,13 +108,13 @@ def logo_png(certification_id: str):
 @login_required
 def certificate_pdf(certification_id: str):
     profile = load_profile()
-    return download(client.call("certificate_pdf", candidate_id=profile["candidate_id"],
-                                certification_id=client.certification_id(certification_id)))
+    return download(client.certificate_pdf(candidate_id=profile["candidate_id"],
+                                           certification_id=client.certification_id(certification_id)))
 
 
 def _logo(certification_id: str, format: str):
     profile = load_profile()
-    return download(client.call("logo", candidate_id=profile["candidate_id"],
+    return download(client.logo(candidate_id=profile["candidate_id"],
                                 certification_id=client.certification_id(certification_id), format=format))
 
 

@@ -36,7 +36,7 @@ class CertificateVerification(BaseModel):
 def _verify(code: str) -> dict:
     if not _CODE.match(code):
         abort(404)
-    return client.call("verify_certificate", code=code)
+    return client.verify_certificate(code=code)
 
 
 @blueprint.get("/verify/certificate/<code>")

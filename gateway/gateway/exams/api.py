@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..auth import identity
+from ..profile import client as profile
 from ..auth.tokens import AccessToken, bearer_required
 from ..openapi import api_operation
 from . import client
@@ -51,7 +51,7 @@ class ExamList(BaseModel):
 @bearer_required
 @api_operation(response=ExamList, tags=TAGS, summary="The candidate's exams, newest first.")
 def list_exams(candidate: AccessToken):
-    return client.call("testing_history", candidate_id=candidate.candidate_id)
+    return client.testing_history(candidate_id=candidate.candidate_id)
 
 
 # -- the exam agreement ---------------------------------------------------------------------
@@ -86,8 +86,7 @@ class AcceptExamAgreement(BaseModel):
 
 
 def _program(candidate: AccessToken) -> str:
-    profile = identity.call("get_profile", candidate_id=candidate.candidate_id)
-    return profile["program"]
+    return profile.get_profile(candidate_id=candidate.candidate_id)["program"]
 
 
 @blueprint.get("/exam-agreement")
@@ -95,7 +94,7 @@ def _program(candidate: AccessToken) -> str:
 @api_operation(response=ExamAgreementStatus, tags=TAGS,
                summary="The program's current exam agreement and whether the candidate accepted it.")
 def get_exam_agreement(candidate: AccessToken):
-    return client.call("exam_agreement", candidate_id=candidate.candidate_id, program=_program(candidate))
+    return client.exam_agreement(candidate_id=candidate.candidate_id, program=_program(candidate))
 
 
 @blueprint.post("/exam-agreement")
@@ -106,5 +105,5 @@ def get_exam_agreement(candidate: AccessToken):
             "`agreement_version_not_current`.",
 )
 def accept_exam_agreement(candidate: AccessToken, body: AcceptExamAgreement):
-    return client.call("accept_exam_agreement", candidate_id=candidate.candidate_id,
-                       program=_program(candidate), version=body.version)
+    return client.accept_exam_agreement(candidate_id=candidate.candidate_id,
+                                        program=_program(candidate), version=body.version)

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from nameko.exceptions import RemoteError
 
 from ..auth.session import login_required
-from ..profile.views import SessionEnded, load_profile, session_ended
+from ..profile.pages import SessionEnded, load_profile, session_ended
 from . import client
 from .forms import AcceptAgreementForm
 
@@ -30,8 +30,8 @@ def _session_ended(error):
 def history():
     profile = load_profile()
     candidate_id, program = profile["candidate_id"], profile["program"]
-    sittings = client.call("testing_history", candidate_id=candidate_id)["items"]
-    agreement = client.call("exam_agreement", candidate_id=candidate_id, program=program)
+    sittings = client.testing_history(candidate_id=candidate_id)["items"]
+    agreement = client.exam_agreement(candidate_id=candidate_id, program=program)
     return render_template(
         "exams/history.html", profile=profile, sittings=sittings, agreement=agreement,
         form=AcceptAgreementForm(data={"version": (agreement["current"] or {}).get("version")}),
@@ -49,8 +49,8 @@ def accept_agreement():
         return redirect(url_for("exams.history"), 303)
     version = int(form.version.data)
     try:
-        client.call("accept_exam_agreement", candidate_id=profile["candidate_id"],
-                    program=profile["program"], version=version)
+        client.accept_exam_agreement(candidate_id=profile["candidate_id"],
+                                     program=profile["program"], version=version)
     except RemoteError as error:
         if not client.refused(error, "AgreementVersionNotCurrent", "AgreementNotFound"):
             raise

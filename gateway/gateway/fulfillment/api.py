@@ -162,14 +162,14 @@ class OrderList(BaseModel):
 @api_operation(response=Entitlements, tags=TAGS,
                summary="The candidate's kit entitlements and the kits they can buy.")
 def list_entitlements(candidate: AccessToken):
-    return client.call("fulfillment_overview", candidate_id=candidate.candidate_id)
+    return client.fulfillment_overview(candidate_id=candidate.candidate_id)
 
 
 @blueprint.get("/orders")
 @bearer_required
 @api_operation(response=OrderList, tags=TAGS, summary="The candidate's orders, newest first.")
 def list_orders(candidate: AccessToken):
-    return client.call("list_orders", candidate_id=candidate.candidate_id)
+    return client.list_orders(candidate_id=candidate.candidate_id)
 
 
 @blueprint.post("/orders")
@@ -187,15 +187,15 @@ def list_orders(candidate: AccessToken):
                })
 def place_order(candidate: AccessToken, body: PlaceOrder):
     arguments = body.model_dump(mode="json")
-    return client.call("place_order", candidate_id=candidate.candidate_id, client_address=request.remote_addr or "",
-                       **arguments), 201
+    return client.place_order(candidate_id=candidate.candidate_id, client_address=request.remote_addr or "",
+                              **arguments), 201
 
 
 @blueprint.get("/orders/<order_id>")
 @bearer_required
 @api_operation(response=Order, tags=TAGS, summary="One of the candidate's orders.")
 def get_order(candidate: AccessToken, order_id: str):
-    return client.call("get_order", candidate_id=candidate.candidate_id, order_id=order_id)
+    return client.get_order(candidate_id=candidate.candidate_id, order_id=order_id)
 
 
 @blueprint.post("/orders/<order_id>/cancel")
@@ -203,4 +203,4 @@ def get_order(candidate: AccessToken, order_id: str):
 @api_operation(response=Order, tags=TAGS,
                summary="Cancel an order that has not shipped yet; otherwise 409 `order_not_cancellable`.")
 def cancel_order(candidate: AccessToken, order_id: str):
-    return client.call("cancel_order", candidate_id=candidate.candidate_id, order_id=order_id)
+    return client.cancel_order(candidate_id=candidate.candidate_id, order_id=order_id)

@@ -23,7 +23,7 @@ from nameko.exceptions import RemoteError
 from ..auth.session import current_candidate_id, login_required
 from ..errors import remote_detail, retry_after, try_again_in
 from ..profile.forms import countries
-from ..profile.views import SessionEnded, load_profile, session_ended
+from ..profile.pages import SessionEnded, load_profile, session_ended
 from . import client
 
 blueprint = Blueprint("fulfillment", __name__, url_prefix="/certificates")
@@ -57,7 +57,7 @@ def _save(checkout: dict) -> None:
 def overview():
     profile = load_profile()
     return render_template("fulfillment/overview.html", profile=profile,
-                           overview=client.call("fulfillment_overview", candidate_id=profile["candidate_id"]))
+                           overview=client.fulfillment_overview(candidate_id=profile["candidate_id"]))
 
 
 # -- step 1: items ------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def overview():
 @login_required
 def choose_items():
     profile = load_profile()
-    overview = client.call("fulfillment_overview", candidate_id=profile["candidate_id"])
+    overview = client.fulfillment_overview(candidate_id=profile["candidate_id"])
     claimable = {e["certification_id"] for e in overview["entitlements"] if e["claimable"]}
     prices = {(kit["certification_id"], item["sku"]) for kit in overview["purchasable"] for item in kit["items"]}
     problem = None
@@ -102,8 +102,8 @@ def address():
         values = {name: request.form.get(name, "").strip() or None for name in ADDRESS_FIELDS}
         try:
             # The service checks the address per country (and the items once more).
-            quote = client.call("quote_order", candidate_id=profile["candidate_id"], items=checkout["items"],
-                                ship_to=values, shipping_method=checkout.get("shipping_method", "standard"))
+            quote = client.quote_order(candidate_id=profile["candidate_id"], items=checkout["items"],
+                                       ship_to=values, shipping_method=checkout.get("shipping_method", "standard"))
         except RemoteError as error:
             if not client.refused(error, "InvalidOrder"):
                 raise
@@ -140,7 +140,7 @@ def shipping():
             checkout["shipping_method"] = method
             _save(checkout)
             return redirect(url_for("fulfillment.review"), 303)
-    overview = client.call("fulfillment_overview", candidate_id=current_candidate_id())
+    overview = client.fulfillment_overview(candidate_id=current_candidate_id())
     return render_template("fulfillment/shipping.html", fee_cents=overview["tracked_shipping_fee_cents"],
                            currency=overview["currency"], chosen=checkout.get("shipping_method", "standard"))
 
@@ -159,8 +159,8 @@ def review():
 def _review_page(checkout: dict, idempotency_key: str, problem: str | None, status: int = 200,
                  declined: bool = False, headers: dict | None = None):
     try:
-        quote = client.call("quote_order", candidate_id=current_candidate_id(), items=checkout["items"],
-                            ship_to=checkout["ship_to"], shipping_method=checkout["shipping_method"])
+        quote = client.quote_order(candidate_id=current_candidate_id(), items=checkout["items"],
+                                   ship_to=checkout["ship_to"], shipping_method=checkout["shipping_method"])
     except RemoteError as error:
         if not client.refused(error, "InvalidOrder"):
             raise
@@ -193,10 +193,10 @@ def confirm():
         return _review_page(checkout, retry_key, "Please enter your card again.", 422, declined=True)
     try:
         # The client address counts declines against card testing (docs/decisions/0014).
-        order = client.call("place_order", candidate_id=current_candidate_id(), idempotency_key=key,
-                            items=checkout["items"], ship_to=checkout["ship_to"],
-                            shipping_method=checkout["shipping_method"], payment_method=payment_method,
-                            client_address=request.remote_addr or "")
+        order = client.place_order(candidate_id=current_candidate_id(), idempotency_key=key,
+                                   items=checkout["items"], ship_to=checkout["ship_to"],
+                                   shipping_method=checkout["shipping_method"], payment_method=payment_method,
+                                   client_address=request.remote_addr or "")
     except RemoteError as error:
         if client.refused(error, "TooManyDeclinedPayments"):
             problem = try_again_in(
@@ -228,7 +228,7 @@ def confirmation(order_id: str):
 @login_required
 def history():
     profile = load_profile()
-    orders = client.call("list_orders", candidate_id=profile["candidate_id"])["items"]
+    orders = client.list_orders(candidate_id=profile["candidate_id"])["items"]
     return render_template("fulfillment/history.html", orders=orders)
 
 
@@ -237,7 +237,7 @@ def history():
 def cancel(order_id: str):
     load_profile()
     try:
-        cancelled = client.call("cancel_order", candidate_id=current_candidate_id(), order_id=order_id)
+        cancelled = client.cancel_order(candidate_id=current_candidate_id(), order_id=order_id)
     except RemoteError as error:
         if client.refused(error, "OrderNotFound"):
             abort(404)
@@ -255,7 +255,7 @@ def cancel(order_id: str):
 
 def _own_order(order_id: str) -> dict:
     try:
-        return client.call("get_order", candidate_id=current_candidate_id(), order_id=order_id)
+        return client.get_order(candidate_id=current_candidate_id(), order_id=order_id)
     except RemoteError as error:
         if client.refused(error, "OrderNotFound"):
             abort(404)

@@ -1,8 +1,21 @@
-"""Personal Info: the candidate's Settings, Identification, Attributes and name change."""
+"""Personal Info: the candidate's own record.
+
+- `pages`: Settings, Identification, Attributes and name change
+  (`/personal-info/…`), and the logged-in candidate's Home;
+- `api`: the same record over `/api/v1/me` (bearer token);
+- `client`: how these, and the staff console's candidate pages, call identity
+  about candidates' records and tickets.
+
+Every view works on the candidate of the session or token, never on an ID
+from the URL or the body.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Flask
 
-blueprint = Blueprint("profile", __name__, url_prefix="/personal-info")
+from . import api, pages
 
-from . import views  # noqa: E402,F401 - the views register themselves on the blueprint
+
+def install(app: Flask) -> None:
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)

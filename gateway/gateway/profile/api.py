@@ -11,11 +11,12 @@ from typing import Optional
 from flask import Blueprint, request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from .auth import credentials, identity, tokens
-from .auth.schemas import TokenResponse
-from .auth.tokens import AccessToken, bearer_required
-from .openapi import api_operation
-from .schemas import ErrorResponse
+from ..auth import credentials, tokens
+from ..auth.schemas import TokenResponse
+from ..auth.tokens import AccessToken, bearer_required
+from ..openapi import api_operation
+from ..schemas import ErrorResponse
+from . import client
 
 blueprint = Blueprint("me_api", __name__, url_prefix="/api/v1/me")
 
@@ -92,7 +93,7 @@ class MeChanges(_Changes):
 
 
 def _profile(candidate: AccessToken) -> dict:
-    return identity.call("get_profile", candidate_id=candidate.candidate_id)
+    return client.get_profile(candidate_id=candidate.candidate_id)
 
 
 @blueprint.get("")
@@ -114,10 +115,10 @@ def patch_me(candidate: AccessToken, body: MeChanges):
     if not changes:
         return _profile(candidate)
     # identity applies only what is given, address parts included, all or nothing.
-    return identity.call("update_profile", candidate_id=candidate.candidate_id, changes=changes,
-                         current_password=current_password,
-                         recently_logged_in=candidate.recently_logged_in,
-                         client_address=request.remote_addr or "")
+    return client.update_profile(candidate_id=candidate.candidate_id, changes=changes,
+                                 current_password=current_password,
+                                 recently_logged_in=candidate.recently_logged_in,
+                                 client_address=request.remote_addr or "")
 
 
 class PasswordChange(_Changes):
@@ -141,10 +142,10 @@ class PasswordChange(_Changes):
     },
 )
 def change_password(candidate: AccessToken, body: PasswordChange):
-    changed = identity.call("change_password", candidate_id=candidate.candidate_id,
-                            new_password=body.new_password, current_password=body.current_password,
-                            recently_logged_in=candidate.recently_logged_in,
-                            client_address=request.remote_addr or "")
+    changed = client.change_password(candidate_id=candidate.candidate_id,
+                                     new_password=body.new_password, current_password=body.current_password,
+                                     recently_logged_in=candidate.recently_logged_in,
+                                     client_address=request.remote_addr or "")
     credentials.changed(candidate.candidate_id)
     return TokenResponse(access_token=tokens.issue(changed), token_type="bearer",
                          expires_in=tokens.LIFETIME_SECONDS)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import base64
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from ..auth import identity
 from ..auth.session import (
     credentials_changed_here,
     current_candidate_id,
@@ -23,7 +22,7 @@ from ..auth.session import (
     refresh_shown,
 )
 from ..errors import problem_for, render_error
-from . import blueprint
+from . import client
 from .forms import (
     LANGUAGES,
     AttributesForm,
@@ -33,6 +32,8 @@ from .forms import (
     SettingsForm,
     countries,
 )
+
+blueprint = Blueprint("profile", __name__, url_prefix="/personal-info")
 
 INVALID_FORM = 422
 PROGRAMS = {"cisco": "Cisco", "juniper": "Juniper Networks"}
@@ -45,9 +46,9 @@ class SessionEnded(Exception):
 def load_profile() -> dict:
     """identity's profile of the logged-in candidate; SessionEnded when the session is stale."""
     try:
-        profile = identity.call("get_profile", candidate_id=current_candidate_id())
+        profile = client.get_profile(candidate_id=current_candidate_id())
     except RemoteError as error:
-        if identity.refused(error, "CandidateNotFound"):
+        if client.refused(error, "CandidateNotFound"):
             raise SessionEnded() from None
         raise
     refresh_shown(profile)
@@ -140,13 +141,13 @@ def unlink(identity_id: int):
     if not form.validate():
         return redirect(url_for("profile.identification"))
     try:
-        updated = identity.call("unlink_external_identity", candidate_id=current_candidate_id(),
-                                identity_id=identity_id, **_proof(form.current_password.data))
+        updated = client.unlink_external_identity(candidate_id=current_candidate_id(),
+                                                  identity_id=identity_id, **_proof(form.current_password.data))
     except RemoteError as error:
-        if identity.refused(error, "ReauthenticationRequired"):
-            form.current_password.errors = [identity.field_errors(error).get("current_password", "")]
+        if client.refused(error, "ReauthenticationRequired"):
+            form.current_password.errors = [client.field_errors(error).get("current_password", "")]
             return _identification(profile, form, INVALID_FORM)
-        if not identity.refused(error, "CannotUnlinkLastLogin"):
+        if not client.refused(error, "CannotUnlinkLastLogin"):
             raise  # NotFound (not this candidate's) becomes a 404 page
         flash(problem_for(error).message, "error")
     else:
@@ -167,13 +168,13 @@ def change_password():
         status = INVALID_FORM
         if form.validate():
             try:
-                changed = identity.call("change_password", candidate_id=current_candidate_id(),
-                                        new_password=form.new_password.data,
-                                        **_proof(form.current_password.data))
+                changed = client.change_password(candidate_id=current_candidate_id(),
+                                                 new_password=form.new_password.data,
+                                                 **_proof(form.current_password.data))
             except RemoteError as error:
-                if not identity.refused(error, "ReauthenticationRequired", "WeakPassword"):
+                if not client.refused(error, "ReauthenticationRequired", "WeakPassword"):
                     raise
-                for name, message in identity.field_errors(error).items():
+                for name, message in client.field_errors(error).items():
                     field = form.new_password if name == "password" else getattr(form, name, None)
                     if field is not None:
                         field.errors = [message]
@@ -247,8 +248,7 @@ def name_change():
             "data_b64": base64.b64encode(upload.read()).decode("ascii"),
         }
         try:
-            ticket = identity.call(
-                "open_name_change_ticket", candidate_id=current_candidate_id(),
+            ticket = client.open_name_change_ticket(candidate_id=current_candidate_id(),
                 first_name=form.first_name.data, last_name=form.last_name.data,
                 reason=form.reason.data, document=document,
             )
@@ -261,7 +261,7 @@ def name_change():
                 "success",
             )
             return redirect(url_for("profile.name_change"))
-    tickets = identity.call("list_tickets", candidate_id=current_candidate_id())
+    tickets = client.list_tickets(candidate_id=current_candidate_id())
     status = INVALID_FORM if request.method == "POST" else 200
     return render_template(
         "profile/name_change.html", tab="name_change", profile=profile, form=form, problems=problems,
@@ -271,8 +271,8 @@ def name_change():
 
 # -- helpers ------------------------------------------------------------------------------
 def _update(changes: dict, current_password: str | None = None) -> dict:
-    return identity.call("update_profile", candidate_id=current_candidate_id(), changes=changes,
-                         **_proof(current_password))
+    return client.update_profile(candidate_id=current_candidate_id(), changes=changes,
+                                 **_proof(current_password))
 
 
 def _place_errors(form, error: RemoteError, email_field: str | None = "email") -> list[str]:
@@ -280,10 +280,10 @@ def _place_errors(form, error: RemoteError, email_field: str | None = "email") -
 
     Re-raises anything that is not about the form's values.
     """
-    if not identity.refused(error, "InvalidProfile", "EmailTaken", "InvalidDocument",
+    if not client.refused(error, "InvalidProfile", "EmailTaken", "InvalidDocument",
                             "ReauthenticationRequired"):
         raise error
-    fields = identity.field_errors(error)
+    fields = client.field_errors(error)
     if not fields:
         fields = {email_field or "": problem_for(error).message}
     unplaced = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -19,15 +19,6 @@ def _wire(state):
     from .directory import StaffDirectory
 
     state.app.extensions.setdefault("staff_directory", StaffDirectory())
-
-
-def identity(method: str, **arguments):
-    """`identity.<method>(**arguments)` over the process's pooled RPC client.
-
-    Arguments go by name (docs/decisions/0003-identity.md), so a renamed
-    parameter fails loudly instead of landing in the wrong place.
-    """
-    return current_app.extensions["rpc"].call("identity", method, **arguments)
 
 
 @blueprint.app_template_filter("staff_time")

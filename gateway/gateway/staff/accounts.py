@@ -12,14 +12,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from . import access, blueprint, identity
+from ..auth import client as identity
+from . import access, blueprint
 
 ROLES = ("admin", "support")
 
 
 @blueprint.get("/accounts")
 def staff_accounts():
-    return render_template("staff/accounts.html", accounts=identity("staff_list_accounts"), roles=ROLES)
+    return render_template("staff/accounts.html", accounts=identity.staff_list_accounts(), roles=ROLES)
 
 
 @blueprint.post("/accounts/<int:staff_id>/role")
@@ -28,26 +29,26 @@ def change_staff_role(staff_id: int):
     if role not in ROLES:
         flash("Choose admin or support.", "error")
         return redirect(url_for("staff.staff_accounts"))
-    return _change(staff_id, "staff_update_account", f"is now {role}.", role=role)
+    return _change(staff_id, identity.staff_update_account, f"is now {role}.", role=role)
 
 
 @blueprint.post("/accounts/<int:staff_id>/active")
 def change_staff_active(staff_id: int):
     active = request.form.get("active") == "1"
-    return _change(staff_id, "staff_update_account",
+    return _change(staff_id, identity.staff_update_account,
                    "is active again." if active else "is deactivated: they are out at their next click.",
                    active=active)
 
 
 @blueprint.post("/accounts/<int:staff_id>/second-factor/reset")
 def reset_staff_second_factor(staff_id: int):
-    return _change(staff_id, "staff_reset_second_factor",
+    return _change(staff_id, identity.staff_reset_second_factor,
                    "has no second factor now: they set one up at their next login.")
 
 
-def _change(staff_id: int, method: str, done: str, **changes):
+def _change(staff_id: int, change, done: str, **changes):
     try:
-        account = identity(method, staff_id=staff_id, acting_staff_id=access.current_staff()["id"], **changes)
+        account = change(staff_id=staff_id, acting_staff_id=access.current_staff()["id"], **changes)
     except RemoteError as error:
         if error.exc_type == "NotFound":
             abort(404)

@@ -19,10 +19,13 @@ publish, as with vendor keys: the console has no finer roles yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
+from ..certifications import client as certs
+from ..exams import client as exams
 from . import access, blueprint
 from .forms import problems_of
 
@@ -34,7 +37,8 @@ class Agreement:
     """One kind of agreement: which service owns it, where its page is, and the words of the page."""
 
     kind: str  # "exam": the endpoints are staff.exam_agreements and staff.publish_exam_agreement
-    service: str
+    versions: Callable[[], dict]  # the owning service's `<kind>_agreement_versions`, in its domain client
+    publish: Callable[..., dict]  # its `publish_<kind>_agreement(program=, title=, body=, staff=)`
     path: str  # below /staff
     title: str  # the page's
     noun: str  # "the Cisco <noun>" in the versions table
@@ -51,18 +55,13 @@ class Agreement:
     def publish_endpoint(self) -> str:
         return f"staff.publish_{self.kind}_agreement"
 
-    def call(self, method: str, **arguments):
-        return current_app.extensions["rpc"].call(self.service, method, **arguments)
-
     def programs(self) -> list[dict]:
-        return self.call(f"{self.kind}_agreement_versions")["programs"]
-
-    def publish(self, **arguments) -> dict:
-        return self.call(f"publish_{self.kind}_agreement", **arguments)
+        return self.versions()["programs"]
 
 
 EXAM = Agreement(
-    kind="exam", service="exams", path="/exam-agreements", title="Exam agreements",
+    kind="exam", versions=exams.exam_agreement_versions, publish=exams.publish_exam_agreement,
+    path="/exam-agreements", title="Exam agreements",
     noun="exam agreement", publish_noun="agreement",
     introduction="Each program's exam agreement is versioned. The newest version is the current one: once you "
                  "publish a version, every candidate of the program is asked to read and accept it on their Testing "
@@ -72,7 +71,8 @@ EXAM = Agreement(
     accept_before="their next exam",
 )
 CERTIFICATION = Agreement(
-    kind="certification", service="certs", path="/certification-agreements", title="Certification agreements",
+    kind="certification", versions=certs.certification_agreement_versions,
+    publish=certs.publish_certification_agreement, path="/certification-agreements", title="Certification agreements",
     noun="certification agreement", publish_noun="certification agreement",
     introduction="Each program's certification agreement (the terms of using certification logos and certificates) "
                  "is versioned. The newest version is the current one: once you publish a version, every candidate "

@@ -18,7 +18,8 @@ import re
 from flask import current_app, flash, g, message_flashed, render_template, request
 from nameko.exceptions import RemoteError
 
-from . import access, blueprint, identity
+from ..auth import client as identity
+from . import access, blueprint
 from .directory import directory
 from .forms import problems_of
 
@@ -83,7 +84,7 @@ def audit():
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
     asked = {name: value or None for name, value in filters.items()}
     try:
-        found = identity("staff_list_audit", page=request.args.get("page", 1, type=int), **asked)
+        found = identity.staff_list_audit(page=request.args.get("page", 1, type=int), **asked)
         problems = {}
     except RemoteError as error:
         problems = problems_of(error)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from . import access, blueprint, identity, second_factor
+from ..auth import client as identity
+from . import access, blueprint, second_factor
 
 # identity's refusals, as the login form says them.
 _REFUSED = {
@@ -31,7 +32,7 @@ def login():
         status, problem = 400, "Enter your staff email address and password."
     else:
         try:
-            staff = identity("staff_authenticate", email=email, password=password, client_address=request.remote_addr)
+            staff = identity.staff_authenticate(email=email, password=password, client_address=request.remote_addr)
         except RemoteError as error:
             if error.exc_type not in _REFUSED:
                 raise

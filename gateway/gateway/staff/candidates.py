@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from ..profile.views import PROGRAMS  # the programs identity knows, by code
-from . import blueprint, identity
+from ..profile.pages import PROGRAMS  # the programs identity knows, by code
+from ..profile import client as profiles
+from . import blueprint
 from .forms import problems_of
 
 _NEW_FIELDS = ("program", "first_name", "last_name", "email")
@@ -16,7 +17,7 @@ _LABELS = {"ccie_number": "CCIE number", "ccde_number": "CCDE number"}
 @blueprint.get("/candidates")
 def search():
     query = request.args.get("q", "").strip()
-    found = identity("staff_search_candidates", query=query) if query else None
+    found = profiles.staff_search_candidates(query=query) if query else None
     return render_template("staff/search.html", query=query, found=found)
 
 
@@ -32,7 +33,7 @@ def create():
     if problems:
         return _new_page(values, problems), 400
     try:
-        created = identity("staff_create_candidate", **values)
+        created = profiles.staff_create_candidate(**values)
     except RemoteError as error:
         problems = problems_of(error)  # identity's own words: invalid or taken email, …
         if problems is None:
@@ -44,7 +45,7 @@ def create():
 
 @blueprint.get("/candidates/<candidate_id>")
 def candidate(candidate_id: str):
-    return _candidate_page(identity("staff_get_candidate", candidate_id=candidate_id), {}, None), 200
+    return _candidate_page(profiles.staff_get_candidate(candidate_id=candidate_id), {}, None), 200
 
 
 @blueprint.post("/candidates/<candidate_id>/attributes")
@@ -56,7 +57,7 @@ def set_attributes(candidate_id: str):
     changed is sent: identity leaves a number it is not given (None) as it
     is, and clears one given as "".
     """
-    profile = identity("staff_get_candidate", candidate_id=candidate_id)
+    profile = profiles.staff_get_candidate(candidate_id=candidate_id)
     typed = {name: request.form.get(name, "").strip() for name in _ATTRIBUTES}
     removing = {name for name in _ATTRIBUTES if request.form.get(f"remove_{name}")}
     changes, problems = _attribute_changes(profile, typed, removing)
@@ -66,7 +67,7 @@ def set_attributes(candidate_id: str):
         flash("Nothing was changed.", "info")
         return redirect(url_for("staff.candidate", candidate_id=candidate_id))
     try:
-        identity("staff_set_attributes", candidate_id=candidate_id, **changes)
+        profiles.staff_set_attributes(candidate_id=candidate_id, **changes)
     except RemoteError as error:
         problems = problems_of(error)
         if problems is None:
@@ -105,7 +106,7 @@ def _new_page(values: dict, problems: dict):
 
 def _candidate_page(profile: dict, problems: dict, attributes: dict | None, removing: set = frozenset()):
     tickets = sorted(
-        identity("list_tickets", candidate_id=profile["candidate_id"]), key=lambda t: t["created_at"], reverse=True,
+        profiles.list_tickets(candidate_id=profile["candidate_id"]), key=lambda t: t["created_at"], reverse=True,
     )
     attributes = attributes or {name: profile.get(name) for name in _ATTRIBUTES}
     return render_template(

@@ -7,31 +7,28 @@ every affected candidate (certs reports how many).
 """
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from nameko.exceptions import RemoteError
 
+from ..certifications import client as certs
 from ..certifications.client import message
 from . import access, blueprint
 
 
-def _certs(method: str, **arguments):
-    return current_app.extensions["rpc"].call("certs", method, **arguments)
-
-
 @blueprint.get("/catalog")
 def catalog():
-    return render_template("staff/catalog.html", catalog=_certs("catalog"), refusal=None)
+    return render_template("staff/catalog.html", catalog=certs.catalog(), refusal=None)
 
 
 @blueprint.post("/catalog/reload")
 def reload_catalog():
     try:
-        result = _certs("reload_catalog", staff=access.current_staff()["email"])
+        result = certs.reload_catalog(staff=access.current_staff()["email"])
     except RemoteError as error:
         if error.exc_type != "CatalogInvalid":
             raise
         refusal = message(error) or "The catalog did not validate."
-        return render_template("staff/catalog.html", catalog=_certs("catalog"), refusal=refusal), 422
+        return render_template("staff/catalog.html", catalog=certs.catalog(), refusal=refusal), 422
     flash(f"Catalog reloaded ({', '.join(result['programs'])}): {result['changes']} "
           f"{'change' if result['changes'] == 1 else 'changes'}, {result['candidates_reevaluated']} "
           f"{'candidate' if result['candidates_reevaluated'] == 1 else 'candidates'} re-evaluated.", "success")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
+from ..certifications import client as certs
 from ..certifications.client import field_messages
 from ..certifications.documents import download
 from . import access, blueprint
@@ -24,13 +25,9 @@ _SHOWN_INLINE = {"application/pdf", "image/jpeg", "image/png"}
 _CREDITS = re.compile(r"^[0-9]{1,3}$")
 
 
-def _certs(method: str, **arguments):
-    return current_app.extensions["rpc"].call("certs", method, **arguments)
-
-
 @blueprint.get("/continuing-education")
 def ce_queue():
-    return render_template("staff/ce_queue.html", activities=_certs("ce_review_queue"))
+    return render_template("staff/ce_queue.html", activities=certs.ce_review_queue())
 
 
 @blueprint.get("/continuing-education/<int:activity_id>")
@@ -40,7 +37,7 @@ def ce_activity(activity_id: int):
 
 @blueprint.get("/continuing-education/<int:activity_id>/document")
 def ce_document(activity_id: int):
-    payload = _certs("ce_activity_document", activity_id=activity_id)
+    payload = certs.ce_activity_document(activity_id=activity_id)
     response = download(payload, inline=payload.get("content_type") in _SHOWN_INLINE
                         and request.args.get("download") is None)
     response.headers["Content-Security-Policy"] = _DOCUMENT_POLICY
@@ -51,11 +48,11 @@ def ce_document(activity_id: int):
 @blueprint.post("/continuing-education/<int:activity_id>/approve")
 def approve_ce_activity(activity_id: int):
     credits = request.form.get("credits", "").strip()
-    activity = _certs("ce_activity", activity_id=activity_id)
+    activity = certs.ce_activity(activity_id=activity_id)
     if activity["kind"] == "ce" and not _CREDITS.match(credits):
         return _page(activity_id, {"credits": "Give the number of CE credits, a whole number from 1 to 200."},
                      credits=credits), 400
-    return _decide(activity_id, "approve_ce_activity",
+    return _decide(activity_id, certs.approve_ce_activity,
                    credits=int(credits) if activity["kind"] == "ce" else None, typed={"credits": credits})
 
 
@@ -64,12 +61,12 @@ def reject_ce_activity(activity_id: int):
     reason = request.form.get("reason", "").strip()
     if not reason:
         return _page(activity_id, {"reason": "Say why it is rejected: the candidate receives this reason by email."}), 400
-    return _decide(activity_id, "reject_ce_activity", reason=reason, typed={"reason": reason})
+    return _decide(activity_id, certs.reject_ce_activity, reason=reason, typed={"reason": reason})
 
 
-def _decide(activity_id: int, method: str, typed: dict, **arguments):
+def _decide(activity_id: int, decide, typed: dict, **arguments):
     try:
-        decided = _certs(method, activity_id=activity_id, staff=access.current_staff()["email"], **arguments)
+        decided = decide(activity_id=activity_id, staff=access.current_staff()["email"], **arguments)
     except RemoteError as error:
         if error.exc_type == "ActivityAlreadyReviewed":
             flash("This activity was already reviewed, perhaps by a colleague; nothing was changed.", "error")
@@ -86,5 +83,5 @@ def _decide(activity_id: int, method: str, typed: dict, **arguments):
 
 
 def _page(activity_id: int, problems: dict, credits: str = "", reason: str = ""):
-    return render_template("staff/ce_activity.html", activity=_certs("ce_activity", activity_id=activity_id),
+    return render_template("staff/ce_activity.html", activity=certs.ce_activity(activity_id=activity_id),
                            problems=problems, credits=credits, reason=reason)

@@ -14,21 +14,17 @@ import base64
 import json
 import re
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from nameko.exceptions import MethodNotFound, RemoteError
 
 from certtrack_shared.topology import consuming_services
 
 from ..errors import ServiceTimeout, ServiceUnreachable
-from . import access, blueprint
+from . import access, blueprint, client
 from .forms import problems_of
 
 STATUSES = ("held", "replayed", "discarded")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _call(service: str, method: str, **arguments):
-    return current_app.extensions["rpc"].call(service, method, **arguments)
 
 
 def _service(service: str) -> str:
@@ -46,7 +42,7 @@ def dead_letters():
     found, unreachable = [], []
     for service in consuming_services():
         try:
-            found += _call(service, "list_dead_letters", status=None if status == "all" else status)
+            found += client.list_dead_letters(service, status=None if status == "all" else status)
         except MethodNotFound:
             continue  # this service archives no dead letters (it consumes nothing yet)
         except (ServiceUnreachable, ServiceTimeout):
@@ -66,8 +62,8 @@ def replay_dead_letter(service: str, dead_letter_id: int):
     service = _service(service)
     body = request.form.get("body", "")
     try:
-        _call(service, "replay_dead_letter", dead_letter_id=dead_letter_id,
-              staff=access.current_staff()["email"], corrected_body=body if body.strip() else None)
+        client.replay_dead_letter(service, dead_letter_id=dead_letter_id, staff=access.current_staff()["email"],
+                                  corrected_body=body if body.strip() else None)
     except RemoteError as error:
         return _refused(error, service, dead_letter_id, body=body)
     flash("Replayed: the message is back on its queue and will be applied once.", "success")
@@ -81,8 +77,8 @@ def discard_dead_letter(service: str, dead_letter_id: int):
     if not reason:
         return _page(service, dead_letter_id, {"reason": "Say why the message is discarded."}), 400
     try:
-        _call(service, "discard_dead_letter", dead_letter_id=dead_letter_id,
-              staff=access.current_staff()["email"], reason=reason)
+        client.discard_dead_letter(service, dead_letter_id=dead_letter_id, staff=access.current_staff()["email"],
+                                   reason=reason)
     except RemoteError as error:
         return _refused(error, service, dead_letter_id, reason=reason)
     flash("Discarded: the message will not be applied; your reason is kept.", "success")
@@ -102,7 +98,7 @@ def _refused(error: RemoteError, service: str, dead_letter_id: int, **typed):
 
 def _page(service: str, dead_letter_id: int, problems: dict, body: str | None = None,
           reason: str = ""):
-    detail = _call(service, "get_dead_letter", dead_letter_id=dead_letter_id)
+    detail = client.get_dead_letter(service, dead_letter_id=dead_letter_id)
     shown = shown_body(detail)
     return render_template(
         "staff/dead_letter.html", item=detail, shown=shown, problems=problems,

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ..auth import client as identity
+
 
 class StaffDirectory:
-    """identity's `staff_current` and `staff_record_audit`, over the pooled RPC client."""
+    """identity's `staff_current` and `staff_record_audit` (auth/client.py)."""
 
     def current(self, staff_id: int) -> dict | None:
         """The staff member as they are now (`{id, email, name, role, …}`), None once deactivated.
         No cache: one cheap RPC (a primary-key read) per staff request."""
-        return current_app.extensions["rpc"].call("identity", "staff_current", staff_id=staff_id)
+        return identity.staff_current(staff_id=staff_id)
 
     def record(self, *, staff_id: int, area: str, action: str, target: str, details: dict,
                client_address: str | None) -> None:
-        current_app.extensions["rpc"].call(
-            "identity", "staff_record_audit", staff_id=staff_id, area=area, action=action,
-            target=target, details=details, client_address=client_address)
+        identity.staff_record_audit(staff_id=staff_id, area=area, action=action, target=target,
+                                    details=details, client_address=client_address)
 
 
 def directory() -> StaffDirectory:

@@ -6,18 +6,15 @@ the order's history; a refund goes through the payment processor, once.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
 from ..errors import remote_detail
+from ..fulfillment import client as fulfillment
 from . import access, blueprint
 from .forms import problems_of
 
 STATUSES = ("placed", "cancelled", "rejected", "shipped", "delivered")
-
-
-def _fulfillment(method: str, **arguments):
-    return current_app.extensions["rpc"].call("fulfillment", method, **arguments)
 
 
 @blueprint.get("/orders")
@@ -31,7 +28,7 @@ def orders():
     # Closed orders the warehouse then reported shipped or delivered: did the parcel leave?
     needs_attention = request.args.get("needs_attention") == "1"
     searched = any(search.values()) or refund_due or needs_attention
-    found = _fulfillment("staff_search_orders", **{k: v or None for k, v in search.items()},
+    found = fulfillment.staff_search_orders(**{k: v or None for k, v in search.items()},
                          refund_due=refund_due, needs_attention=needs_attention)["items"] if searched else []
     return render_template("staff/orders.html", search=search, refund_due=refund_due,
                            needs_attention=needs_attention, searched=searched, orders=found, statuses=STATUSES)
@@ -41,7 +38,7 @@ def orders():
 def payment_declines():
     """Recent declined payments (what the processor said, never the card) and who is blocked
     now by the card-testing limit (docs/decisions/0014-card-testing-limits.md)."""
-    return render_template("staff/payment_declines.html", report=_fulfillment("staff_payment_declines"))
+    return render_template("staff/payment_declines.html", report=fulfillment.staff_payment_declines())
 
 
 @blueprint.get("/orders/<order_id>")
@@ -51,7 +48,7 @@ def order(order_id: str):
 
 def _order_page(order_id: str, problems: dict, values: dict):
     try:
-        found = _fulfillment("staff_get_order", order_id=order_id)
+        found = fulfillment.staff_get_order(order_id=order_id)
     except RemoteError as error:
         if error.exc_type == "OrderNotFound":
             abort(404)
@@ -63,7 +60,7 @@ def _order_page(order_id: str, problems: dict, values: dict):
 def correct_order_status(order_id: str):
     values = {name: request.form.get(name, "").strip() for name in ("status", "reason")}
     try:
-        _fulfillment("staff_correct_status", order_id=order_id, status=values["status"], reason=values["reason"],
+        fulfillment.staff_correct_status(order_id=order_id, status=values["status"], reason=values["reason"],
                      staff_member=access.current_staff()["email"])
     except RemoteError as error:
         problems = problems_of(error)
@@ -77,7 +74,7 @@ def correct_order_status(order_id: str):
 @blueprint.post("/orders/<order_id>/refund")
 def refund_order(order_id: str):
     try:
-        refunded = _fulfillment("staff_refund_order", order_id=order_id, staff_member=access.current_staff()["email"])
+        refunded = fulfillment.staff_refund_order(order_id=order_id, staff_member=access.current_staff()["email"])
     except RemoteError as error:
         if error.exc_type != "RefundNotAllowed":
             raise

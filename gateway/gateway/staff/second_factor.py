@@ -14,7 +14,8 @@ from flask import current_app, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from nameko.exceptions import RemoteError
 
-from . import access, blueprint, identity
+from ..auth import client as identity
+from . import access, blueprint
 from .directory import directory
 
 PENDING_COOKIE = "certtrack_staff_pending"
@@ -44,8 +45,8 @@ def second_factor():
     if request.method == "GET":
         return render_template("staff/login_code.html", next=target)
     try:
-        staff = identity("staff_verify_second_factor", staff_id=pending["id"],
-                         code=request.form.get("code", ""), client_address=request.remote_addr)
+        staff = identity.staff_verify_second_factor(staff_id=pending["id"],
+                                                    code=request.form.get("code", ""), client_address=request.remote_addr)
     except RemoteError as error:
         if error.exc_type == "NotAuthorized":  # deactivated, or the second factor was reset meanwhile
             return _start_again(target)
@@ -61,7 +62,7 @@ def enrol_second_factor():
         return redirect(url_for("staff.login", next=target))
     if request.method == "GET" or not pending.get("secret"):
         try:
-            offer = identity("staff_start_second_factor_enrolment", staff_id=pending["id"])
+            offer = identity.staff_start_second_factor_enrolment(staff_id=pending["id"])
         except RemoteError as error:
             if error.exc_type != "NotAuthorized":
                 raise
@@ -71,8 +72,8 @@ def enrol_second_factor():
         _keep(response, pending)
         return response
     try:
-        enrolled = identity("staff_confirm_second_factor_enrolment", staff_id=pending["id"],
-                            code=request.form.get("code", ""), client_address=request.remote_addr)
+        enrolled = identity.staff_confirm_second_factor_enrolment(staff_id=pending["id"],
+                                                                  code=request.form.get("code", ""), client_address=request.remote_addr)
     except RemoteError as error:
         if error.exc_type == "NotAuthorized":
             return _start_again(target)

@@ -8,7 +8,8 @@ import re
 from flask import flash, redirect, render_template, request, send_file, url_for
 from nameko.exceptions import RemoteError
 
-from . import access, blueprint, identity
+from ..profile import client as profiles
+from . import access, blueprint
 from .forms import problems_of
 
 # What identity accepts as an ID scan (checked by content there); anything
@@ -27,7 +28,7 @@ def index():
 
 @blueprint.get("/tickets")
 def queue():
-    tickets = identity("staff_list_tickets", status=None)
+    tickets = profiles.staff_list_tickets(status=None)
     waiting = sorted((t for t in tickets if t["status"] == "open"), key=lambda t: t["created_at"])
     decided = sorted(
         (t for t in tickets if t["status"] != "open"),
@@ -38,12 +39,12 @@ def queue():
 
 @blueprint.get("/tickets/<int:ticket_id>")
 def ticket(ticket_id: int):
-    return render_template("staff/ticket.html", ticket=identity("staff_get_ticket", ticket_id=ticket_id))
+    return render_template("staff/ticket.html", ticket=profiles.staff_get_ticket(ticket_id=ticket_id))
 
 
 @blueprint.get("/tickets/<int:ticket_id>/document")
 def document(ticket_id: int):
-    found = identity("staff_get_ticket_document", ticket_id=ticket_id)
+    found = profiles.staff_get_ticket_document(ticket_id=ticket_id)
     data = base64.b64decode(found["data_b64"], validate=True)
     content_type = found.get("content_type")
     inline = content_type in _SHOWN_INLINE and request.args.get("download") is None
@@ -72,7 +73,7 @@ def approve(ticket_id: int):
 def reject(ticket_id: int):
     reason = request.form.get("reason", "").strip()
     if not reason:
-        ticket = identity("staff_get_ticket", ticket_id=ticket_id)
+        ticket = profiles.staff_get_ticket(ticket_id=ticket_id)
         problem = "Say why the request is rejected: the candidate receives this reason by email."
         return render_template("staff/ticket.html", ticket=ticket, reject_problem=problem), 400
     return _decide(ticket_id, "reject", reason)
@@ -81,15 +82,14 @@ def reject(ticket_id: int):
 def _decide(ticket_id: int, decision: str, reason: str | None):
     staff = access.current_staff()
     try:
-        decided = identity(
-            "staff_decide_ticket", ticket_id=ticket_id, staff_id=staff["id"], decision=decision, reason=reason,
-        )
+        decided = profiles.staff_decide_ticket(ticket_id=ticket_id, staff_id=staff["id"], decision=decision,
+                                               reason=reason)
     except RemoteError as error:
         if error.exc_type == "InvalidDecision":
             # identity's own words, e.g. a reason longer than it keeps.
             problems = problems_of(error) or {}
             problem = problems.get("reason") or problems.get("decision") or next(iter(problems.values()), "")
-            ticket = identity("staff_get_ticket", ticket_id=ticket_id)
+            ticket = profiles.staff_get_ticket(ticket_id=ticket_id)
             return render_template("staff/ticket.html", ticket=ticket, reject_problem=problem, reason=reason), 422
         if error.exc_type != "TicketAlreadyDecided":
             raise

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from ..profile.views import PROGRAMS  # the programs identity knows, by code
+from ..profile.pages import PROGRAMS  # the programs identity knows, by code
+from ..vendor import client as vendor
 from . import access, blueprint
 from .forms import problems_of
 
 DEFAULT_LIFETIME = timedelta(days=365)
-
-
-def _exams(method: str, **arguments):
-    return current_app.extensions["rpc"].call("exams", method, **arguments)
 
 
 @blueprint.get("/vendor-keys")
@@ -45,7 +42,7 @@ def create_vendor_key():
         return _page(problems, values), 400
     expires_at = datetime.combine(expires_on, time(0), timezone.utc).isoformat()
     try:
-        created = _exams("create_vendor_key", vendor=values["vendor"], label=values["label"],
+        created = vendor.create_vendor_key(vendor=values["vendor"], label=values["label"],
                          programs=values["programs"], expires_at=expires_at,
                          staff=access.current_staff()["email"])
     except RemoteError as error:
@@ -78,12 +75,12 @@ def _date(text: str) -> date | None:
 
 @blueprint.post("/vendor-keys/<int:key_id>/revoke")
 def revoke_vendor_key(key_id: int):
-    revoked = _exams("revoke_vendor_key", key_id=key_id, staff=access.current_staff()["email"])
+    revoked = vendor.revoke_vendor_key(key_id=key_id, staff=access.current_staff()["email"])
     flash(f"Key {revoked['key_prefix']}… of {revoked['vendor']} is revoked: "
           "it no longer authenticates.", "success")
     return redirect(url_for("staff.vendor_keys"))
 
 
 def _page(problems: dict, values: dict):
-    return render_template("staff/vendor_keys.html", keys=_exams("list_vendor_keys"),
+    return render_template("staff/vendor_keys.html", keys=vendor.list_vendor_keys(),
                            programs=PROGRAMS, problems=problems, values=values)

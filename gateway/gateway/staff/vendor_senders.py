@@ -8,16 +8,13 @@ permission to publish to `vendor.events`) is the broker operator's to make:
 """
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from nameko.exceptions import RemoteError
 
-from ..profile.views import PROGRAMS  # the programs identity knows, by code
+from ..profile.pages import PROGRAMS  # the programs identity knows, by code
+from ..vendor import client as vendor
 from . import access, blueprint
 from .forms import problems_of
-
-
-def _exams(method: str, **arguments):
-    return current_app.extensions["rpc"].call("exams", method, **arguments)
 
 
 @blueprint.get("/vendor-senders")
@@ -37,7 +34,7 @@ def register_vendor_sender():
     if problems:
         return _page(problems, values), 400
     try:
-        registered = _exams("register_vendor_sender", broker_user=values["broker_user"],
+        registered = vendor.register_vendor_sender(broker_user=values["broker_user"],
                             vendor=values["vendor"], programs=values["programs"],
                             staff=access.current_staff()["email"])
     except RemoteError as error:
@@ -52,7 +49,7 @@ def register_vendor_sender():
 
 @blueprint.post("/vendor-senders/<path:broker_user>/remove")
 def remove_vendor_sender(broker_user: str):
-    removed = _exams("remove_vendor_sender", broker_user=broker_user,
+    removed = vendor.remove_vendor_sender(broker_user=broker_user,
                      staff=access.current_staff()["email"])
     flash(f"Broker user {removed['broker_user']} is removed: its messages are dead-lettered "
           "from now on.", "success")
@@ -60,5 +57,5 @@ def remove_vendor_sender(broker_user: str):
 
 
 def _page(problems: dict, values: dict):
-    return render_template("staff/vendor_senders.html", senders=_exams("list_vendor_senders"),
+    return render_template("staff/vendor_senders.html", senders=vendor.list_vendor_senders(),
                            programs=PROGRAMS, problems=problems, values=values)

@@ -91,22 +91,22 @@ def _with_access_code(reply: dict) -> dict:
 @api_operation(request=NewTranscript, response=CreatedTranscript, status=201, tags=TAGS,
                summary="Create a transcript; the reply is the only time its access code is given out.")
 def create_transcript(candidate: AccessToken, body: NewTranscript):
-    return _with_access_code(client.call("create_transcript", candidate_id=candidate.candidate_id,
-                                         transcript=body.model_dump(mode="json")))
+    return _with_access_code(client.create_transcript(candidate_id=candidate.candidate_id,
+                                                      transcript=body.model_dump(mode="json")))
 
 
 @blueprint.get("")
 @bearer_required
 @api_operation(response=TranscriptList, tags=TAGS, summary="The candidate's transcripts with views and last viewed.")
 def list_transcripts(candidate: AccessToken):
-    return client.call("list_transcripts", candidate_id=candidate.candidate_id)
+    return client.list_transcripts(candidate_id=candidate.candidate_id)
 
 
 @blueprint.get("/<code>")
 @bearer_required
 @api_operation(response=Transcript, tags=TAGS, summary="One of the candidate's transcripts.")
 def get_transcript(candidate: AccessToken, code: str):
-    return client.call("get_transcript", candidate_id=candidate.candidate_id, code=code)
+    return client.get_transcript(candidate_id=candidate.candidate_id, code=code)
 
 
 @blueprint.put("/<code>")
@@ -115,8 +115,8 @@ def get_transcript(candidate: AccessToken, code: str):
                summary="Replace a transcript's description, expiry, display options and remarks "
                        "(links shared keep working); 410 `transcript_inactive` for a deactivated one.")
 def update_transcript(candidate: AccessToken, code: str, body: NewTranscript):
-    return client.call("update_transcript", candidate_id=candidate.candidate_id, code=code,
-                       transcript=body.model_dump(mode="json"))
+    return client.update_transcript(candidate_id=candidate.candidate_id, code=code,
+                                    transcript=body.model_dump(mode="json"))
 
 
 @blueprint.post("/<code>/deactivate")
@@ -124,7 +124,7 @@ def update_transcript(candidate: AccessToken, code: str, body: NewTranscript):
 @api_operation(response=Transcript, tags=TAGS,
                summary="Deactivate a transcript for good: its link then shows nothing.")
 def deactivate_transcript(candidate: AccessToken, code: str):
-    return client.call("deactivate_transcript", candidate_id=candidate.candidate_id, code=code)
+    return client.deactivate_transcript(candidate_id=candidate.candidate_id, code=code)
 
 
 @blueprint.post("/<code>/access-code")
@@ -132,7 +132,7 @@ def deactivate_transcript(candidate: AccessToken, code: str):
 @api_operation(response=CreatedTranscript, tags=TAGS,
                summary="Make a new access code (shown only now); links with the old one stop working.")
 def regenerate_access_code(candidate: AccessToken, code: str):
-    return _with_access_code(client.call("regenerate_access_code", candidate_id=candidate.candidate_id, code=code))
+    return _with_access_code(client.regenerate_access_code(candidate_id=candidate.candidate_id, code=code))
 
 
 @blueprint.post("/<code>/mail/preview")
@@ -140,8 +140,8 @@ def regenerate_access_code(candidate: AccessToken, code: str):
 @api_operation(request=ShareMail, response=RenderedMail, tags=TAGS,
                summary="The mail that would share the transcript (subject, text, HTML); sends nothing.")
 def preview_share_mail(candidate: AccessToken, code: str, body: ShareMail):
-    return client.call("preview_share_mail", candidate_id=candidate.candidate_id, code=code,
-                       access_code=body.access_code, to=str(body.to), message=body.message)
+    return client.preview_share_mail(candidate_id=candidate.candidate_id, code=code,
+                                     access_code=body.access_code, to=str(body.to), message=body.message)
 
 
 @blueprint.post("/<code>/mail")
@@ -149,5 +149,5 @@ def preview_share_mail(candidate: AccessToken, code: str, body: ShareMail):
 @api_operation(request=ShareMail, response=RenderedMail, status=202, tags=TAGS,
                summary="Mail the transcript's link to a third party (at most 20 a day).")
 def send_share_mail(candidate: AccessToken, code: str, body: ShareMail):
-    return client.call("send_share_mail", candidate_id=candidate.candidate_id, code=code,
-                       access_code=body.access_code, to=str(body.to), message=body.message)
+    return client.send_share_mail(candidate_id=candidate.candidate_id, code=code,
+                                  access_code=body.access_code, to=str(body.to), message=body.message)

@@ -29,8 +29,8 @@ _FORM_FIELDS = {"description": "description", "valid_through": "valid_through",
 @blueprint.get("")
 @login_required
 def index():
-    transcripts = client.call("list_transcripts", candidate_id=current_candidate_id())["items"]
-    options = client.call("transcript_options", candidate_id=current_candidate_id())["certifications"]
+    transcripts = client.list_transcripts(candidate_id=current_candidate_id())["items"]
+    options = client.transcript_options(candidate_id=current_candidate_id())["certifications"]
     names = {option["id"]: option["name"] for option in options}
     return render_template("transcripts/list.html", transcripts=transcripts, names=names, form=ConfirmForm())
 
@@ -41,8 +41,8 @@ def create():
     form = _transcript_form()
     if request.method == "POST" and form.validate():
         try:
-            created = client.call("create_transcript", candidate_id=current_candidate_id(),
-                                  transcript=form.to_request())
+            created = client.create_transcript(candidate_id=current_candidate_id(),
+                                               transcript=form.to_request())
         except RemoteError as error:
             if not _show_field_errors(form, error):
                 raise
@@ -59,15 +59,15 @@ def create():
 @blueprint.route("/<code>/edit", methods=["GET", "POST"])
 @login_required
 def edit(code):
-    transcript = client.call("get_transcript", candidate_id=current_candidate_id(), code=code)
+    transcript = client.get_transcript(candidate_id=current_candidate_id(), code=code)
     if request.method == "GET":
         form = _transcript_form(TranscriptForm.from_summary(transcript))
     else:
         form = _transcript_form()
         if form.validate():
             try:
-                client.call("update_transcript", candidate_id=current_candidate_id(), code=code,
-                            transcript=form.to_request())
+                client.update_transcript(candidate_id=current_candidate_id(), code=code,
+                                         transcript=form.to_request())
             except RemoteError as error:
                 if not _show_field_errors(form, error):
                     raise
@@ -81,7 +81,7 @@ def edit(code):
 @blueprint.post("/<code>/deactivate")
 @login_required
 def deactivate(code):
-    transcript = client.call("deactivate_transcript", candidate_id=current_candidate_id(), code=code)
+    transcript = client.deactivate_transcript(candidate_id=current_candidate_id(), code=code)
     flash(f"“{transcript['description']}” is deactivated: its link now shows nothing.", "success")
     return redirect(url_for("transcripts.index"), 303)
 
@@ -89,7 +89,7 @@ def deactivate(code):
 @blueprint.post("/<code>/access-code")
 @login_required
 def regenerate(code):
-    renewed = client.call("regenerate_access_code", candidate_id=current_candidate_id(), code=code)
+    renewed = client.regenerate_access_code(candidate_id=current_candidate_id(), code=code)
     _hand_over(code, renewed["access_code"])
     flash("A new access code was made; links you shared before no longer open the transcript.", "success")
     return redirect(url_for("transcripts.share", code=code), 303)
@@ -98,7 +98,7 @@ def regenerate(code):
 @blueprint.route("/<code>/share", methods=["GET", "POST"])
 @login_required
 def share(code):
-    transcript = client.call("get_transcript", candidate_id=current_candidate_id(), code=code)
+    transcript = client.get_transcript(candidate_id=current_candidate_id(), code=code)
     if transcript["state"] != "active":
         flash(f"“{transcript['description']}” is {transcript['state']}: there is nothing to share. "
               "Edit it to extend an expired transcript, or create a new one.", "info")
@@ -115,9 +115,9 @@ def share(code):
                      to=form.to.data, message=form.message.data or "")
     try:
         if form.action.data == "send":
-            client.call("send_share_mail", **arguments)
+            client.send_share_mail(**arguments)
         else:
-            preview = client.call("preview_share_mail", **arguments)
+            preview = client.preview_share_mail(**arguments)
     except RemoteError as error:
         if not client.refused(error, "InvalidTranscript"):
             raise
@@ -134,7 +134,7 @@ def share(code):
 # -- helpers --------------------------------------------------------------------------------
 def _transcript_form(form: TranscriptForm | None = None) -> TranscriptForm:
     form = form or TranscriptForm()
-    options = client.call("transcript_options", candidate_id=current_candidate_id())
+    options = client.transcript_options(candidate_id=current_candidate_id())
     form.set_options(options["certifications"])
     form.shown_name = options["name"]
     return form
