@@ -98,7 +98,7 @@ def test_a_refusal_by_the_service_is_shown_beside_its_field(staff, exams):
     response = _publish(staff, title="T" * 301, body="Text.")
 
     assert response.status_code == 422
-    assert "String should have at most 300 characters" in _section(response.get_data(as_text=True), "cisco")
+    assert "Use at most 300 characters." in _section(response.get_data(as_text=True), "cisco")
     assert len(exams.agreements["cisco"]) == 1
 
 

@@ -23,21 +23,23 @@ _BRANCH_TAGS = ("literal[", "list[", "function-", "tagged-union[", "union[", "nu
 
 
 def field_errors(error: ValidationError, *, depth: int | None = None,
-                 read_only: Mapping[str, str] | None = None) -> dict[str, str]:
+                 read_only: Mapping[str, str] | None = None, otherwise: str | None = None) -> dict[str, str]:
     """A pydantic error as `{dotted.field: message}`, the first message of each field.
 
     `depth` keeps only the first parts of a nested location (2: `address.city`);
-    `read_only` words the refusal of a field the caller may not send.
+    `read_only` words the refusal of a field the caller may not send;
+    `otherwise` replaces pydantic's text for every other problem (a wrong
+    format, a number out of range) where a service prefers one plain sentence.
     """
     fields: dict[str, str] = {}
     for problem in error.errors(include_url=False, include_input=False):
         parts = [str(part) for part in problem["loc"] if not str(part).startswith(_BRANCH_TAGS)]
         path = ".".join(parts[:depth] if depth else parts) or "request"
-        fields.setdefault(path, _message(problem, path, read_only or {}))
+        fields.setdefault(path, _message(problem, path, read_only or {}, otherwise))
     return fields
 
 
-def _message(problem: dict[str, Any], path: str, read_only: Mapping[str, str]) -> str:
+def _message(problem: dict[str, Any], path: str, read_only: Mapping[str, str], otherwise: str | None) -> str:
     kind = problem["type"]
     if kind == "missing":
         return REQUIRED
@@ -45,18 +47,20 @@ def _message(problem: dict[str, Any], path: str, read_only: Mapping[str, str]) -
         return read_only.get(path, READ_ONLY)
     if kind == "string_too_long":
         return f"Use at most {problem['ctx']['max_length']} characters."
-    return problem["msg"]
+    return otherwise or problem["msg"]
 
 
-def parse(model: type[Model], data: Mapping[str, Any] | None,
+def parse(model: type[Model], data: Any,
           error: Callable[[dict[str, str]], Exception], *, depth: int | None = None,
-          read_only: Mapping[str, str] | None = None) -> Model:
+          read_only: Mapping[str, str] | None = None, otherwise: str | None = None) -> Model:
     """`data` validated into `model`, or `error(fields)` raised.
 
     `error` is the service's field error class, or any callable that builds
-    one from the field messages (to add a summary message, say).
+    one from the field messages (to add a summary message, say). `depth`,
+    `read_only` and `otherwise` shape the messages (see `field_errors`).
     """
     try:
-        return model.model_validate(dict(data) if data is not None else {})
+        # No data is an empty request; anything but a mapping is refused as the whole request.
+        return model.model_validate({} if data is None else dict(data) if isinstance(data, Mapping) else data)
     except ValidationError as problem:
-        raise error(field_errors(problem, depth=depth, read_only=read_only)) from None
+        raise error(field_errors(problem, depth=depth, read_only=read_only, otherwise=otherwise)) from None

@@ -36,6 +36,12 @@ def test_missing_data_is_an_empty_request_not_a_crash():
     assert raised.value.fields == {"name": "This field is required."}
 
 
+def test_data_that_is_not_a_mapping_is_refused_as_the_whole_request():
+    with pytest.raises(InvalidThing) as raised:
+        parse(Request, ["name", "Ada"], InvalidThing)
+    assert list(raised.value.fields) == ["request"]
+
+
 def test_each_bad_field_is_named_in_words_without_the_input_or_a_link():
     with pytest.raises(InvalidThing) as raised:
         parse(Request, {"name": "Ada", "address": {"city": "Copenhagen"}, "password": "hunter2"}, InvalidThing)
@@ -49,6 +55,14 @@ def test_read_only_fields_get_their_own_words():
         parse(Request, {"name": "Ada", "candidate_id": "X"}, InvalidThing,
               read_only={"candidate_id": "The candidate ID cannot be changed."})
     assert raised.value.fields == {"candidate_id": "The candidate ID cannot be changed."}
+
+
+def test_otherwise_words_every_other_problem_in_one_plain_sentence():
+    with pytest.raises(InvalidThing) as raised:
+        parse(Request, {"name": 7, "address": {"city": "Copenhagen"}}, InvalidThing,
+              otherwise="This value is not valid.")
+    assert raised.value.fields == {"name": "This value is not valid.",
+                                   "address.city": "Use at most 5 characters."}
 
 
 def test_a_union_is_reported_once_under_the_field_not_per_branch():

@@ -134,7 +134,7 @@ class FakeExams(FakeService):
                     for name, value in (("title", title), ("body", body), ("staff", staff))
                     if not str(value).strip()}
         if len(str(title).strip()) > 300:
-            problems["title"] = "String should have at most 300 characters"
+            problems["title"] = "Use at most 300 characters."
         if problems:
             raise InvalidAgreement(problems)
         versions = self.agreements.setdefault(program, [])

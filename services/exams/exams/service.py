@@ -6,8 +6,9 @@ from certtrack_shared.database import Database
 from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
+from certtrack_shared.validation import parse
 
-from exams.exceptions import AGREEMENT_ERRORS, VENDOR_KEY_ERRORS, VENDOR_SENDER_ERRORS
+from exams.exceptions import AGREEMENT_ERRORS, VENDOR_KEY_ERRORS, VENDOR_SENDER_ERRORS, InvalidAgreement
 from exams.handlers import agreements, history, ingestion, vendor_keys, vendor_senders
 from exams.schemas import (
     AcceptAgreementRequest,
@@ -46,13 +47,13 @@ class ExamsService(deadletters.DeadLetterDesk):
     # -- exam agreements (exams/handlers/agreements.py) -------------------------------------
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
     def exam_agreement(self, candidate_id, program):
-        query = agreements.parse(AgreementQuery, candidate_id=candidate_id, program=program)
+        query = parse(AgreementQuery, dict(candidate_id=candidate_id, program=program), InvalidAgreement)
         return agreements.exam_agreement(self.db, query.candidate_id, query.program).model_dump(mode="json")
 
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
     def accept_exam_agreement(self, candidate_id, program, version):
-        request = agreements.parse(
-            AcceptAgreementRequest, candidate_id=candidate_id, program=program, version=version)
+        request = parse(AcceptAgreementRequest, dict(candidate_id=candidate_id, program=program, version=version),
+                        InvalidAgreement)
         return agreements.accept_exam_agreement(
             self.db, request.candidate_id, request.program, request.version, self.clock()).model_dump(mode="json")
 
@@ -60,8 +61,8 @@ class ExamsService(deadletters.DeadLetterDesk):
     def publish_exam_agreement(self, program, title, body, staff):
         """Staff: publish the program's next agreement version (the gateway checks the staff
         session and names the staff member, who is recorded with the version)."""
-        request = agreements.parse(
-            PublishAgreementRequest, program=program, title=title, body=body, staff=staff)
+        request = parse(PublishAgreementRequest, dict(program=program, title=title, body=body, staff=staff),
+                        InvalidAgreement)
         return agreements.publish_exam_agreement(
             self.db, request.program, request.title, request.body, request.staff, self.clock(),
         ).model_dump(mode="json")
@@ -69,7 +70,7 @@ class ExamsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=AGREEMENT_ERRORS)
     def exam_agreement_versions(self, program=None):
         """Staff: each program's current version and every version published, newest first."""
-        query = agreements.parse(AgreementVersionsQuery, program=program)
+        query = parse(AgreementVersionsQuery, dict(program=program), InvalidAgreement)
         return agreements.exam_agreement_versions(self.db, query.program).model_dump(mode="json")
 
     # -- vendor API keys (exams/handlers/vendor_keys.py); staff methods behind the staff console --

@@ -15,6 +15,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from certtrack_shared.validation import parse
+
 from exams.handlers import agreements
 from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
 from exams.schemas import AcceptAgreementRequest, PublishAgreementRequest
@@ -150,7 +152,7 @@ def test_versions_count_up_per_program(session):
 
 # -- arguments ------------------------------------------------------------------------------------
 def test_arguments_are_normalised():
-    request = agreements.parse(AcceptAgreementRequest, candidate_id=ADA, program=" Cisco ", version=1)
+    request = parse(AcceptAgreementRequest, {"candidate_id": ADA, "program": " Cisco ", "version": 1}, InvalidAgreement)
     assert request.program == "cisco"
 
 
@@ -163,14 +165,14 @@ def test_arguments_are_normalised():
 ])
 def test_invalid_accept_arguments_are_refused_by_field(arguments, field):
     with pytest.raises(InvalidAgreement) as refused:
-        agreements.parse(AcceptAgreementRequest, **{"candidate_id": ADA, "program": "cisco", "version": 1,
-                                                    **arguments})
+        parse(AcceptAgreementRequest, {"candidate_id": ADA, "program": "cisco", "version": 1, **arguments},
+              InvalidAgreement)
     assert list(refused.value.fields) == [field]
 
 
 def test_a_new_version_needs_a_title_a_body_and_the_staff_member():
     with pytest.raises(InvalidAgreement) as refused:
-        agreements.parse(PublishAgreementRequest, program="cisco", title="  ", body="", staff=" ")
+        parse(PublishAgreementRequest, {"program": "cisco", "title": "  ", "body": "", "staff": " "}, InvalidAgreement)
     assert set(refused.value.fields) == {"title", "body", "staff"}
 
 

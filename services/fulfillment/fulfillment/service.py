@@ -9,11 +9,12 @@ from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
+from certtrack_shared.validation import parse
 
 from fulfillment.handlers import declines, kits, orders, shipments, staff
-from fulfillment.exceptions import ORDER_ERRORS, STAFF_ERRORS
+from fulfillment.exceptions import ORDER_ERRORS, STAFF_ERRORS, InvalidOrder
 from fulfillment.payments import Payments
-from fulfillment.schemas import OrderRequest, OrderSearch, PlaceOrderRequest
+from fulfillment.schemas import OrderRequest, OrderSearch, PlaceOrderRequest, StatusCorrection
 
 
 class FulfillmentService(deadletters.DeadLetterDesk):
@@ -46,7 +47,7 @@ class FulfillmentService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=ORDER_ERRORS)
     def quote_order(self, candidate_id, items, ship_to, shipping_method):
-        request = orders.parse(OrderRequest, items=items, ship_to=ship_to, shipping_method=shipping_method)
+        request = parse(OrderRequest, dict(items=items, ship_to=ship_to, shipping_method=shipping_method), InvalidOrder)
         return orders.quote(self.db, candidate_id, request, self.tracked_fee_cents, self.currency).model_dump(mode="json")
 
     @rpc(expected_exceptions=ORDER_ERRORS)
@@ -54,8 +55,9 @@ class FulfillmentService(deadletters.DeadLetterDesk):
                     client_address=None):
         """`payment_method`: the processor's `pm_…` token (never a card); `client_address`: the address
         the gateway trusts for rate limits (the card-testing limit)."""
-        request = orders.parse(PlaceOrderRequest, idempotency_key=idempotency_key, items=items, ship_to=ship_to,
-                               shipping_method=shipping_method, payment_method=payment_method)
+        request = parse(PlaceOrderRequest, dict(idempotency_key=idempotency_key, items=items, ship_to=ship_to,
+                                                shipping_method=shipping_method, payment_method=payment_method),
+                        InvalidOrder)
         return orders.place_order(self.db, self.outbox, self.payments, candidate_id, request,
                                   self.tracked_fee_cents, self.currency, self.clock(),
                                   client_address=client_address).model_dump(mode="json")
@@ -77,9 +79,9 @@ class FulfillmentService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_search_orders(self, order_id=None, candidate_id=None, status=None, refund_due=False,
                             needs_attention=False):
-        search = orders.parse(OrderSearch, order_id=order_id or None, candidate_id=candidate_id or None,
-                              status=status or None, refund_due=bool(refund_due),
-                              needs_attention=bool(needs_attention))
+        search = parse(OrderSearch, dict(order_id=order_id or None, candidate_id=candidate_id or None,
+                                         status=status or None, refund_due=bool(refund_due),
+                                         needs_attention=bool(needs_attention)), InvalidOrder)
         return staff.search_orders(self.db, search).model_dump(mode="json")
 
     @rpc(expected_exceptions=STAFF_ERRORS)
@@ -92,7 +94,8 @@ class FulfillmentService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def staff_correct_status(self, order_id, status, reason, staff_member):
-        correction = staff.parse_correction(order_id=order_id, status=status, reason=reason, staff=staff_member)
+        correction = parse(StatusCorrection, dict(order_id=order_id, status=status, reason=reason, staff=staff_member),
+                           staff.correction_refused, depth=1)
         return staff.correct_status(self.db, correction, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=STAFF_ERRORS)

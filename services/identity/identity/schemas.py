@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from identity.exceptions import FieldError, InvalidProfile
 
 
 class _Reply(BaseModel):
@@ -144,29 +143,9 @@ READ_ONLY = {
 }
 
 
-def field_errors(error: ValidationError) -> dict[str, str]:
-    """A pydantic error as `{dotted.field: message}`."""
-    fields: dict[str, str] = {}
-    for problem in error.errors(include_url=False):
-        path = ".".join(str(part) for part in problem["loc"]) or "body"
-        if problem["type"] == "extra_forbidden":
-            message = READ_ONLY.get(path, "This field cannot be changed.")
-        elif problem["type"] == "string_too_long":
-            message = f"Use at most {problem['ctx']['max_length']} characters."
-        elif problem["type"] == "missing":
-            message = "This field is required."
-        else:
-            message = "This value is not valid."
-        fields.setdefault(path, message)
-    return fields
-
-
-def parse(model: type[BaseModel], data, error: type[FieldError] = InvalidProfile):
-    """Validate `data` into `model`, or raise `error` with the field messages."""
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise error(field_errors(exc)) from None
+# Any other problem with a field (a wrong format, a value out of range), in one plain sentence
+# (`certtrack_shared.validation.parse(..., otherwise=NOT_VALID)`).
+NOT_VALID = "This value is not valid."
 
 
 # -- staff: second factor, accounts, audit ----------------------------------------

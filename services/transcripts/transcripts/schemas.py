@@ -12,6 +12,12 @@ CertificationId = Annotated[str, StringConstraints(strip_whitespace=True, min_le
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
+class CandidateQuery(BaseModel):
+    """The candidate every candidate method acts for (the gateway takes it from the session)."""
+
+    candidate_id: CandidateId
+
+
 class Display(BaseModel):
     """What the third party sees besides the candidate's name.
 

@@ -7,26 +7,22 @@ transcripts/public_web.py, the service's second entrypoint, from this
 service's own projection (transcripts/handlers/projection.py), which the consumers
 below keep current (docs/decisions/0006-transcripts.md).
 """
-from pydantic import TypeAdapter, ValidationError
-
 from certtrack_shared import deadletters, health
 from certtrack_shared.clock import ClockProvider
 from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
+from certtrack_shared.validation import parse
 
 from transcripts.exceptions import CANDIDATE_ERRORS, InvalidTranscript
 from transcripts.handlers import projection, share_mail, sharing
-from transcripts.handlers.sharing import parse
-from transcripts.schemas import CandidateId, ShareMailRequest, TranscriptRequest
+from transcripts.schemas import CandidateQuery, ShareMailRequest, TranscriptRequest
 
 
 def _candidate(candidate_id) -> str:
-    try:
-        return TypeAdapter(CandidateId).validate_python(candidate_id)
-    except ValidationError:
-        raise InvalidTranscript({"candidate_id": "A candidate ID is required."}) from None
+    """The candidate the gateway names (from the session or token), checked like any argument."""
+    return parse(CandidateQuery, {"candidate_id": candidate_id}, InvalidTranscript).candidate_id
 
 
 class TranscriptsService(deadletters.DeadLetterDesk):
@@ -50,7 +46,7 @@ class TranscriptsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def create_transcript(self, candidate_id, transcript):
         """The reply holds the access code: the only time (with regenerate) it is given out."""
-        request = parse(TranscriptRequest, **(transcript if isinstance(transcript, dict) else {}))
+        request = parse(TranscriptRequest, transcript, InvalidTranscript, depth=2)
         return sharing.create_transcript(
             self.db, _candidate(candidate_id), request, self.clock()).model_dump(mode="json")
 
@@ -64,7 +60,7 @@ class TranscriptsService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def update_transcript(self, candidate_id, code, transcript):
-        request = parse(TranscriptRequest, **(transcript if isinstance(transcript, dict) else {}))
+        request = parse(TranscriptRequest, transcript, InvalidTranscript, depth=2)
         return sharing.update_transcript(
             self.db, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
@@ -82,13 +78,13 @@ class TranscriptsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def preview_share_mail(self, candidate_id, code, access_code, to, message=""):
         """The mail as it would be sent (subject, text, html); sends nothing."""
-        request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
+        request = parse(ShareMailRequest, dict(access_code=access_code, to=to, message=message), InvalidTranscript)
         return share_mail.preview_share_mail(
             self.db, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def send_share_mail(self, candidate_id, code, access_code, to, message=""):
-        request = parse(ShareMailRequest, access_code=access_code, to=to, message=message)
+        request = parse(ShareMailRequest, dict(access_code=access_code, to=to, message=message), InvalidTranscript)
         return share_mail.send_share_mail(
             self.db, self.outbox, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 

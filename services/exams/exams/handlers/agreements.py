@@ -7,18 +7,18 @@ have accepted exactly it; acceptances are kept) are the shared
 them into exams' replies and errors.
 
 Every function takes the worker's session (and the time where it writes);
-none reads the clock itself. Arguments arrive validated (`parse`).
+none reads the clock itself. Arguments arrive validated (`service.py` parses
+them with `certtrack_shared.validation.parse`).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from certtrack_shared.agreements import Standing, VersionedAgreements, VersionNotCurrent
 
-from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent, InvalidAgreement
+from exams.exceptions import AgreementNotFound, AgreementVersionNotCurrent
 from exams.models import AgreementAcceptance, ExamAgreement
 from exams.schemas import (
     AcceptanceView,
@@ -28,18 +28,6 @@ from exams.schemas import (
     ProgramAgreements,
     PublishedAgreementView,
 )
-
-
-def parse(model: type[BaseModel], **arguments) -> BaseModel:
-    """The RPC's arguments as `model`; InvalidAgreement({field: message}) when they do not fit."""
-    try:
-        return model.model_validate(arguments)
-    except ValidationError as error:
-        fields: dict[str, str] = {}
-        for problem in error.errors(include_url=False):
-            name = ".".join(str(part) for part in problem["loc"]) or "arguments"
-            fields.setdefault(name, problem["msg"])
-        raise InvalidAgreement(fields) from None
 
 
 AGREEMENTS = VersionedAgreements(ExamAgreement, AgreementAcceptance)

@@ -31,7 +31,6 @@ import logging
 import uuid
 from datetime import datetime
 
-from pydantic import ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -55,22 +54,6 @@ from fulfillment.schemas import (
 log = logging.getLogger(__name__)
 
 CANCELLABLE = {"placed"}
-
-
-def parse(model, **arguments):
-    """RPC arguments → the request model, or InvalidOrder naming each bad field.
-
-    No argument's value goes into the error (pydantic's messages do not echo
-    input, and `input` is left out).
-    """
-    try:
-        return model.model_validate(arguments)
-    except ValidationError as error:
-        fields: dict[str, str] = {}
-        for problem in error.errors(include_url=False, include_input=False):
-            path = ".".join(str(part) for part in problem["loc"]) or "request"
-            fields[path] = problem["msg"]
-        raise InvalidOrder(fields) from None
 
 
 def quote(session: Session, candidate_id: str, request: OrderRequest, tracked_fee_cents: int,

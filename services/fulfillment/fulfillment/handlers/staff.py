@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ValidationError
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
@@ -26,20 +25,17 @@ CLOSED = {"cancelled", "rejected"}
 REFUNDABLE = CLOSED
 
 
-def parse_correction(**arguments) -> StatusCorrection:
-    """The correction, or InvalidStatusCorrection in words staff can act on (not pydantic's)."""
-    try:
-        return StatusCorrection.model_validate(arguments)
-    except ValidationError as error:
-        wrong = {str(problem["loc"][0]) for problem in error.errors(include_url=False, include_input=False)}
-    problems = {}
-    if "status" in wrong:
-        problems["status"] = "Choose the new status: placed, cancelled, rejected, shipped or delivered."
-    if "reason" in wrong:
-        problems["reason"] = "Give a reason of 3 to 500 characters: it is kept in the order's history."
-    for field in wrong - {"status", "reason"}:
-        problems[field] = "Missing or not valid."
-    raise InvalidStatusCorrection(problems)
+# What staff read when a correction does not fit its model: words they can act on.
+CORRECTION_PROBLEMS = {
+    "status": "Choose the new status: placed, cancelled, rejected, shipped or delivered.",
+    "reason": "Give a reason of 3 to 500 characters: it is kept in the order's history.",
+}
+
+
+def correction_refused(fields: dict[str, str]) -> InvalidStatusCorrection:
+    """The error `certtrack_shared.validation.parse` raises for a correction that does not fit."""
+    return InvalidStatusCorrection({field: CORRECTION_PROBLEMS.get(field, "Missing or not valid.")
+                                    for field in fields})
 
 
 def search_orders(session: Session, search: OrderSearch) -> OrderList:

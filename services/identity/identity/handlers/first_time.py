@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certtrack_shared.contracts.identity import ExternalIdentityLinkedV1
+from certtrack_shared.validation import parse
 
 from identity import mails, schemas
 from identity.handlers import tokens
@@ -61,7 +62,7 @@ log = logging.getLogger(__name__)
 
 
 def parse_external(external_identity) -> dict:
-    parsed = schemas.parse(schemas.ExternalIdentityIn, external_identity)
+    parsed = parse(schemas.ExternalIdentityIn, external_identity, InvalidProfile, otherwise=schemas.NOT_VALID)
     email = normalize_email(parsed.email) if parsed.email else None
     return {"issuer": parsed.issuer, "subject": parsed.subject, "email": email}
 

@@ -15,6 +15,8 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certtrack_shared.validation import parse
+
 from identity import mails, schemas
 from identity.handlers import tokens
 from identity.exceptions import (
@@ -103,7 +105,8 @@ def update_profile(session: Session, outbox, clock, *, candidate_id, changes, ha
     now = clock()
     if not isinstance(changes, dict):
         raise InvalidProfile({"changes": "Send the fields to change as an object."})
-    given = _flatten(schemas.parse(schemas.ProfileChanges, changes))
+    given = _flatten(parse(schemas.ProfileChanges, changes, InvalidProfile, read_only=schemas.READ_ONLY,
+                           otherwise=schemas.NOT_VALID))
     candidate = get_candidate(session, candidate_id, lock=True)
 
     errors: dict[str, str] = {}

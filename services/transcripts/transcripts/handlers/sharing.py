@@ -19,7 +19,6 @@ import hmac
 import secrets
 from datetime import date, datetime, timedelta
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -46,21 +45,6 @@ def hash_access_code(access_code: str) -> str:
 def access_code_matches(access_code: str, stored_hash: str) -> bool:
     """Constant-time: how long the comparison takes says nothing about the stored hash."""
     return hmac.compare_digest(hash_access_code(access_code), stored_hash)
-
-
-def parse(model, **values):
-    """Validate RPC arguments into `model`, or InvalidTranscript naming each bad field."""
-    try:
-        return model.model_validate(values)
-    except ValidationError as error:
-        fields: dict[str, str] = {}
-        for problem in error.errors(include_url=False):
-            # A union reports each branch (`display.certifications.literal[...]`); the
-            # first two parts name the field well enough for a person.
-            location = [str(part) for part in problem["loc"] if not str(part).startswith(("literal[", "list["))]
-            path = ".".join(location[:2]) or "request"
-            fields.setdefault(path, problem["msg"])
-        raise InvalidTranscript(fields) from None
 
 
 def state_of(transcript: Transcript, today: date) -> str:
