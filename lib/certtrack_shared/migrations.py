@@ -3,6 +3,13 @@
 `python -m certtrack_shared.migrations identity exams …` — used by `make run`,
 the container entrypoint and the test harness, so all three migrate alike.
 Each service's Alembic `env.py` calls `run_env` so the five stay identical.
+
+Every service's history starts with the same revision, `0001` (the outbox
+and the processed events), kept once in `first_migration/` beside this
+module: each service's alembic.ini lists that folder before its own
+`migrations/versions/` (`version_locations`), and the service's `0002`
+revises `0001`. The id is the one the five copies had, so databases migrated
+before keep upgrading.
 """
 from __future__ import annotations
 
@@ -103,23 +110,6 @@ def run_env(context, target_metadata, service: str) -> None:
                 context.run_migrations()
     finally:
         engine.dispose()
-
-
-def create_reliability_tables(op) -> None:
-    """For each service's first migration: the outbox and processed events.
-
-    Only those two: the reliability metadata has grown since (dead letters),
-    and a first migration must create what it always created.
-    """
-    from certtrack_shared.tables import FIRST_TABLES, reliability_metadata
-
-    reliability_metadata.create_all(op.get_bind(), tables=list(FIRST_TABLES))
-
-
-def drop_reliability_tables(op) -> None:
-    from certtrack_shared.tables import FIRST_TABLES, reliability_metadata
-
-    reliability_metadata.drop_all(op.get_bind(), tables=list(FIRST_TABLES))
 
 
 def create_dead_letter_tables(op) -> None:
