@@ -6,26 +6,15 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-
-class SittingView(BaseModel):
-    """One line of a candidate's testing history (CONTRACTS.md §5 `me/exams`)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    exam_code: str
-    exam_title: str
-    taken_at: datetime
-    score: int
-    passing_score: int
-    result: Literal["pass", "fail"]
-    registration_number: str
-    vendor: str
-    test_center: dict
-    revoked: bool
-    revoked_reason: Optional[str]
-    revoked_at: Optional[datetime]
-    corrected: bool
+# The models the gateway reads too are published in the shared package; re-exported here.
+from certtrack_shared.interfaces.exams import (  # noqa: F401
+    AcceptanceView,
+    AgreementStatus,
+    AgreementView,
+    ExamSitting,
+    SittingView,
+    TestCenter,
+)
 
 
 class TestingHistory(BaseModel):
@@ -59,18 +48,6 @@ class AgreementVersionsQuery(BaseModel):
     program: Optional[Program] = None
 
 
-class AgreementView(BaseModel):
-    """One version of a program's exam agreement: plain text, paragraphs split by blank lines."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    program: str
-    version: int
-    title: str
-    body: str
-    published_at: datetime
-
-
 class PublishedAgreementView(AgreementView):
     """A version as staff see it: also who published it. Candidates never get this."""
 
@@ -87,27 +64,6 @@ class ProgramAgreements(BaseModel):
 
 class AgreementVersions(BaseModel):
     programs: list[ProgramAgreements]
-
-
-class AcceptanceView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    version: int
-    accepted_at: datetime
-
-
-class AgreementStatus(BaseModel):
-    """The program's current agreement and where the candidate stands with it.
-
-    `accepted` is the candidate's latest acceptance (of any version);
-    `needs_acceptance` is true while it is not of the current version.
-    A program without any agreement has `current` null and needs nothing.
-    """
-
-    program: str
-    current: Optional[AgreementView]
-    accepted: Optional[AcceptanceView]
-    needs_acceptance: bool
 
 
 # -- vendor API keys (exams/handlers/vendor_keys.py) ----------------------------------------

@@ -10,30 +10,20 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-
-class _Reply(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+# The models the gateway reads too are published in the shared package; re-exported here.
+from certtrack_shared.interfaces.identity import (  # noqa: F401
+    Address,
+    AddressChanges,
+    CandidateProfile,
+    CandidateRecord,
+    ExternalIdentity,
+    ProfileChanges,
+)
+from certtrack_shared.interfaces.identity import Reply as _Reply
+from certtrack_shared.interfaces.identity import Request as _Request
 
 
 # -- replies ------------------------------------------------------------------
-class Address(_Reply):
-    line1: Optional[str] = None
-    line2: Optional[str] = None
-    city: Optional[str] = None
-    region: Optional[str] = None
-    postal_code: Optional[str] = None
-    country: Optional[str] = None
-
-
-class ExternalIdentity(_Reply):
-    id: int
-    issuer: str
-    subject: str
-    email: Optional[str] = None
-    linked_at: datetime
-
-
 class CandidateSummary(_Reply):
     candidate_id: str
     program: str
@@ -44,19 +34,6 @@ class CandidateSummary(_Reply):
     password_changed_at: Optional[datetime] = None
     # Sessions and tokens carry it; a credential change moves it on.
     credential_version: int = 0
-
-
-class CandidateProfile(CandidateSummary):
-    phone: Optional[str] = None
-    address: Address
-    company: Optional[str] = None
-    job_title: Optional[str] = None
-    preferred_language: Optional[str] = None
-    netacad_id: Optional[str] = None
-    ccie_number: Optional[str] = None
-    ccde_number: Optional[str] = None
-    pending_email: Optional[str] = None
-    external_identities: list[ExternalIdentity] = []
 
 
 class Ticket(_Reply):
@@ -100,31 +77,6 @@ class SentTo(BaseModel):
 
 
 # -- requests -----------------------------------------------------------------
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class AddressChanges(_Request):
-    line1: Optional[str] = Field(default=None, max_length=200)
-    line2: Optional[str] = Field(default=None, max_length=200)
-    city: Optional[str] = Field(default=None, max_length=120)
-    region: Optional[str] = Field(default=None, max_length=120)
-    postal_code: Optional[str] = Field(default=None, max_length=30)
-    country: Optional[str] = Field(default=None, max_length=60)
-
-
-class ProfileChanges(_Request):
-    """What a candidate may change; names and numbers are not in it."""
-
-    email: Optional[str] = Field(default=None, max_length=254)
-    phone: Optional[str] = Field(default=None, max_length=40)
-    address: Optional[AddressChanges] = None
-    company: Optional[str] = Field(default=None, max_length=200)
-    job_title: Optional[str] = Field(default=None, max_length=200)
-    preferred_language: Optional[str] = Field(default=None, max_length=40)
-    netacad_id: Optional[str] = Field(default=None, max_length=60)
-
-
 class ExternalIdentityIn(_Request):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
