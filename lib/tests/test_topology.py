@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from kombu import Connection
 
 from certtrack_shared import broker_identities, topology
@@ -15,6 +16,7 @@ from test_contracts import RESULT
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.container  # makes its own vhost, so no fixture tells the root conftest
 def test_vendor_message_published_before_exams_ever_started_is_queued():
     fresh = Vhost().create()
     try:
