@@ -173,7 +173,7 @@ CONTRACTS = [
     Contract(
         transcripts.FakeTranscripts, TranscriptsService, frozenset(transcripts.FakeTranscripts.rpc_methods),
         left_out=dict.fromkeys(DEAD_LETTER_DESK, DESK_ELSEWHERE),
-        not_raised={"TooManyAttempts": "send_share_mail's daily limit per candidate (transcripts/mails.py) is "
+        not_raised={"TooManyAttempts": "send_share_mail's daily limit per candidate (transcripts/handlers/share_mail.py) is "
                                        "not modelled: no gateway test sends that many mails"},
     ),
     *(_part_of(staff_desks.FakeDeadLetters, service, "dead_letter") for service in SERVICES),
