@@ -1,9 +1,12 @@
 """Tables owned by the certs service (docs/decisions/0005-certifications-service.md).
 
-Facts (what other services and staff told us) are stored; standings are not
-(they are evaluated from the facts on demand), except the *last published*
-standing per (candidate, certification), which is what a new evaluation is
-diffed against to decide which events to publish.
+Facts (what other services and staff told us) are stored, and so is what
+the last evaluation of a candidate made of them (decision 0021): the
+*published* standing per (candidate, certification), which the next
+evaluation is diffed against to decide which events to publish, and the
+whole evaluation beside it (`CandidateEvaluation`), which the candidate's
+pages read. Both are written by one evaluation in one transaction, so what
+a candidate sees is what was announced.
 """
 from __future__ import annotations
 
@@ -112,6 +115,20 @@ class PublishedStanding(Base):
     ever_achieved: Mapped[bool] = mapped_column(Boolean, default=False)
     certificate_code: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class CandidateEvaluation(Base):
+    """The candidate's standing in every certification of their program as last
+    evaluated (`rules.Evaluation` as JSON): written by each re-evaluation with
+    the published standings, read by the pages, downloads and verification."""
+
+    __tablename__ = "candidate_evaluations"
+
+    candidate_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    program: Mapped[str] = mapped_column(String(60))
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    evaluation: Mapped[dict] = mapped_column(JSON)
+    evaluated_at: Mapped[datetime] = mapped_column(Stamp)
 
 
 class ExpertSeries(Base):

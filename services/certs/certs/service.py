@@ -49,15 +49,15 @@ class CertsService(deadletters.DeadLetterDesk):
     # -- candidate -------------------------------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def certifications(self, candidate_id):
-        return overview.certifications(self.db, self.catalogs, self.clock, candidate_id)
+        return overview.certifications(self.db, self.outbox, self.catalogs, self.clock, candidate_id)
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def certification(self, candidate_id, certification_id):
-        return overview.certification(self.db, self.catalogs, self.clock, candidate_id, certification_id)
+        return overview.certification(self.db, self.outbox, self.catalogs, self.clock, candidate_id, certification_id)
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def continuing_education(self, candidate_id):
-        return _json(overview.continuing_education(self.db, self.catalogs, self.clock, candidate_id))
+        return _json(overview.continuing_education(self.db, self.outbox, self.catalogs, self.clock, candidate_id))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id=None,
@@ -76,16 +76,18 @@ class CertsService(deadletters.DeadLetterDesk):
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def logo(self, candidate_id, certification_id, format):
-        return _json(downloads.logo(self.db, self.catalogs, self.clock, candidate_id, certification_id, format))
+        return _json(downloads.logo(
+            self.db, self.outbox, self.catalogs, self.clock, candidate_id, certification_id, format))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def certificate_pdf(self, candidate_id, certification_id):
-        return _json(downloads.certificate_pdf(self.db, self.catalogs, self.clock, candidate_id, certification_id))
+        return _json(downloads.certificate_pdf(
+            self.db, self.outbox, self.catalogs, self.clock, candidate_id, certification_id))
 
     # -- public ----------------------------------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def verify_certificate(self, code):
-        return _json(downloads.verify_certificate(self.db, self.catalogs, self.clock, code))
+        return _json(downloads.verify_certificate(self.db, self.outbox, self.catalogs, self.clock, code))
 
     # -- staff (the gateway checks the staff session) ----------------------------
     @rpc(expected_exceptions=STAFF_ERRORS)
@@ -139,9 +141,9 @@ class CertsService(deadletters.DeadLetterDesk):
         """Expire what is due and send reminders as of `as_of` (default: the clock's day)."""
         return _json(daily.run(self.db, self.outbox, self.catalogs, self.clock, as_of))
 
-    @timer(interval=3600)
+    @timer(interval=300)
     def daily_tick(self):
-        """Hourly: run today once. Timers do not commit for us, hence the commit here."""
+        """Every five minutes: run today once. Timers do not commit for us, hence the commit here."""
         daily.tick(self.db, self.outbox, self.catalogs, self.clock)
         self.db.commit()
 

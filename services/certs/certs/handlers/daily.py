@@ -1,13 +1,18 @@
 """The daily run: expire what is due, remind before expiry.
 
-An hourly timer runs each day once (`daily_runs` remembers the days done),
-so a service that was down at midnight catches up within the hour of its
-restart; staff and tests call `run_daily(as_of)` for a given day.
+A timer every five minutes runs each day once (`daily_runs` remembers the
+days done), so a new day, or a service that was down at midnight, is caught
+up within five minutes; staff and tests call `run_daily(as_of)` for a given
+day.
 
-- Expiry: every candidate with a published active period whose
-  `expires_on` has come is re-evaluated as of that day, which publishes
+- Evaluation: every candidate whose kept evaluation is older than the day
+  (and every one with a published active period whose `expires_on` has
+  come) is re-evaluated as of that day. That publishes
   `certification_expired` (or, when a higher certification lapsed, a renewal
-  from the lower one's own credits — decision 0004 §7) through the outbox.
+  from the lower one's own credits — decision 0004 §7) through the outbox,
+  and keeps what the candidate's pages read in step with the day: passes
+  that stopped counting toward an earning window, renewal progress
+  (decision 0021).
 - Reminders: 180, 90 and 30 days before `expires_on`, one mail per
   threshold and validity period (`expiry_reminders`). A day missed by the
   run is caught up by the next one, with the nearest threshold only (a
@@ -28,7 +33,7 @@ from certs import mails
 from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import InvalidRequest
 from certs.handlers import standings
-from certs.models import Candidate, DailyRun, PublishedStanding, ReminderSent
+from certs.models import Candidate, CandidateEvaluation, DailyRun, PublishedStanding, ReminderSent
 from certs.schemas import DailyRunReport
 
 REMINDER_DAYS = (180, 90, 30)
@@ -58,25 +63,24 @@ def run(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, as_of=
 
 
 def tick(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock) -> None:
-    """The hourly timer's run: today, once."""
+    """The timer's run: today, once."""
     day = clock.today()
     if not already_ran(session, day):
         run_day(session, outbox, catalogs, clock, day)
 
 
 def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, day: date) -> DailyRunReport:
-    # The hourly timer of another process (or staff's RPC) may run the same day now.
-    advisory_lock(session, "certs-daily-run")
     day_clock = Clock(pinned_day=day)
-    due = session.scalars(
-        select(PublishedStanding.candidate_id).where(
-            PublishedStanding.status == "active", PublishedStanding.expires_on.is_not(None),
-            PublishedStanding.expires_on <= day).distinct()
-    ).all()
+    due = _due(session, catalogs, day)
     expired = 0
-    for candidate_id in sorted(due):
+    for candidate_id in due:
         changes = standings.reevaluate(session, outbox, catalogs, day_clock, candidate_id)
         expired += sum(1 for change in changes if change.event_type == "certification_expired")
+        # One candidate per transaction: a run over every candidate holds one candidate's lock at a
+        # time, and a run cut short resumes where it stopped (an evaluation as of the day is not due).
+        session.commit()
+    # The timer of another process (or staff's RPC) may run the same day now: remind once.
+    advisory_lock(session, "certs-daily-run")
     reminders = _send_reminders(session, outbox, catalogs, day_clock, day)
     run = session.get(DailyRun, day)
     if run is None:
@@ -85,6 +89,22 @@ def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, da
         run.completed_at, run.expired, run.reminders = clock.now(), run.expired + expired, run.reminders + reminders
     session.flush()
     return DailyRunReport(day=day, expired=expired, reminders=reminders, candidates_reevaluated=len(due))
+
+
+def _due(session: Session, catalogs: LoadedCatalogs, day: date) -> list[str]:
+    """Candidates whose kept evaluation is older than `day`, and those with a period ending by then."""
+    due = set(session.scalars(
+        select(PublishedStanding.candidate_id).where(
+            PublishedStanding.status == "active", PublishedStanding.expires_on.is_not(None),
+            PublishedStanding.expires_on <= day)
+    ))
+    due.update(session.scalars(
+        select(Candidate.candidate_id)
+        .join(CandidateEvaluation, CandidateEvaluation.candidate_id == Candidate.candidate_id, isouter=True)
+        .where(Candidate.program.in_(list(catalogs.by_program)),
+               (CandidateEvaluation.as_of < day) | CandidateEvaluation.as_of.is_(None))
+    ))
+    return sorted(due)
 
 
 def _send_reminders(session: Session, outbox, catalogs: LoadedCatalogs, day_clock: Clock, day: date) -> int:
@@ -102,7 +122,7 @@ def _send_reminders(session: Session, outbox, catalogs: LoadedCatalogs, day_cloc
         candidate = session.get(Candidate, row.candidate_id)
         if candidate is None or candidate.program not in catalogs.by_program:
             continue
-        standing = standings.evaluate_candidate(session, catalogs, candidate, day_clock).certification(
+        standing = standings.current(session, outbox, catalogs, day_clock, candidate).certification(
             row.certification_id)
         if standing.status != "active" or standing.expires_on != row.expires_on:
             continue  # renewed or lapsed meanwhile: the published period is not the live one

@@ -3,8 +3,9 @@
 Downloads exist only for an active certification and only once the
 candidate accepted the current certification agreement. The documents are
 drawn by the pure renderers of `certs.documents` from the catalog and the
-live standing; the certificate's QR code and printed link lead to
-`<site>/verify/certificate/<code>`, which shows the live status.
+candidate's kept evaluation (`standings.current`); the certificate's QR code
+and printed link lead to `<site>/verify/certificate/<code>`, which shows the
+status certs announced last.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from certs import documents
 from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import CertificateNotFound, CertificationNotActive, InvalidRequest
 from certs.handlers import agreements
-from certs.handlers.overview import certification_of
-from certs.handlers.standings import evaluate_candidate, get_candidate, published
+from certs.handlers.overview import certification_of, standing_of
+from certs.handlers.standings import current, get_candidate, published
 from certs.models import Candidate, PublishedStanding
 from certs.schemas import BinaryPayload, CertificateVerification
 
@@ -30,12 +31,12 @@ def verify_url(code: str) -> str:
     return f"{config.site_url().rstrip('/')}/verify/certificate/{code}"
 
 
-def _active(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id, certification_id):
+def _active(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id, certification_id):
     """(candidate, catalog certification, standing, certificate code) of a downloadable certification."""
     candidate = get_candidate(session, candidate_id)
     catalog = catalogs.program(candidate.program)
     certification = certification_of(catalog, certification_id)
-    standing = evaluate_candidate(session, catalogs, candidate, clock).certification(certification.id)
+    standing = standing_of(current(session, outbox, catalogs, clock, candidate), certification.id)
     if standing.status != "active":
         raise CertificationNotActive({"certification_id": certification.id, "status": standing.status},
                                      message=f"{certification.name} is not active: nothing to download.")
@@ -49,11 +50,11 @@ def _payload(filename: str, content_type: str, data: bytes) -> BinaryPayload:
                          data_b64=base64.b64encode(data).decode("ascii"))
 
 
-def logo(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id, certification_id,
+def logo(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id, certification_id,
          format) -> BinaryPayload:
     if format not in ("svg", "png"):
         raise InvalidRequest({"format": "Choose svg or png."}, message="Choose svg or png.")
-    _, catalog, certification, _, _ = _active(session, catalogs, clock, candidate_id, certification_id)
+    _, catalog, certification, _, _ = _active(session, outbox, catalogs, clock, candidate_id, certification_id)
     if format == "svg":
         svg = documents.render_logo_svg(certification, catalog.name)
         return _payload(f"{certification.id}-logo.svg", "image/svg+xml", svg.encode("utf-8"))
@@ -61,10 +62,10 @@ def logo(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
     return _payload(f"{certification.id}-logo.png", "image/png", png)
 
 
-def certificate_pdf(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
+def certificate_pdf(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
                     certification_id) -> BinaryPayload:
     candidate, catalog, certification, standing, code = _active(
-        session, catalogs, clock, candidate_id, certification_id)
+        session, outbox, catalogs, clock, candidate_id, certification_id)
     pdf = documents.render_certificate_pdf(
         candidate_name=candidate.display_name, certification_name=certification.name,
         program_name=catalog.name, active_on=standing.active_on, expires_on=standing.expires_on,
@@ -72,14 +73,15 @@ def certificate_pdf(session: Session, catalogs: LoadedCatalogs, clock: Clock, ca
     return _payload(f"{certification.id}-certificate.pdf", "application/pdf", pdf)
 
 
-def verify_certificate(session: Session, catalogs: LoadedCatalogs, clock: Clock, code) -> CertificateVerification:
+def verify_certificate(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
+                       code) -> CertificateVerification:
     row = None
     if isinstance(code, str) and 0 < len(code) <= 40:
         row = session.scalars(select(PublishedStanding).where(PublishedStanding.certificate_code == code)).first()
     if row is None:
         raise CertificateNotFound({}, message="No certificate has this code.")
     candidate = session.get(Candidate, row.candidate_id)
-    standing = evaluate_candidate(session, catalogs, candidate, clock).certification(row.certification_id)
+    standing = standing_of(current(session, outbox, catalogs, clock, candidate), row.certification_id)
     return CertificateVerification(
         certificate_code=row.certificate_code, candidate_name=candidate.display_name,
         certification_id=standing.id, certification_name=standing.name, status=standing.status,

@@ -1,8 +1,9 @@
 """What a candidate sees: certifications, one certification, continuing education.
 
-Standings are evaluated live from the facts as of the clock's day (never
-read from the published table, which may lag a day behind an expiry until
-the daily run); the published table adds the certificate code.
+Every view reads the candidate's evaluation as certs last made and
+announced it (`standings.current`, decision 0021), never evaluating the
+rules on a page view: what a candidate sees is what was announced. The
+published standings add the certificate code.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import CertificationNotFound
 from certs.handlers import agreements
 from certs.handlers.continuing_education import course_certifications
-from certs.handlers.standings import evaluate_candidate, get_candidate, published
+from certs.handlers.standings import current, get_candidate, published
 from certs.models import Activity, Candidate
-from certs.rules import CertificationStanding
+from certs.rules import CertificationStanding, Evaluation
 from certs.schemas import ActivityView, CeBalanceView, ContinuingEducation, CourseOption
 
 STATUS_ORDER = {"active": 0, "in_progress": 1, "expired": 2, "revoked": 3}
@@ -32,9 +33,9 @@ def standing_view(standing: CertificationStanding, certificate_code: str | None,
     return view
 
 
-def certifications(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id) -> dict:
+def certifications(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id) -> dict:
     candidate = get_candidate(session, candidate_id)
-    evaluation = evaluate_candidate(session, catalogs, candidate, clock)
+    evaluation = current(session, outbox, catalogs, clock, candidate)
     codes = {cid: row.certificate_code for cid, row in published(session, candidate.candidate_id).items()}
     agreement = agreements.summary(session, candidate)
     shown = [s for s in evaluation.certifications if s.touched or s.id in codes]
@@ -57,14 +58,24 @@ def certification_of(catalog: Catalog, certification_id) -> Certification:
                                     message="No such certification in your program.") from None
 
 
-def certification(session: Session, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
+def standing_of(evaluation: Evaluation, certification_id: str) -> CertificationStanding:
+    """One certification of the kept evaluation (a certification added to the
+    catalog since, until the reload that evaluates everyone, is not in it)."""
+    try:
+        return evaluation.certification(certification_id)
+    except KeyError:
+        raise CertificationNotFound({"certification_id": certification_id[:100]},
+                                    message="No such certification in your program.") from None
+
+
+def certification(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
                   certification_id) -> dict:
     candidate = get_candidate(session, candidate_id)
     certification_of(catalogs.program(candidate.program), certification_id)
-    evaluation = evaluate_candidate(session, catalogs, candidate, clock)
+    evaluation = current(session, outbox, catalogs, clock, candidate)
     row = published(session, candidate.candidate_id).get(certification_id)
     agreement = agreements.summary(session, candidate)
-    return standing_view(evaluation.certification(certification_id),
+    return standing_view(standing_of(evaluation, certification_id),
                          row.certificate_code if row else None, agreement.accepted)
 
 
@@ -90,13 +101,14 @@ def renewal_view(standing: CertificationStanding, certification: Certification) 
     )
 
 
-def continuing_education(session: Session, catalogs: LoadedCatalogs, clock: Clock,
+def continuing_education(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
                          candidate_id) -> ContinuingEducation:
     candidate = get_candidate(session, candidate_id)
     catalog = catalogs.program(candidate.program)
-    evaluation = evaluate_candidate(session, catalogs, candidate, clock)
-    balances = [renewal_view(s, catalog.certification(s.id))
-                for s in evaluation.certifications if s.status == "active"]
+    evaluation = current(session, outbox, catalogs, clock, candidate)
+    in_catalog = {c.id: c for c in catalog.certifications}  # the kept evaluation may predate a catalog change
+    balances = [renewal_view(s, in_catalog[s.id])
+                for s in evaluation.certifications if s.status == "active" and s.id in in_catalog]
     by_course = course_certifications(catalogs, candidate.program)
     courses = [CourseOption(certification_id=s.id, name=s.name) for s in evaluation.certifications
                if s.status == "active" and s.id in by_course]

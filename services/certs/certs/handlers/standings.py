@@ -54,7 +54,7 @@ from certs.catalog import Catalog
 from certs.catalog.loaded import LoadedCatalogs
 from certs.exceptions import CandidateNotFound
 from certs.handlers import numbering
-from certs.models import Activity, Candidate, PublishedStanding, SittingRecord
+from certs.models import Activity, Candidate, CandidateEvaluation, PublishedStanding, SittingRecord
 from certs.rules import CeActivity, CertificationStanding, CourseCompletion, Evaluation, Sitting, evaluate
 
 MAIL_OF_EVENT = {
@@ -165,7 +165,36 @@ def reevaluate(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
         if _same(row, standing):
             continue
         changes.append(_announce(session, outbox, catalog, candidate, standing, row, now))
+    _keep(session, candidate, evaluation, now)
     return changes
+
+
+def _keep(session: Session, candidate: Candidate, evaluation: Evaluation, now: datetime) -> None:
+    """Store the evaluation whose differences were just announced: what the candidate's pages read."""
+    row = session.get(CandidateEvaluation, candidate.candidate_id)
+    if row is None:
+        row = CandidateEvaluation(candidate_id=candidate.candidate_id)
+        session.add(row)
+    row.program, row.as_of, row.evaluated_at = candidate.program, evaluation.as_of, now
+    row.evaluation = evaluation.model_dump(mode="json")
+    session.flush()
+
+
+def current(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate: Candidate) -> Evaluation:
+    """The candidate's standings as last evaluated and announced (decision 0021).
+
+    Read, never evaluated on a page view: the status a candidate sees is the
+    one certs announced. Facts, the daily run and a catalog reload evaluate.
+    A candidate not evaluated yet (known from identity only, or from before
+    evaluations were kept) is evaluated once here, announcing as any
+    evaluation does.
+    """
+    catalogs.program(candidate.program)  # CertificationNotFound for a program without a catalog
+    row = session.get(CandidateEvaluation, candidate.candidate_id)
+    if row is None or row.program != candidate.program:
+        reevaluate(session, outbox, catalogs, clock, candidate.candidate_id)
+        row = session.get(CandidateEvaluation, candidate.candidate_id)
+    return Evaluation.model_validate(row.evaluation)
 
 
 def _same(row: PublishedStanding | None, standing: CertificationStanding) -> bool:
