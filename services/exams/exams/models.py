@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, ForeignKeyConstraint, Integer, String, Text,
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
