@@ -263,13 +263,7 @@ def test_the_staff_directory_fake_has_the_directorys_methods():
 
 # -- no fake reaches into a service --------------------------------------------------------
 # A fake that imports a service's modules is tied to its internals, and runs its code.
-IMPORTS_ALLOWED = {
-    # Not yet settled (issue 15, item 4): its standings come from certs' own rules engine over the
-    # shipped catalogs (certs.catalog, certs.rules), so the pages are tested against real wording
-    # and dates. Without it the fake would have to copy the rules; the other way out is running
-    # certs' handlers themselves, which wants a decision record. Until then this one import stays.
-    "certs.py": "certs",
-}
+IMPORTS_ALLOWED: dict[str, str] = {}  # file → the service it may import (none does)
 
 
 def service_imports(path: Path) -> set[str]:

@@ -1,11 +1,16 @@
 """An in-memory certs service for the gateway's unit tests.
 
 It answers the RPC interface of the certs service (services/certs/certs/service.py
-and schemas.py) with the same signatures and reply shapes.
-The standings are not invented: they come from the real rules engine
-(`certs.rules.evaluate` over the shipped catalogs), fed with the sittings and
-CE activities a test adds, so the pages are tested against real wording
-("Pass one of 300-410, …", "30 CE credits") and real dates.
+and schemas.py) with the same signatures and reply shapes, and imports
+nothing of certs. The standings are not invented: they are canned in
+`certs.json` beside this file, one scenario per set of facts the tests use
+(a candidate's sittings and approved activities, as of 25 Nov 2026), with
+the standings certs' rules engine gives for them over the shipped catalogs,
+and the catalogs as staff see them. certs' own test
+(services/certs/tests/test_gateway_fake_data.py) checks that file against
+the real engine and catalogs and rewrites it, so the pages are tested
+against real wording ("Pass one of 300-410, …", "30 CE credits") and dates.
+A test that needs new facts adds a scenario there.
 
 What the fake keeps simple: certificate codes, logos and PDFs are small
 stand-ins of the right type (the gateway only passes them through), and
@@ -20,14 +25,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 from certtrack_shared.errors import DomainError, FieldErrors
 
-from certs.catalog import load_catalogs
-from certs.rules import CeActivity, CourseCompletion, Sitting, evaluate
-from certs.rules.describe import describe
 from .rpc import FakeService
+
+CANNED = Path(__file__).with_name("certs.json")
 
 
 def _error(name: str, *bases) -> type[DomainError]:
@@ -64,9 +70,26 @@ PNG_1X1 = base64.b64decode(
 
 
 @functools.lru_cache(maxsize=1)
-def _shipped_catalogs():
-    """The shipped catalogs, parsed once per test run (frozen models, safe to share)."""
-    return load_catalogs()
+def _canned() -> dict:
+    """certs.json, read once per test run (never changed by the fake)."""
+    return json.loads(CANNED.read_text(encoding="utf-8"))
+
+
+def _facts_key(program: str, sittings, approved) -> str:
+    return json.dumps([program, sorted(sittings), sorted(approved, key=json.dumps)])
+
+
+@functools.lru_cache(maxsize=1)
+def _scenarios() -> dict[str, list[dict]]:
+    """The canned scenarios by their facts: each one's standings in catalog order."""
+    canned = _canned()
+    return {_facts_key(s["program"], s["sittings"], s["approved"]):
+            [canned["standings"][ref] for ref in s["certifications"]] for s in canned["scenarios"]}
+
+
+def _touched(standing: dict) -> bool:
+    return standing["status"] != "in_progress" or any(p["sitting_ids"] or p["course_ids"]
+                                                      for p in standing["progress"])
 
 
 class FakeCerts(FakeService):
@@ -75,11 +98,11 @@ class FakeCerts(FakeService):
 
     def __init__(self, identity):
         self.identity = identity  # the FakeIdentity whose candidates these are
-        self.today = date(2026, 11, 25)
+        self.today = date.fromisoformat(_canned()["today"])  # the day of the canned standings
         self.now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
-        self.catalogs = _shipped_catalogs()
+        self.programs = _canned()["programs"]
         self.loaded_at = self.now.isoformat()
-        self.sittings: dict[str, list[Sitting]] = {}
+        self.sittings: dict[str, list[list]] = {}  # candidate → [exam code, taken on, passed, revoked]
         self.activities: list[dict] = []
         self.agreements: dict[str, list[dict]] = {
             "cisco": [{"version": 1, "title": "Cisco Certification and Logo Agreement",
@@ -95,10 +118,8 @@ class FakeCerts(FakeService):
     # -- test helpers ---------------------------------------------------------------------
     def pass_exam(self, candidate_id: str, exam_code: str, taken_on: str, *, passed=True, revoked=False) -> int:
         own = self.sittings.setdefault(candidate_id, [])
-        sitting_id = sum(len(s) for s in self.sittings.values()) + 1
-        own.append(Sitting(sitting_id=sitting_id, exam_code=exam_code, taken_on=date.fromisoformat(taken_on),
-                           passed=passed, revoked=revoked))
-        return sitting_id
+        own.append([exam_code, taken_on, passed, revoked])
+        return sum(len(s) for s in self.sittings.values())
 
     def fail_exam(self, candidate_id: str, exam_code: str, taken_on: str) -> int:
         return self.pass_exam(candidate_id, exam_code, taken_on, passed=False)
@@ -127,8 +148,7 @@ class FakeCerts(FakeService):
 
     def certifications(self, candidate_id):
         program = self._program(candidate_id)
-        standings = [self._standing(candidate_id, s) for s in self._evaluate(candidate_id).certifications
-                     if s.touched]
+        standings = [self._standing(candidate_id, s) for s in self._evaluate(candidate_id) if _touched(s)]
         standings.sort(key=lambda s: (STATUS_ORDER[s["status"]], -LEVEL_RANK[s["level"]]))
         agreement = self.certification_agreement(candidate_id)
         return {
@@ -139,32 +159,26 @@ class FakeCerts(FakeService):
         }
 
     def certification(self, candidate_id, certification_id):
-        evaluation = self._evaluate(candidate_id)
-        try:
-            standing = evaluation.certification(certification_id)
-        except KeyError:
-            raise CertificationNotFound({"message": "No such certification in your program.",
-                                         "certification_id": certification_id}) from None
-        return self._standing(candidate_id, standing)
+        for standing in self._evaluate(candidate_id):
+            if standing["id"] == certification_id:
+                return self._standing(candidate_id, standing)
+        raise CertificationNotFound({"message": "No such certification in your program.",
+                                     "certification_id": certification_id})
 
     def continuing_education(self, candidate_id):
-        evaluation = self._evaluate(candidate_id)
-        catalog = self.catalogs[self._program(candidate_id)]
+        program = self.programs[self._program(candidate_id)]
+        active = [s for s in self._evaluate(candidate_id) if s["status"] == "active"]
         # Every active certification, as the service lists them: each path and what it still needs.
-        balances = [self._renewal(s, catalog.certification(s.id))
-                    for s in evaluation.certifications if s.status == "active"]
-        courses = [
-            {"certification_id": s.id, "name": s.name} for s in evaluation.certifications
-            if s.status == "active" and any(
-                "course_completion" in path.model_dump_json() for path in catalog.certification(s.id).recertification)
-        ]
+        balances = [self._renewal(s, s["id"] in program["renews_with_ce"]) for s in active]
+        courses = [{"certification_id": s["id"], "name": s["name"]} for s in active
+                   if s["id"] in program["renews_by_course"]]
         own = [a for a in self.activities if a["candidate_id"] == candidate_id]
         own.sort(key=lambda a: (a["submitted_at"], a["id"]), reverse=True)
         return {"balances": balances, "items": [self._activity(a) for a in own], "course_certifications": courses}
 
     def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id=None,
                            document=None):
-        catalog = self.catalogs[self._program(candidate_id)]
+        program = self.programs[self._program(candidate_id)]
         problems = {}
         if not str(title or "").strip():
             problems["title"] = "Enter the activity's title."
@@ -182,9 +196,7 @@ class FakeCerts(FakeService):
         if kind not in ("ce", "course"):
             problems["kind"] = "Choose continuing education or a course completion."
         elif kind == "course":
-            with_course = {c.id for c in catalog.certifications
-                           if any("course_completion" in p.model_dump_json() for p in c.recertification)}
-            if certification_id not in with_course:
+            if certification_id not in program["renews_by_course"]:
                 problems["certification_id"] = "Choose the certification the course renews."
         data = base64.b64decode((document or {}).get("data_b64") or "")
         content_type = next((kind_ for magic, kind_ in DOCUMENT_TYPES if data.startswith(magic)), None)
@@ -274,27 +286,14 @@ class FakeCerts(FakeService):
         return self._activity(activity)
 
     def catalog(self):
-        programs = []
-        for program, catalog in self.catalogs.items():
-            programs.append({
-                "program": program, "name": catalog.name, "source": f"{program}.yaml", "loaded_at": self.loaded_at,
-                "exams": [exam.model_dump(mode="json") for exam in catalog.exams],
-                "certifications": [{
-                    "id": c.id, "name": c.name, "level": c.level, "track": c.track,
-                    "validity_years": c.validity_years, "requirements": describe(c.requirements, catalog),
-                    "recertification": [{"name": p.name, "description": describe(p.requires, catalog)}
-                                        for p in c.recertification],
-                    "prerequisites": list(c.prerequisites),
-                    "kit": [item.model_dump(mode="json") for item in c.kit],
-                } for c in catalog.certifications],
-            })
-        return {"programs": programs}
+        return {"programs": [{**program["catalog"], "loaded_at": self.loaded_at}
+                             for _, program in sorted(self.programs.items())]}
 
     def reload_catalog(self, staff):
         if self.catalog_problem:
             raise CatalogInvalid({"message": self.catalog_problem})
         self.loaded_at = self.now.isoformat()
-        return {"programs": sorted(self.catalogs), "candidates_reevaluated": len(self.sittings), "changes": 0}
+        return {"programs": sorted(self.programs), "candidates_reevaluated": len(self.sittings), "changes": 0}
 
     def publish_certification_agreement(self, program, title, body, staff):
         if program not in self.agreements:
@@ -322,35 +321,30 @@ class FakeCerts(FakeService):
             raise CandidateNotFound({"message": "No such candidate.", "candidate_id": candidate_id})
         return person["program"]
 
-    def _evaluate(self, candidate_id):
-        catalog = self.catalogs[self._program(candidate_id)]
-        approved = [a for a in self.activities if a["candidate_id"] == candidate_id and a["status"] == "approved"]
-        return evaluate(
-            catalog, self.sittings.get(candidate_id, []),
-            [CeActivity(activity_id=a["id"], credits=a["credits"], completed_on=date.fromisoformat(a["completed_on"]))
-             for a in approved if a["kind"] == "ce"],
-            [CourseCompletion(completion_id=a["id"], certification_id=a["certification_id"],
-                              completed_on=date.fromisoformat(a["completed_on"]))
-             for a in approved if a["kind"] == "course"],
-            as_of=self.today,
-        )
+    def _evaluate(self, candidate_id) -> list[dict]:
+        """The canned standings of the candidate's facts, in catalog order."""
+        program = self._program(candidate_id)
+        approved = [[a["kind"], a["credits"], a["completed_on"], a["certification_id"]]
+                    for a in self.activities if a["candidate_id"] == candidate_id and a["status"] == "approved"]
+        key = _facts_key(program, self.sittings.get(candidate_id, []), approved)
+        if key not in _scenarios():
+            raise LookupError(f"no canned standings for {key}: add the scenario to gateway/tests/fakes/certs.json "
+                              "as services/certs/tests/test_gateway_fake_data.py says")
+        return _scenarios()[key]
 
-    def _standing(self, candidate_id, standing) -> dict:
-        ever_active = any(entry.event in ("achieved", "recertified") for entry in standing.history) \
-            or standing.status in ("active", "expired")
-        code = self._code(candidate_id, standing.id) if ever_active else None
+    def _standing(self, candidate_id, standing: dict) -> dict:
+        ever_active = any(entry["event"] in ("achieved", "recertified") for entry in standing["history"]) \
+            or standing["status"] in ("active", "expired")
+        code = self._code(candidate_id, standing["id"]) if ever_active else None
         accepted = not self.certification_agreement(candidate_id)["needs_acceptance"]
-        return {**standing.model_dump(mode="json"), "certificate_code": code,
-                "downloads": standing.status == "active" and accepted}
+        return {**standing, "certificate_code": code, "downloads": standing["status"] == "active" and accepted}
 
     @staticmethod
-    def _renewal(standing, certification) -> dict:
-        renews_with_ce = any("ce_credits" in path.model_dump_json() for path in certification.recertification)
-        view = standing.model_dump(mode="json", include={
-            "name", "status", "active_on", "expires_on", "recertification_summary", "recertification",
-            "covered_by"})
-        return {**view, "certification_id": standing.id, "renews_with_ce": renews_with_ce,
-                "credits_available": standing.ce_credits_available if renews_with_ce else None}
+    def _renewal(standing: dict, renews_with_ce: bool) -> dict:
+        view = {key: standing[key] for key in ("name", "status", "active_on", "expires_on",
+                                                 "recertification_summary", "recertification", "covered_by")}
+        return {**view, "certification_id": standing["id"], "renews_with_ce": renews_with_ce,
+                "credits_available": standing["ce_credits_available"] if renews_with_ce else None}
 
     def _code(self, candidate_id, certification_id) -> str:
         # URL-safe like the service's `secrets.token_urlsafe` codes ('-' and '_' included).
