@@ -7,12 +7,12 @@ from gateway.auth.tokens import bearer_required
 from gateway.openapi import api_operation
 
 
-class TranscriptRequest(BaseModel):
+class ProbeRequest(BaseModel):
     description: str
     valid_through: str
 
 
-class Transcript(BaseModel):
+class ProbeReply(BaseModel):
     code: str
     url: str
 
@@ -23,13 +23,13 @@ def document(app):
     extra = Blueprint("openapi_probe", __name__, url_prefix="/api/v1/openapi-probe")
 
     @extra.post("/candidates/<candidate_id>/transcripts")
-    @api_operation(request=TranscriptRequest, response=Transcript, status=201, summary="Create a transcript")
+    @api_operation(request=ProbeRequest, response=ProbeReply, status=201, summary="Create a transcript")
     def create_transcript(candidate_id, body):
         return {"code": "T1", "url": "/verify/T1"}
 
     @extra.get("/mine")
     @bearer_required
-    @api_operation(response=Transcript, summary="A candidate's own thing")
+    @api_operation(response=ProbeReply, summary="A candidate's own thing")
     def mine(candidate):
         return {"code": "T2", "url": "/verify/T2"}
 
@@ -66,13 +66,13 @@ def test_operations_with_a_body_declare_it_and_their_422(document):
     operation = document["paths"]["/api/v1/openapi-probe/candidates/{candidate_id}/transcripts"]["post"]
 
     assert operation["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/TranscriptRequest"
+        "$ref": "#/components/schemas/ProbeRequest"
     }
     assert operation["parameters"] == [
         {"name": "candidate_id", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     assert set(operation["responses"]) == {"201", "422", "default"}
-    assert "TranscriptRequest" in document["components"]["schemas"]
+    assert "ProbeRequest" in document["components"]["schemas"]
 
 
 def test_every_reference_resolves(document):

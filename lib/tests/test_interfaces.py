@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import certtrack_shared.interfaces
-from certtrack_shared.interfaces import exams, fulfillment, identity
+from certtrack_shared.interfaces import exams, fulfillment, identity, transcripts
 
 INTERFACES = Path(certtrack_shared.interfaces.__file__).resolve().parent
 SERVICES = {"identity", "exams", "certs", "fulfillment", "transcripts"}
@@ -22,7 +22,7 @@ def _published(module) -> dict[str, type[BaseModel]]:
             if inspect.isclass(value) and issubclass(value, BaseModel) and value.__module__ == module.__name__}
 
 
-@pytest.mark.parametrize("module", [identity, exams, fulfillment], ids=lambda module: module.__name__)
+@pytest.mark.parametrize("module", [identity, exams, fulfillment, transcripts], ids=lambda module: module.__name__)
 def test_the_service_schemas_are_the_published_models_not_copies(module):
     service = importlib.import_module(f"{module.__name__.rpartition('.')[2]}.schemas")
     for name, model in _published(module).items():

@@ -11,7 +11,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class TestCenter(BaseModel):
+class TestCenterView(BaseModel):
     id: str
     name: str
     country: str = Field(description="ISO 3166-1 alpha-2 code.")
@@ -30,7 +30,7 @@ class ExamSitting(BaseModel):
     result: Literal["pass", "fail"]
     registration_number: str = Field(description="The testing vendor's registration number (as on the score report).")
     vendor: str = Field(description="The testing vendor, e.g. `pearson_vue`.")
-    test_center: TestCenter
+    test_center: TestCenterView
     revoked: bool = Field(description="A revoked result no longer counts towards any certification.")
     revoked_reason: Optional[str] = None
     revoked_at: Optional[datetime] = None

@@ -13,7 +13,7 @@ from certtrack_shared.interfaces.exams import (  # noqa: F401
     AgreementView,
     ExamSitting,
     SittingView,
-    TestCenter,
+    TestCenterView,
 )
 
 

@@ -2,71 +2,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, StringConstraints
+
+# The models the gateway reads too are published in the shared package; re-exported here.
+from certtrack_shared.interfaces.transcripts import (  # noqa: F401
+    Display,
+    RenderedMail,
+    ShareMailRequest,
+    TranscriptList,
+    TranscriptRequest,
+    TranscriptSummary,
+)
 
 CandidateId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=20)]
-CertificationId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
-                                                   pattern=r"^[a-z0-9_]+$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class CandidateQuery(BaseModel):
     """The candidate every candidate method acts for (the gateway takes it from the session)."""
 
     candidate_id: CandidateId
-
-
-class Display(BaseModel):
-    """What the third party sees besides the candidate's name.
-
-    `certifications`: "all_active" (every certification active when viewed)
-    or a list of catalog ids (exactly those, whatever else the candidate holds).
-    `include_expired`: also certifications no longer held (expired or revoked),
-    with that status. `include_exams`: the passed exams. `show_email`: the
-    candidate's email address.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    certifications: Union[Literal["all_active"], Annotated[list[CertificationId], Field(min_length=1, max_length=50)]]
-    include_expired: bool = False
-    include_exams: bool = False
-    show_email: bool = False
-
-
-class TranscriptRequest(BaseModel):
-    """Creating or editing a transcript (an edit sends every field again)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    valid_through: date
-    display: Display
-    remarks: Text = ""
-
-
-class TranscriptSummary(BaseModel):
-    """A transcript as its candidate sees it; never the access code (only its hash is kept)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    description: str
-    valid_through: date
-    display: Display
-    remarks: str
-    state: Literal["active", "expired", "deactivated"]
-    created_at: datetime
-    updated_at: datetime
-    deactivated_at: Optional[datetime]
-    views: int
-    last_viewed_at: Optional[datetime]
-
-
-class TranscriptList(BaseModel):
-    items: list[TranscriptSummary]
 
 
 class TranscriptWithAccessCode(BaseModel):
@@ -95,21 +51,6 @@ class TranscriptOptions(BaseModel):
 
 
 # -- sharing by mail ----------------------------------------------------------------------
-class ShareMailRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    access_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    to: EmailStr
-    message: Text = ""
-
-
-class RenderedMail(BaseModel):
-    to: list[str]
-    subject: str
-    text: str
-    html: str
-
-
 # -- verification -------------------------------------------------------------------------
 class VerifiedCandidate(BaseModel):
     name: str
