@@ -14,10 +14,12 @@ from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, ForeignKeyConstraint, Integer, LargeBinary, String,
+    JSON, BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, String,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from certtrack_shared.agreements import AcceptanceColumns, AgreementColumns
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Stamp = DateTime(timezone=True)
@@ -189,31 +191,14 @@ class PendingMail(Base):
     created_at: Mapped[datetime] = mapped_column(Stamp)
 
 
-class CertificationAgreement(Base):
-    """One published version of a program's certification agreement; the highest is current."""
+class CertificationAgreement(AgreementColumns, Base):
+    """One published version of a program's certification agreement (certtrack_shared.agreements)."""
 
     __tablename__ = "certification_agreements"
-    __table_args__ = (UniqueConstraint("program", "version"),)
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    program: Mapped[str] = mapped_column(String(60))
-    version: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime] = mapped_column(Stamp)
-    published_by: Mapped[Optional[str]] = mapped_column(String(254))
 
 
-class AgreementAcceptance(Base):
+class AgreementAcceptance(AcceptanceColumns, Base):
+    """A candidate accepted one version of their program's certification agreement."""
+
     __tablename__ = "certification_agreement_acceptances"
-    __table_args__ = (
-        UniqueConstraint("candidate_id", "program", "version"),
-        ForeignKeyConstraint(["program", "version"],
-                             ["certification_agreements.program", "certification_agreements.version"]),
-    )
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    candidate_id: Mapped[str] = mapped_column(String(20))
-    program: Mapped[str] = mapped_column(String(60))
-    version: Mapped[int] = mapped_column(Integer)
-    accepted_at: Mapped[datetime] = mapped_column(Stamp)
+    agreement_table = "certification_agreements"

@@ -1,19 +1,20 @@
 """Certification agreements: each program's versioned text, accepted once per version.
 
-The current agreement is the program's highest version. Downloads (logos,
-certificates) wait until the candidate has accepted exactly that version;
-a new version published by staff asks everyone again. Every acceptance is
-kept, so the record shows what was agreed to and when.
+The rules are the shared ones of certtrack_shared.agreements (also exams'
+exam agreements): the current agreement is the program's highest version,
+only it can be accepted, and every acceptance is kept. What is certs' own is
+here: downloads (logos, certificates) wait until the candidate has accepted
+exactly the current version, so a new version published by staff asks
+everyone again; and the replies and errors of certs' RPCs.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from certtrack_shared.locks import advisory_lock
+from certtrack_shared.agreements import VersionedAgreements, VersionNotCurrent
 from certtrack_shared.validation import parse
 
 from certs.exceptions import CHECK_FIELDS, AgreementRequired, AgreementVersionMismatch, InvalidRequest
@@ -24,32 +25,19 @@ from certs.schemas import (
     PublishedAgreement,
 )
 
-
-def current(session: Session, program: str) -> CertificationAgreement | None:
-    return session.scalars(
-        select(CertificationAgreement).where(CertificationAgreement.program == program)
-        .order_by(CertificationAgreement.version.desc()).limit(1)
-    ).first()
-
-
-def _latest_acceptance(session: Session, candidate: Candidate) -> AgreementAcceptance | None:
-    return session.scalars(
-        select(AgreementAcceptance).where(AgreementAcceptance.candidate_id == candidate.candidate_id,
-                                          AgreementAcceptance.program == candidate.program)
-        .order_by(AgreementAcceptance.version.desc()).limit(1)
-    ).first()
+AGREEMENTS = VersionedAgreements(CertificationAgreement, AgreementAcceptance)
 
 
 def agreement(session: Session, candidate: Candidate) -> AgreementView:
-    now_current = current(session, candidate.program)
-    accepted = _latest_acceptance(session, candidate)
+    standing = AGREEMENTS.standing(session, candidate.candidate_id, candidate.program)
+    current, accepted = standing.current, standing.accepted
     return AgreementView(
-        version=now_current.version if now_current else None,
-        title=now_current.title if now_current else None,
-        body=now_current.body if now_current else None,
+        version=current.version if current else None,
+        title=current.title if current else None,
+        body=current.body if current else None,
         accepted_version=accepted.version if accepted else None,
         accepted_at=accepted.accepted_at if accepted else None,
-        needs_acceptance=now_current is not None and (accepted is None or accepted.version != now_current.version),
+        needs_acceptance=standing.needs_acceptance,
     )
 
 
@@ -76,29 +64,19 @@ def accept(session: Session, candidate_id, version, now: datetime) -> AgreementV
     candidate = get_candidate(session, candidate_id)
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidRequest({"version": "Give the agreement version as a number."})
-    advisory_lock(session, "certs-acceptance", candidate.candidate_id)
-    now_current = current(session, candidate.program)
-    if now_current is None or version != now_current.version:
+    try:
+        AGREEMENTS.accept(session, candidate.candidate_id, candidate.program, version, now)
+    except VersionNotCurrent as refused:
         raise AgreementVersionMismatch(
-            {"requested_version": version, "current_version": now_current.version if now_current else None},
-            message="This is not the current version of the agreement; read the current one and accept it.")
-    already = session.scalars(select(AgreementAcceptance).where(
-        AgreementAcceptance.candidate_id == candidate.candidate_id,
-        AgreementAcceptance.program == candidate.program, AgreementAcceptance.version == version)).first()
-    if already is None:
-        session.add(AgreementAcceptance(candidate_id=candidate.candidate_id, program=candidate.program,
-                                        version=version, accepted_at=now))
-        session.flush()
+            {"requested_version": refused.requested, "current_version": refused.current},
+            message="This is not the current version of the agreement; read the current one and accept it.",
+        ) from None
     return agreement(session, candidate)
 
 
 def versions(session: Session, programs) -> AgreementVersions:
     """Every loaded program's agreement versions, newest first (the staff console's page)."""
-    rows = session.scalars(select(CertificationAgreement).order_by(
-        CertificationAgreement.program, CertificationAgreement.version.desc())).all()
-    by_program: dict[str, list[CertificationAgreement]] = {}
-    for row in rows:
-        by_program.setdefault(row.program, []).append(row)
+    by_program = AGREEMENTS.versions(session)
     return AgreementVersions(programs=[
         ProgramAgreements(program=program, name=catalog.name,
                           current_version=by_program[program][0].version if by_program.get(program) else 0,
@@ -112,11 +90,5 @@ def publish(session: Session, now: datetime, programs, **arguments) -> Published
     request = parse(AgreementPublication, arguments, partial(InvalidRequest, message=CHECK_FIELDS), depth=1)
     if request.program not in programs:
         raise InvalidRequest({"program": "No such program."}, message="No such program.")
-    advisory_lock(session, "certs-agreement", request.program)
-    latest = session.scalar(select(func.max(CertificationAgreement.version))
-                            .where(CertificationAgreement.program == request.program))
-    row = CertificationAgreement(program=request.program, version=(latest or 0) + 1, title=request.title,
-                                 body=request.body, published_at=now, published_by=request.staff)
-    session.add(row)
-    session.flush()
-    return PublishedAgreement.model_validate(row)
+    return PublishedAgreement.model_validate(
+        AGREEMENTS.publish(session, request.program, request.title, request.body, request.staff, now))
