@@ -1,6 +1,6 @@
 """`/api/v1/me/certifications…`, `/api/v1/me/continuing-education` and
 `/api/v1/me/certification-agreement`, with identity and certs replaced by
-honest fakes (the certs fake evaluates with the real rules engine)."""
+honest fakes (the certs fake answers with standings certs gives, canned in fakes/certs.json)."""
 from __future__ import annotations
 
 import base64

@@ -1,7 +1,7 @@
 """The Certifications pages, downloads, the certification agreement, Continuing
 Education and public certificate verification, with identity and certs
 replaced by honest fakes (gateway/tests/fakes/identity.py, gateway/tests/fakes/certs.py —
-whose standings come from the real rules engine and catalogs)."""
+whose standings are the real rules engine's, canned in fakes/certs.json)."""
 from __future__ import annotations
 
 import io
