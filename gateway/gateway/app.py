@@ -6,12 +6,13 @@ import atexit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, auth, devmail, ended_sessions, errors, health, profile, security, settings, site, sso, staff
+from . import api, auth, devmail, ended_sessions, errors, health, profile, security, settings, site, staff
 from . import exams
 from . import certifications
 from . import vendor
 from . import transcripts
 from . import fulfillment
+from .auth import sso
 from .rpc import RpcPool
 
 

@@ -276,6 +276,10 @@ ERRORS: dict[type[Exception] | str, Problem] = {
     "ActivityNotFound": Problem(
         404, "activity_not_found", "Activity not found", "There is no continuing-education activity with that ID.",
     ),
+    "CredentialNotFound": Problem(
+        404, "credential_not_found", "Credential not found",
+        "There is no such digital credential. Check the link you were given.",
+    ),
     "CertificationNotActive": Problem(
         409, "certification_not_active", "This certification is not active",
         "Logos and certificates can only be downloaded for an active certification.",

@@ -5,7 +5,9 @@
 - `tokens`: the API's bearer tokens (`issue`, `verify`, `bearer_required`);
 - `pages`: the site's login, first-time, reset and confirmation pages;
 - `api`: `/api/v1/auth/*`;
-- `identity`: how these call the identity service.
+- `sso`: single sign-on with an OpenID Connect provider (`/login/sso/…`),
+  installed by the app factory only when `OIDC_ISSUER` names one;
+- `client`: how these (and the staff console's sign-in) call the identity service.
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ is no session.
 changing the email, the password or unlinking single sign-on accept instead
 of the current password.
 
-Single sign-on (gateway/sso.py) uses `log_in` for a mapped identity and
+Single sign-on (auth/sso.py) uses `log_in` for a mapped identity and
 `remember_pending_external_identity` for one not mapped yet. It is linked
 only in this same browser session, once it also logged in by password or a
 mailed link (`log_in(..., keep_pending=True)`), and the candidate confirmed it

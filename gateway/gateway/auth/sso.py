@@ -33,10 +33,10 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from joserfc.errors import JoseError
 from nameko.exceptions import RemoteError
 
-from .auth import client as auth
-from .auth import session as candidate_session
-from .auth.forms import ConfirmForm
-from .errors import problem_for
+from ..errors import problem_for
+from . import client as identity
+from . import session as candidate_session
+from .forms import ConfirmForm
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def callback():
         return _problem(_Problem.FAILED)
     issuer, subject, email = claims["iss"], claims["sub"], claims.get("email")
 
-    candidate = auth.find_by_external_identity(issuer=issuer, subject=subject)
+    candidate = identity.find_by_external_identity(issuer=issuer, subject=subject)
     if candidate is not None:
         candidate_session.log_in(candidate)  # a fresh session: nothing pending survives it
         return redirect(url_for("site.home"))
@@ -150,10 +150,10 @@ def connect():
             flash("The single sign-on account was not connected.", "info")
             return redirect(url_for("profile.identification"))
         try:
-            linked = auth.link_external_identity(candidate_id=candidate_session.current_candidate_id(),
-                                                 external_identity=pending)
+            linked = identity.link_external_identity(candidate_id=candidate_session.current_candidate_id(),
+                                                     external_identity=pending)
         except RemoteError as error:
-            if not auth.refused(error, "ExternalIdentityTaken"):
+            if not identity.refused(error, "ExternalIdentityTaken"):
                 raise
             flash(problem_for(error).message, "error")
         else:
