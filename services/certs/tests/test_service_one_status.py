@@ -98,16 +98,18 @@ def test_a_catalog_edited_on_disk_shows_once_the_reload_announces_it(
     assert period(shown(rpc)["ccna"]) == period(recertified) == ("active", "2026-03-02", "2031-03-02")
 
 
-def test_a_candidate_without_a_kept_evaluation_is_evaluated_once_when_first_read(
+def test_a_candidate_without_a_readable_kept_evaluation_is_evaluated_once_when_read(
         start_certs, certs_amqp, certs_db, rpc):
     queues = capture_announcements(certs_amqp)
     start_certs(today="2026-06-01")
     passed(certs_amqp, certs_db, CSCO, "200-301", "2026-03-02")
     [achieved] = last_announced(certs_amqp, queues).values()
-    with certs_db.begin() as connection:  # as for a candidate evaluated before evaluations were kept
-        connection.execute(text("DELETE FROM candidate_evaluations"))
+    for forget in ("DELETE FROM candidate_evaluations",  # evaluated before evaluations were kept
+                   "UPDATE candidate_evaluations SET evaluation = '{\"as_of\": \"2026-06-01\"}'"):  # old shape
+        with certs_db.begin() as connection:
+            connection.execute(text(forget))
 
-    assert period(shown(rpc)["ccna"]) == period(achieved)
-    assert last_announced(certs_amqp, queues) == {}  # the same standing: nothing to announce again
-    with certs_db.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM candidate_evaluations")).scalar_one() == 1
+        assert period(shown(rpc)["ccna"]) == period(achieved)
+        assert last_announced(certs_amqp, queues) == {}  # the same standing: nothing to announce again
+        with certs_db.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM candidate_evaluations")).scalar_one() == 1

@@ -36,6 +36,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -185,16 +186,20 @@ def current(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, ca
 
     Read, never evaluated on a page view: the status a candidate sees is the
     one certs announced. Facts, the daily run and a catalog reload evaluate.
-    A candidate not evaluated yet (known from identity only, or from before
-    evaluations were kept) is evaluated once here, announcing as any
+    A candidate without a kept evaluation that reads (known from identity
+    only, evaluated before evaluations were kept, or kept in a shape this
+    version no longer reads) is evaluated once here, announcing as any
     evaluation does.
     """
     catalogs.program(candidate.program)  # CertificationNotFound for a program without a catalog
     row = session.get(CandidateEvaluation, candidate.candidate_id)
-    if row is None or row.program != candidate.program:
-        reevaluate(session, outbox, catalogs, clock, candidate.candidate_id)
-        row = session.get(CandidateEvaluation, candidate.candidate_id)
-    return Evaluation.model_validate(row.evaluation)
+    if row is not None and row.program == candidate.program:
+        try:
+            return Evaluation.model_validate(row.evaluation)
+        except ValidationError:
+            pass
+    reevaluate(session, outbox, catalogs, clock, candidate.candidate_id)
+    return Evaluation.model_validate(session.get(CandidateEvaluation, candidate.candidate_id).evaluation)
 
 
 def _same(row: PublishedStanding | None, standing: CertificationStanding) -> bool:
