@@ -36,6 +36,12 @@ class Clock:
     def today(self) -> date:
         return self.pinned_day or self().date()
 
+    @staticmethod
+    def actual() -> datetime:
+        """The real moment, never pinned: for what others check against their own clocks
+        (how long a signed status list stays fresh), not for the program's day."""
+        return datetime.now(timezone.utc)
+
 
 def pinned_day(config: dict) -> date | None:
     """The day `CERTTRACK_TODAY` pins, from the config first, then the environment."""

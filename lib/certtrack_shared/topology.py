@@ -87,6 +87,10 @@ BINDINGS: tuple[Binding, ...] = (
     _handler("exams.events", "sitting_revoked", "certs"),
     _handler("identity.events", "candidate_registered", "certs"),
     _handler("identity.events", "candidate_profile_updated", "certs"),
+    # Certs issues and revokes digital badges from its own announcements (decision 0024).
+    _handler("certs.events", "certification_achieved", "certs"),
+    _handler("certs.events", "certification_recertified", "certs"),
+    _handler("certs.events", "certification_revoked", "certs"),
     # identity records a first CCIE/CCDE number as the candidate's attribute.
     _handler("certs.events", "expert_number_assigned", "identity"),
     # fulfillment: kit entitlements and purchasable kits follow certification status.

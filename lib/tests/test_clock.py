@@ -63,3 +63,9 @@ def test_a_service_gets_the_clock_its_config_pins(monkeypatch, container_factory
         moment = now()
         assert moment.utcoffset() == timedelta(0)
         assert abs(moment - datetime.now(timezone.utc)) < timedelta(seconds=5)
+
+
+def test_the_actual_moment_is_never_pinned():
+    pinned = Clock(date(2020, 1, 1))
+    assert pinned.today() == date(2020, 1, 1)
+    assert abs((pinned.actual() - datetime.now(timezone.utc)).total_seconds()) < 5

@@ -48,7 +48,13 @@ def _short_retry_delays():
 
 
 @pytest.fixture(scope="session")
-def service_config(run_databases, amqp_uri, smtp_server):
+def credential_keys_dir(tmp_path_factory):
+    """Where services generate the test run's credential signing keys (never the checkout's var/)."""
+    return str(tmp_path_factory.mktemp("credential-keys"))
+
+
+@pytest.fixture(scope="session")
+def service_config(run_databases, amqp_uri, smtp_server, credential_keys_dir):
     """`service_config("identity")`: nameko config for a real service on this
     run's vhost, with its database created and migrated to head."""
 
@@ -58,6 +64,7 @@ def service_config(run_databases, amqp_uri, smtp_server):
             "DATABASE_URL": run_databases.url(service, migrate_service=True),
             "SMTP_URL": smtp_server.url,
             "OUTBOX_POLL_SECONDS": 0.2,
+            "CREDENTIAL_KEYS_DIR": credential_keys_dir,
             "max_workers": 10,
         }
 
@@ -65,7 +72,7 @@ def service_config(run_databases, amqp_uri, smtp_server):
 
 
 @pytest.fixture
-def private_service_config(run_databases, smtp_server):
+def private_service_config(run_databases, smtp_server, credential_keys_dir):
     """Like `service_config`, on a vhost and databases of this test alone.
 
     For tests that flood the broker or assume an empty database: what they
@@ -91,6 +98,7 @@ def private_service_config(run_databases, smtp_server):
             "DATABASE_URL": run_databases.url(f"{service}_{suffix}", migrate_service=service),
             "SMTP_URL": smtp_server.url,
             "OUTBOX_POLL_SECONDS": 0.2,
+            "CREDENTIAL_KEYS_DIR": credential_keys_dir,
             "max_workers": 10,
         }
 

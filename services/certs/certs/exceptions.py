@@ -79,11 +79,17 @@ class CatalogInvalid(CertsError):
     """A reloaded catalog did not validate; the old one stays. `message` names file and line."""
 
 
+class CredentialNotFound(CertsError):
+    """No such credential, key, status list or issuer; `detail` says which."""
+
+
 CANDIDATE_ERRORS = (
     CandidateNotFound, CertificationNotFound, CertificateNotFound, ActivityNotFound,
     CertificationNotActive, AgreementRequired, AgreementVersionMismatch, InvalidSubmission,
-    InvalidRequest,
+    InvalidRequest, CredentialNotFound,
 )
+# What anyone may ask without logging in: the public documents and verification of credentials.
+PUBLIC_ERRORS = (CredentialNotFound, InvalidRequest)
 STAFF_ERRORS = (
     ActivityNotFound, ActivityAlreadyReviewed, InvalidReview, CatalogInvalid, InvalidRequest,
     CertificationNotFound,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, String,
+    JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, LargeBinary, String,
     Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -202,3 +202,45 @@ class AgreementAcceptance(AcceptanceColumns, Base):
 
     __tablename__ = "certification_agreement_acceptances"
     agreement_table = "certification_agreements"
+
+
+class IssuedCredential(Base):
+    """One Open Badges credential: a validity period of a certification, signed once.
+
+    The signed token is kept so every download is exactly what was signed;
+    the rows of one certification are its renewal history
+    (docs/decisions/0024-open-badges-credentials.md).
+    """
+
+    __tablename__ = "issued_credentials"
+    __table_args__ = (
+        UniqueConstraint("program", "status_list", "status_index", name="uq_issued_credentials_status"),
+        Index("ix_issued_credentials_candidate", "candidate_id", "certification_id"),
+    )
+
+    credential_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID
+    candidate_id: Mapped[str] = mapped_column(String(20))
+    program: Mapped[str] = mapped_column(String(60))
+    certification_id: Mapped[str] = mapped_column(String(100))
+    # The period it states: validFrom is active_on's first moment (UTC), validUntil expires_on's.
+    active_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[Optional[date]] = mapped_column(Date)  # the first day no longer active
+    status_list: Mapped[int] = mapped_column(Integer)
+    status_index: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(Stamp)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(Stamp)
+
+
+class CredentialStatusList(Base):
+    """One numbered revocation list of a program, and its last signed publication."""
+
+    __tablename__ = "credential_status_lists"
+
+    program: Mapped[str] = mapped_column(String(60), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer)
+    token: Mapped[Optional[str]] = mapped_column(Text)
+    published_at: Mapped[Optional[datetime]] = mapped_column(Stamp)
+    valid_until: Mapped[Optional[datetime]] = mapped_column(Stamp)

@@ -6,6 +6,7 @@ docs/decisions/0005-certifications-service.md); each entrypoint hands its
 arguments and explicit dependencies (session, outbox, catalogs, clock) to
 one plain function and returns JSON.
 """
+import base64
 import logging
 
 from nameko.timer import timer
@@ -18,9 +19,10 @@ from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
 
 from certs.catalog.loaded import Catalogs
-from certs.exceptions import CANDIDATE_ERRORS, STAFF_ERRORS
+from certs.credentials.issuing import CredentialKeys
+from certs.exceptions import CANDIDATE_ERRORS, PUBLIC_ERRORS, STAFF_ERRORS
 from certs.handlers import (
-    agreements, continuing_education, daily, downloads, intake, overview, staff_catalog,
+    agreements, continuing_education, credentials, daily, downloads, intake, overview, staff_catalog,
 )
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class CertsService(deadletters.DeadLetterDesk):
     outbox = Outbox()
     catalogs = Catalogs()
     clock = ClockProvider()
+    issuing = CredentialKeys()
 
     @rpc
     def health(self):
@@ -88,6 +91,51 @@ class CertsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def verify_certificate(self, code):
         return _json(downloads.verify_certificate(self.db, self.outbox, self.catalogs, self.clock, code))
+
+    # -- digital badges (docs/decisions/0024) ------------------------------------
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def candidate_credentials(self, candidate_id):
+        """The Open Badges credential of each active certification, with its LinkedIn link."""
+        return credentials.credentials(self.db, self.catalogs, candidate_id)
+
+    @rpc(expected_exceptions=CANDIDATE_ERRORS)
+    def credential_download(self, candidate_id, certification_id, format):
+        """`format`: json, jwt, png or svg (the last two baked into the logo)."""
+        return credentials.download(self.db, self.catalogs, candidate_id, certification_id, format)
+
+    @rpc(expected_exceptions=PUBLIC_ERRORS)
+    def credential_issuer(self, program):
+        return credentials.issuer_profile(self.issuing, self.catalogs, program)
+
+    @rpc(expected_exceptions=PUBLIC_ERRORS)
+    def credential_key(self, program, key_id):
+        return credentials.public_key(self.issuing, program, key_id)
+
+    @rpc(expected_exceptions=PUBLIC_ERRORS)
+    def credential_achievement(self, program, certification_id):
+        return credentials.achievement(self.issuing, self.catalogs, program, certification_id)
+
+    @rpc(expected_exceptions=PUBLIC_ERRORS)
+    def credential_achievement_image(self, program, certification_id):
+        """The achievement's image as base64 PNG."""
+        return base64.b64encode(credentials.achievement_image(self.catalogs, program, certification_id)).decode()
+
+    @rpc(expected_exceptions=PUBLIC_ERRORS)
+    def credential_status_list(self, program, number):
+        """The signed BitstringStatusListCredential, as a compact JWS."""
+        return credentials.status_list_token(self.db, self.issuing, self.catalogs, program, number,
+                                             self.clock.actual())
+
+    @rpc(expected_exceptions=PUBLIC_ERRORS)
+    def verify_credential(self, credential=None, image_base64=None):
+        """Check a credential (JWS or JSON text) or a baked PNG/SVG (base64): `{verified, status, errors}`."""
+        return credentials.check(self.db, self.issuing, credential, image_base64, self.clock()).as_json()
+
+    @timer(interval=300)
+    def issue_due_credentials(self):
+        """Every five minutes: credentials still due (older certifications, emails learnt late)."""
+        credentials.backfill(self.db, self.issuing, self.catalogs, self.clock())
+        self.db.commit()
 
     # -- staff (the gateway checks the staff session) ----------------------------
     @rpc(expected_exceptions=STAFF_ERRORS)
@@ -160,10 +208,25 @@ class CertsService(deadletters.DeadLetterDesk):
     def handle_sitting_revoked(self, event):
         intake.sitting_revoked(self.db, self.outbox, self.catalogs, self.clock, event)
 
+    @event_consumer("certs.events", "certification_achieved")
+    def handle_certification_achieved(self, event):
+        credentials.issue_due(self.db, self.issuing, self.catalogs, event.candidate_id, self.clock())
+
+    @event_consumer("certs.events", "certification_recertified")
+    def handle_certification_recertified(self, event):
+        credentials.issue_due(self.db, self.issuing, self.catalogs, event.candidate_id, self.clock())
+
+    @event_consumer("certs.events", "certification_revoked")
+    def handle_certification_revoked(self, event):
+        credentials.revoke(self.db, self.issuing, self.catalogs, event.candidate_id, event.certification_id,
+                           self.clock.actual())
+
     @event_consumer("identity.events", "candidate_registered")
     def handle_candidate_registered(self, event):
         intake.candidate_announced(self.db, self.outbox, self.clock, event)
+        credentials.issue_due(self.db, self.issuing, self.catalogs, event.candidate_id, self.clock())
 
     @event_consumer("identity.events", "candidate_profile_updated")
     def handle_candidate_profile_updated(self, event):
         intake.candidate_announced(self.db, self.outbox, self.clock, event)
+        credentials.issue_due(self.db, self.issuing, self.catalogs, event.candidate_id, self.clock())

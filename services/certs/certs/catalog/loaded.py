@@ -63,13 +63,16 @@ class LoadedCatalogs:
         return self.sources.get(program, f"{program}.yaml")
 
 
+def catalog_directory(config) -> Path:
+    """Where the service's catalogs are: `CERTS_CATALOG_DIR` (config, then environment), else the shipped ones."""
+    return Path(config.get("CERTS_CATALOG_DIR") or os.environ.get("CERTS_CATALOG_DIR") or CATALOG_DIR)
+
+
 class Catalogs(DependencyProvider):
     """One `LoadedCatalogs` per service process; `CERTS_CATALOG_DIR` points elsewhere (tests)."""
 
     def setup(self):
-        directory = (self.container.config.get("CERTS_CATALOG_DIR") or os.environ.get("CERTS_CATALOG_DIR")
-                     or CATALOG_DIR)
-        self.catalogs = LoadedCatalogs.load(Path(directory))
+        self.catalogs = LoadedCatalogs.load(catalog_directory(self.container.config))
 
     def get_dependency(self, worker_ctx) -> LoadedCatalogs:
         return self.catalogs

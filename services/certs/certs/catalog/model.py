@@ -75,6 +75,10 @@ class Logo(_Entry):
 class Certification(_Entry):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1)
+    # What its digital badge says (Open Badges `description` and `humanCode`);
+    # without them the badge says the name, level and track.
+    description: str | None = Field(default=None, min_length=1)
+    code: str | None = Field(default=None, min_length=1, max_length=40)
     level: Level
     track: str
     validity_years: int | None = Field(ge=1)  # None: never expires
@@ -118,6 +122,7 @@ class Certification(_Entry):
 class Catalog(_Entry):
     program: str = Field(pattern=r"^[a-z]+$")
     name: str
+    website: str | None = Field(default=None, pattern=r"^https://")  # the issuer's URL on its badges
     exams: list[Exam] = Field(min_length=1)
     certifications: list[Certification] = Field(min_length=1)
 
