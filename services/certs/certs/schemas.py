@@ -151,6 +151,20 @@ class BinaryPayload(BaseModel):
     data_b64: str
 
 
+class ValidityPeriod(BaseModel):
+    """One period a digital badge was issued for: the renewal history, oldest first."""
+    active_on: date
+    expires_on: Optional[date]
+    revoked: bool
+
+
+class BadgeCheck(BaseModel):
+    """The current digital badge's signature, issuer and status, checked as a verifier would."""
+    verified: bool
+    status: Optional[str]
+    errors: list[str]
+
+
 class CertificateVerification(BaseModel):
     certificate_code: str
     candidate_name: str
@@ -160,6 +174,9 @@ class CertificateVerification(BaseModel):
     active_on: Optional[date]
     expires_on: Optional[date]
     generated_at: datetime
+    first_awarded_on: Optional[date] = None  # the original award, kept across renewals
+    periods: list[ValidityPeriod] = []
+    badge: Optional[BadgeCheck] = None
 
 
 class CatalogReload(BaseModel):

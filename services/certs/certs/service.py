@@ -22,7 +22,8 @@ from certs.catalog.loaded import Catalogs
 from certs.credentials.issuing import CredentialKeys
 from certs.exceptions import CANDIDATE_ERRORS, PUBLIC_ERRORS, STAFF_ERRORS
 from certs.handlers import (
-    agreements, continuing_education, credentials, daily, downloads, intake, overview, staff_catalog,
+    agreements, certificate_page, continuing_education, credentials, daily, downloads, intake, overview,
+    staff_catalog,
 )
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ class CertsService(deadletters.DeadLetterDesk):
     # -- public ----------------------------------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def verify_certificate(self, code):
-        return _json(downloads.verify_certificate(self.db, self.outbox, self.catalogs, self.clock, code))
+        return _json(certificate_page.verify_certificate(
+            self.db, self.outbox, self.catalogs, self.clock, self.issuing, code))
 
     # -- digital badges (docs/decisions/0024) ------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)

@@ -98,6 +98,13 @@ def test_renewal_issues_a_new_credential_and_keeps_the_old_one_valid(start_certs
     assert renewed["verification_url"] == first["verification_url"]
     assert rpc.verify_credential(credential=first["credential"])["status"] == "active"
 
+    page = rpc.verify_certificate(renewed["verification_url"].rsplit("/", 1)[1])
+    assert (page["status"], page["active_on"], page["first_awarded_on"]) == ("active", "2026-03-01", "2024-01-15")
+    assert page["periods"] == [
+        {"active_on": "2024-01-15", "expires_on": "2027-01-15", "revoked": False},
+        {"active_on": "2026-03-01", "expires_on": "2029-03-01", "revoked": False}]
+    assert page["badge"] == {"verified": True, "status": "active", "errors": []}
+
 
 def test_a_certification_achieved_before_the_address_is_known_gets_its_badge_when_it_is(
         start_certs, certs_amqp, certs_db, rpc):

@@ -30,6 +30,10 @@ class Site:
 
     url: str
 
+    def certificate(self, code: str) -> str:
+        """A certification's public page, by its certificate code: what badges link to as evidence."""
+        return f"{self.url.rstrip('/')}/verify/certificate/{code}"
+
     def _base(self, program: str) -> str:
         return f"{self.url.rstrip('/')}/credentials/issuers/{program}"
 

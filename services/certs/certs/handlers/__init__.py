@@ -8,7 +8,9 @@ clock) as arguments:
 - `overview`: what a candidate's pages read
 - `continuing_education`: submitting CE activities and their staff review
 - `agreements`: the versioned certification agreement and its acceptance
-- `downloads`: logos, PDF certificates, public certificate verification
+- `downloads`: logos and PDF certificates
+- `certificate_page`: a certification's public page, by its certificate code
+- `credentials`: digital badges (Open Badges 3.0) issued, revoked, downloaded and checked
 - `daily`: expiry and reminders
 - `staff_catalog`: the catalog as staff see it, and its reload
 - `numbering`: CCIE/CCDE expert numbers

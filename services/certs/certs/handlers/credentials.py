@@ -25,15 +25,16 @@ from typing import Optional
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from certtrack_shared import config
 from certtrack_shared.locks import advisory_lock
 
 from certs.catalog.loaded import LoadedCatalogs
 from certs.credentials import baking, linkedin, openbadges, signing, status_list
 from certs.credentials.issuing import Issuing, issuer
+from certs.credentials.openbadges import Site
 from certs.credentials.verification import Issuers, Verification, verify
 from certs.documents.logo import render_logo_png, render_logo_svg
 from certs.exceptions import CredentialNotFound
-from certs.handlers.downloads import verify_url
 from certs.handlers.standings import lock_candidate as standings_lock
 from certs.models import Candidate, CredentialStatusList, IssuedCredential, PublishedStanding
 from certs.rules.describe import describe
@@ -83,7 +84,7 @@ def _issue(session: Session, issuing: Issuing, catalogs: LoadedCatalogs, candida
     number, index = _allocate(session, program)
     credential_id = str(uuid.uuid4())
     award = openbadges.Award(credential_id, moment(standing.active_on), moment(standing.expires_on), number, index,
-                             verify_url(standing.certificate_code))
+                             issuing.site.certificate(standing.certificate_code))
     recipient = openbadges.Recipient(candidate.email, candidate.display_name, secrets.token_hex(16))
     document = openbadges.credential(issuing.site, issuer(catalog), achievement_facts(issuing, catalog,
                                      standing.certification_id), recipient, award)
@@ -204,7 +205,7 @@ def credentials(session: Session, catalogs: LoadedCatalogs, candidate_id: str) -
     for row, standing in _current(session, candidate_id):
         catalog = catalogs.program(row.program)
         certification = catalog.certification(row.certification_id)
-        url, credential_id = verify_url(standing.certificate_code), URN + row.credential_id
+        url, credential_id = Site(config.site_url()).certificate(standing.certificate_code), URN + row.credential_id
         items.append({
             "certification_id": row.certification_id, "certification_name": certification.name,
             "program": row.program, "issuer_name": catalog.name,
@@ -241,14 +242,20 @@ def download(session: Session, catalogs: LoadedCatalogs, candidate_id: str, cert
             "content_base64": base64.b64encode(content).decode()}
 
 
+def current_token(session: Session, candidate_id: str, certification_id: str) -> Optional[str]:
+    """The signed credential of the certification's newest unrevoked period, if any."""
+    return session.scalar(select(IssuedCredential.token).where(
+        IssuedCredential.candidate_id == candidate_id, IssuedCredential.certification_id == certification_id,
+        IssuedCredential.revoked_at.is_(None)).order_by(IssuedCredential.active_on.desc()).limit(1))
+
+
 def history(session: Session, candidate_id: str, certification_id: str) -> list[dict]:
     """Every validity period a credential stated, oldest first: the renewal history."""
     rows = session.scalars(select(IssuedCredential).where(
         IssuedCredential.candidate_id == candidate_id, IssuedCredential.certification_id == certification_id)
         .order_by(IssuedCredential.active_on, IssuedCredential.issued_at)).all()
-    return [{"active_on": row.active_on.isoformat(),
-             "expires_on": row.expires_on.isoformat() if row.expires_on else None,
-             "revoked": row.revoked_at is not None} for row in rows]
+    return [{"active_on": row.active_on, "expires_on": row.expires_on, "revoked": row.revoked_at is not None}
+            for row in rows]
 
 
 # -- what anyone may fetch ----------------------------------------------------------------

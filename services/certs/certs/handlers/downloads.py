@@ -1,34 +1,28 @@
-"""Logos, PDF certificates and the public verification of a certificate code.
+"""Logos and PDF certificates of a candidate's active certifications.
 
 Downloads exist only for an active certification and only once the
 candidate accepted the current certification agreement. The documents are
 drawn by the pure renderers of `certs.documents` from the catalog and the
 candidate's kept evaluation (`standings.current`); the certificate's QR code
-and printed link lead to `<site>/verify/certificate/<code>`, which shows the
-status certs announced last.
+and printed link lead to the certification's public page
+(`handlers/certificate_page.py`).
 """
 from __future__ import annotations
 
 import base64
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certtrack_shared import config
 from certtrack_shared.clock import Clock
 
 from certs import documents
 from certs.catalog.loaded import LoadedCatalogs
-from certs.exceptions import CertificateNotFound, CertificationNotActive, InvalidRequest
+from certs.exceptions import CertificationNotActive, InvalidRequest
 from certs.handlers import agreements
 from certs.handlers.overview import certification_of, standing_of
 from certs.handlers.standings import current, get_candidate, published
-from certs.models import Candidate, PublishedStanding
-from certs.schemas import BinaryPayload, CertificateVerification
-
-
-def verify_url(code: str) -> str:
-    return f"{config.site_url().rstrip('/')}/verify/certificate/{code}"
+from certs.handlers.certificate_page import verify_url
+from certs.schemas import BinaryPayload
 
 
 def _active(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id, certification_id):
@@ -71,18 +65,3 @@ def certificate_pdf(session: Session, outbox, catalogs: LoadedCatalogs, clock: C
         program_name=catalog.name, active_on=standing.active_on, expires_on=standing.expires_on,
         certificate_code=code, verify_url=verify_url(code))
     return _payload(f"{certification.id}-certificate.pdf", "application/pdf", pdf)
-
-
-def verify_certificate(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
-                       code) -> CertificateVerification:
-    row = None
-    if isinstance(code, str) and 0 < len(code) <= 40:
-        row = session.scalars(select(PublishedStanding).where(PublishedStanding.certificate_code == code)).first()
-    if row is None:
-        raise CertificateNotFound({}, message="No certificate has this code.")
-    candidate = session.get(Candidate, row.candidate_id)
-    standing = standing_of(current(session, outbox, catalogs, clock, candidate), row.certification_id)
-    return CertificateVerification(
-        certificate_code=row.certificate_code, candidate_name=candidate.display_name,
-        certification_id=standing.id, certification_name=standing.name, status=standing.status,
-        active_on=standing.active_on, expires_on=standing.expires_on, generated_at=clock.now())
