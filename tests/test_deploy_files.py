@@ -266,3 +266,31 @@ def test_every_compose_process_connects_as_its_own_broker_user(compose_config):
         assert users[user]["tags"] == "" and user in permitted, name
     vendor = next(p for p in access["permissions"] if p["user"] == "vendor-dev")
     assert (vendor["configure"], vendor["write"], vendor["read"]) == ("^$", r"^vendor\.events$", "^$")
+
+
+def test_badge_signing_keys_survive_a_new_certs_container_in_compose(compose_config):
+    certs = compose_config["services"]["certs"]
+    folder = certs["environment"]["CREDENTIAL_KEYS_DIR"]
+    mounts = {v["target"]: v for v in certs.get("volumes", [])}
+    assert mounts[folder]["type"] == "volume" and mounts[folder]["source"] in compose_config["volumes"]
+    for name, spec in compose_config["services"].items():
+        if name != "certs":
+            assert folder not in {v["target"] for v in spec.get("volumes", [])}, name
+
+
+def test_certs_reads_a_signing_key_ring_for_every_catalog_program_in_k8s(k8s_documents):
+    from certs.catalog import CATALOG_DIR, load_catalogs
+    from certs.credentials.keys import environment_name
+
+    (container,) = _objects(k8s_documents, "Deployment")["certs"]["spec"]["template"]["spec"]["containers"]
+    read = {entry["name"]: entry["valueFrom"]["secretKeyRef"]["key"] for entry in container["env"]
+            if "valueFrom" in entry}
+    (secret,) = k8s_documents[SECRET_TEMPLATE]
+    for program in load_catalogs(CATALOG_DIR):
+        name = environment_name(program)
+        assert read.get(name) == name and name in secret["stringData"], program
+        # Only certs holds a signing key.
+        for deployment, spec in _objects(k8s_documents, "Deployment").items():
+            if deployment != "certs":
+                assert name not in {e["name"] for c in spec["spec"]["template"]["spec"]["containers"]
+                                    for e in c.get("env", [])}, deployment
