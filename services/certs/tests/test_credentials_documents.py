@@ -307,3 +307,15 @@ def test_a_certification_that_never_expires_has_no_expiration_on_linkedin():
     link = linkedin.add_to_profile(name="X", organization="Y", issued_on=date(2026, 1, 31), valid_through=None,
                                    verification_url="https://e/v", credential_id="c")
     assert "expiration" not in link
+
+
+def test_production_refuses_to_start_without_every_programs_keys(tmp_path, ring):
+    from certs.credentials import issuing
+
+    with pytest.raises(keys.SigningKeysMissing, match="juniper"):
+        issuing.load(["cisco", "juniper"], site_url="https://certs.example.org", keys_dir=tmp_path,
+                     environment="production", environ={"CREDENTIAL_KEYS_CISCO": json.dumps(keys.to_json(ring))})
+    with pytest.raises(keys.KeyRingInvalid):
+        issuing.load(["cisco"], site_url="https://certs.example.org", keys_dir=tmp_path,
+                     environment="production", environ={"CREDENTIAL_KEYS_CISCO": "CHANGE-ME"})
+    assert not list(tmp_path.iterdir())
