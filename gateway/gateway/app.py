@@ -55,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.install(app)  # login pages, /api/v1/auth, the candidate in every page's context
     profile.install(app)  # Personal Info pages and /api/v1/me
     exams.install(app)  # Testing History page, /api/v1/me/exams and /api/v1/me/exam-agreement
-    certifications.install(app)  # Certifications, Continuing Education, downloads, /verify/certificate
+    certifications.install(app)  # Certifications, Continuing Education, Digital Badges, downloads, /verify/…
     vendor.install(app)  # POST /api/v1/vendor/events (vendor API keys, publisher confirms)
     fulfillment.install(app)  # Certificates & Plaques, claim/purchase flow, /api/v1/me/orders
     transcripts.install(app)  # Transcripts tab, /api/v1/me/transcripts, public /verify/<code> and its API

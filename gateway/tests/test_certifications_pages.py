@@ -387,8 +387,9 @@ def test_the_verification_page_shows_the_live_status_without_a_login(client, ada
     page = _text(client.get(f"/verify/certificate/{code}"))
 
     facts = _plain(page.split('<dl class="facts card">', 1)[1].split("</dl>", 1)[0])
-    assert facts == ("Candidate Ada Lovelace Certification CCNA Status Active Active since 10 Feb 2026 "
-                     "Expires on 10 Feb 2029 Checked 25 Nov 2026, 10:00 UTC")
+    assert facts == ("Candidate Ada Lovelace Certification CCNA Status Active First awarded 10 Feb 2026 "
+                     "Active since 10 Feb 2026 Expires on 10 Feb 2029 Validity periods 10 Feb 2026 – 10 Feb 2029 "
+                     "Digital badge Signature verified Checked 25 Nov 2026, 10:00 UTC")
 
 
 def test_a_lapsed_certificate_says_it_is_no_longer_valid(client, ada, certs):
@@ -398,6 +399,34 @@ def test_a_lapsed_certificate_says_it_is_no_longer_valid(client, ada, certs):
     page = _text(client.get(f"/verify/certificate/{code}"))
 
     assert "This certificate is no longer valid: Cisco Certified CyberOps Associate is expired." in page
+
+
+def test_after_a_renewal_the_page_keeps_the_original_award_and_both_periods(client, ada, certs):
+    certs.pass_exam(ada, "200-301", "2026-02-10")
+    certs.add_activity(ada, completed_on="2026-10-01", status="approved", credits=30)
+    code = certs.certification(ada, "ccna")["certificate_code"]
+
+    facts = _plain(_text(client.get(f"/verify/certificate/{code}")).split('<dl class="facts card">', 1)[1])
+
+    assert "First awarded 10 Feb 2026 Active since 1 Oct 2026 Expires on 1 Oct 2029" in facts
+    assert "Validity periods 10 Feb 2026 – 10 Feb 2029 1 Oct 2026 – 1 Oct 2029" in facts
+    assert "Digital badge Signature verified" in facts
+
+
+def test_revoked_periods_are_marked_and_a_failing_badge_says_why(client, ada_ccna, certs, monkeypatch):
+    code = certs.certification(ada_ccna, "ccna")["certificate_code"]
+    real = certs.verify_certificate
+    monkeypatch.setattr(certs, "verify_certificate", lambda code: {
+        **real(code), "status": "revoked",
+        "periods": [{"active_on": "2026-02-10", "expires_on": "2029-02-10", "revoked": True}],
+        "badge": {"verified": False, "status": None, "errors": ["the signature does not verify",
+                                                                "<b>the issuer is unknown</b>"]}})
+
+    page = _text(client.get(f"/verify/certificate/{code}"))
+
+    facts = _plain(page.split('<dl class="facts card">', 1)[1].split("</dl>", 1)[0])
+    assert "Validity periods 10 Feb 2026 – 10 Feb 2029 Revoked" in facts
+    assert "Digital badge Not verified: the signature does not verify; &lt;b&gt;the issuer is unknown&lt;/b&gt;" in facts
 
 
 def test_an_unknown_certificate_code_is_a_404_page(client, certs):
@@ -416,7 +445,9 @@ def test_the_verification_json_has_the_same_facts(client, ada_ccna, certs):
     assert response.json == {
         "certificate_code": code, "candidate_name": "Ada Lovelace", "certification_id": "ccna",
         "certification_name": "CCNA", "status": "active", "active_on": "2026-02-10",
-        "expires_on": "2029-02-10", "generated_at": "2026-11-25T10:00:00Z"}
+        "expires_on": "2029-02-10", "generated_at": "2026-11-25T10:00:00Z", "first_awarded_on": "2026-02-10",
+        "periods": [{"active_on": "2026-02-10", "expires_on": "2029-02-10", "revoked": False}],
+        "badge": {"verified": True, "status": "active", "errors": []}}
     missing = client.get("/api/v1/verify/certificate/NOPE-NOPE")
     assert missing.status_code == 404
     assert missing.json["error"]["code"] == "certificate_not_found"

@@ -163,13 +163,7 @@ CONTRACTS = [
         left_out={
             **dict.fromkeys(DEAD_LETTER_DESK, DESK_ELSEWHERE),
             "run_daily": "the daily sweep is started by the scheduler, never by the gateway",
-            **dict.fromkeys((
-                "candidate_credentials", "credential_download", "credential_issuer", "credential_key",
-                "credential_achievement", "credential_achievement_image", "credential_status_list",
-                "verify_credential",
-            ), "digital badges: no gateway page or route calls them yet (issue 16's next step)"),
         },
-        not_raised={"CredentialNotFound": "raised only by the digital badges methods left out above"},
     ),
     Contract(
         fulfillment.FakeFulfillment, FulfillmentService, frozenset(fulfillment.FakeFulfillment.rpc_methods),

@@ -30,14 +30,18 @@ OWNED = {
 NOT_OWNED = {
     "token": "a mailed link's secret: the token is the credential, not an identifier",
     "filename": "static files",
-    "program": "a program of the catalog (staff console)",
+    "program": "a program of the catalog (staff console; the digital badges' public issuer documents)",
     "service": "a CertTrack service (staff console)",
     "dead_letter_id": "a dead letter (staff console)",
     "broker_user": "a vendor's broker user (staff console)",
     "candidate_id": "a candidate, looked up by staff (staff console)",
-    "key_id": "a vendor API key (staff console)",
+    "key_id": "a vendor API key (staff console); an issuer's public signing key (digital badges)",
+    "format": "a download's file format (json, jwt, png, svg)",
+    "number": "a program's numbered revocation status list (public, digital badges)",
     "staff_id": "a staff account (staff console)",
 }
+# A URL argument whose value must be one of a few words (a converter's `any(…)`): one of them.
+SAMPLES = {"format": "json"}
 # Routes that take an owned kind's identifier yet are not a candidate's: who may use them, and why.
 NOT_A_CANDIDATES = {
     "/staff/": "the staff console: staff read every candidate's records by role (decision 0009)",
@@ -47,6 +51,8 @@ PUBLIC = {
     "verify_api.verify_api": "public verification: a third party's API, by share code and access code",
     "certificate_verification.page": "public certificate verification, by the code printed on it",
     "certificate_verification.api": "public certificate verification, by the code printed on it",
+    "credentials.achievement": "a catalog certification as an Open Badges achievement: public, the same for all",
+    "credentials.achievement_image": "a catalog certification's badge image: public, the same for all",
 }
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 API_PREFIX = "/api/"

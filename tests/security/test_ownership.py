@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from tests.security.conftest import COVERED, gateway
-from tests.security.routes import NOT_OWNED, OWNED, request_body
+from tests.security.routes import NOT_OWNED, OWNED, SAMPLES, request_body
 
 ROUTES, OPENAPI = gateway()
 OWNED_ROUTES = [route for route in ROUTES if route.owned]
@@ -47,7 +47,7 @@ def test_another_candidate_gets_404_on_the_owners_object(route, owner, attacker)
             f"{route}: no way to make a real {kind} for <{name}>: add a provider to Owner in "
             "tests/security/conftest.py (a route must never be skipped)")
     for name, is_int in route.arguments.items():
-        values.setdefault(name, "1" if is_int else "x")
+        values.setdefault(name, SAMPLES.get(name, "1" if is_int else "x"))
     path = route.path(values)
     COVERED.setdefault("ownership (B on A's objects → 404)", []).append(f"{route.method} {path}")
 

@@ -1,6 +1,7 @@
-"""`/api/v1/me/certifications`, `/api/v1/me/continuing-education` and
-`/api/v1/me/certification-agreement`: the token's candidate's certifications,
-CE activities and certification agreement (CONTRACTS.md §5), and downloads.
+"""`/api/v1/me/certifications`, `/api/v1/me/continuing-education`,
+`/api/v1/me/certification-agreement` and `/api/v1/me/credentials`: the token's candidate's
+certifications, CE activities, certification agreement (CONTRACTS.md §5), digital badges
+(§8), and downloads.
 
 A CE activity is submitted as JSON with its document in base64
 (`document: {filename, data_b64}`), so the API stays one JSON contract; the
@@ -137,6 +138,38 @@ def logo_png(candidate: AccessToken, certification_id: str):
 def certificate_pdf(candidate: AccessToken, certification_id: str):
     return download(client.certificate_pdf(candidate_id=candidate.candidate_id,
                                            certification_id=client.certification_id(certification_id)))
+
+
+# -- digital badges (CONTRACTS §8) ----------------------------------------------------------
+class CandidateCredential(BaseModel):
+    certification_id: str = Field(description="Catalog ID, e.g. `ccna`.")
+    certification_name: str
+    program: str
+    issuer_name: str
+    format: Literal["vc+jwt"]
+    credential: str = Field(description="The Open Badges 3.0 `OpenBadgeCredential`, signed as a compact JWS.")
+    credential_id: str = Field(description="The credential's `id` (`urn:uuid:…`).")
+    verification_url: str = Field(description="The certification's public page, the same across renewals.")
+    valid_from: date
+    valid_until: Optional[date] = Field(description="The first day it is no longer valid; null: never expires.")
+    linkedin_url: str = Field(description="LinkedIn's add-to-profile link for this certification.")
+
+
+class CredentialList(BaseModel):
+    items: list[CandidateCredential] = Field(description="One per active certification.")
+
+
+@blueprint.get("/credentials")
+@bearer_required
+@api_operation(response=CredentialList, tags=TAGS,
+               summary="The candidate's digital badges: an Open Badges 3.0 credential per active certification.")
+def list_credentials(candidate: AccessToken):
+    try:
+        return {"items": client.candidate_credentials(candidate_id=candidate.candidate_id)}
+    except RemoteError as error:
+        if not client.refused(error, "CandidateNotFound"):
+            raise
+        return {"items": []}
 
 
 # -- the certification agreement ------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The certs service as the gateway calls it: the candidate's certifications,
-downloads, agreement and continuing education, public certificate verification, and
+downloads, agreement and continuing education, digital badges and their public
+documents, public certificate and credential verification, and
 the staff console's catalog, agreement versions and CE review (docs/rpc/certs.md).
 
 The only module that names certs' methods. Parameters mirror the service's,
@@ -61,6 +62,40 @@ def submit_ce_activity(
 
 def verify_certificate(*, code):
     return _call("verify_certificate", code=code)
+
+
+# -- digital badges (docs/decisions/0024) ----------------------------------------------------
+def candidate_credentials(*, candidate_id):
+    return _call("candidate_credentials", candidate_id=candidate_id)
+
+
+def credential_download(*, candidate_id, certification_id, format):
+    return _call("credential_download", candidate_id=candidate_id, certification_id=certification_id,
+                 format=format)
+
+
+def credential_issuer(*, program):
+    return _call("credential_issuer", program=program)
+
+
+def credential_key(*, program, key_id):
+    return _call("credential_key", program=program, key_id=key_id)
+
+
+def credential_achievement(*, program, certification_id):
+    return _call("credential_achievement", program=program, certification_id=certification_id)
+
+
+def credential_achievement_image(*, program, certification_id):
+    return _call("credential_achievement_image", program=program, certification_id=certification_id)
+
+
+def credential_status_list(*, program, number):
+    return _call("credential_status_list", program=program, number=number)
+
+
+def verify_credential(*, credential=None, image_base64=None):
+    return _call("verify_credential", credential=credential, image_base64=image_base64)
 
 
 # -- staff: catalog, agreements, CE review -------------------------------------------------

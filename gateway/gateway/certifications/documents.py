@@ -1,4 +1,5 @@
-"""The certs service's binary replies (`{filename, content_type, data_b64}`) as downloads."""
+"""The certs service's binary replies (`{filename, content_type, data_b64}`; a digital badge's
+`content_base64`) as downloads."""
 from __future__ import annotations
 
 import base64
@@ -6,9 +7,10 @@ import re
 
 from flask import Response
 
-# Only what the service makes (logos, certificates, CE documents); anything
+# Only what the service makes (logos, certificates, CE documents, digital badges); anything
 # else is offered as opaque bytes.
-KNOWN_TYPES = {"image/svg+xml", "image/png", "image/jpeg", "application/pdf"}
+KNOWN_TYPES = {"image/svg+xml", "image/png", "image/jpeg", "application/pdf", "application/json",
+               "application/vc+jwt"}
 _UNSAFE_IN_FILENAME = re.compile(r'[^A-Za-z0-9._-]+')
 # A downloaded file is never a page: an SVG opened in the browser runs no
 # script and loads nothing, whatever it contains.
@@ -17,7 +19,8 @@ DOCUMENT_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'
 
 def download(payload: dict, *, inline: bool = False) -> Response:
     """A response carrying `payload`: its type, and its filename in Content-Disposition."""
-    data = base64.b64decode(payload["data_b64"], validate=True)
+    encoded = payload["data_b64"] if "data_b64" in payload else payload["content_base64"]
+    data = base64.b64decode(encoded, validate=True)
     content_type = payload.get("content_type")
     if content_type not in KNOWN_TYPES:
         content_type, inline = "application/octet-stream", False

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_CREDENTIAL_CHARACTERS = 64 * 1024  # a pasted credential; certs reads no more from a badge either
 KINDS = [("ce", "Continuing education activity (credits decided by our team)"),
          ("course", "Course completion certificate (renews the certification it is for)")]
 
@@ -40,4 +41,20 @@ class CeActivityForm(FlaskForm):
             FileSize(max_size=MAX_DOCUMENT_BYTES, message="The file must be at most 5 MB."),
         ],
         render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+
+
+class VerifyCredentialForm(FlaskForm):
+    """A credential pasted as text, or a badge image baked with one: the view asks for one of the two."""
+
+    credential = TextAreaField("Paste the credential", filters=[_strip], validators=[
+        Optional(), Length(max=MAX_CREDENTIAL_CHARACTERS, message="A credential is at most 64 KB of text.")],
+        render_kw={"rows": 6, "spellcheck": "false", "autocomplete": "off"})
+    badge = FileField(
+        "Or upload a badge image",
+        validators=[
+            FileAllowed(["png", "svg"], "The badge must be a PNG or SVG image."),
+            FileSize(max_size=MAX_DOCUMENT_BYTES, message="The badge image must be at most 5 MB."),
+        ],
+        render_kw={"accept": ".png,.svg,image/png,image/svg+xml"},
     )

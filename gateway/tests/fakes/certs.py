@@ -18,16 +18,24 @@ documents are checked by their first bytes as the service does.
 
 Candidates come from the identity fake (their program and name), so a test
 logs in with `fake_identity` and adds facts here. Test helpers: `pass_exam`,
-`fail_exam`, `add_activity`, `called`, `catalog_problem`.
+`fail_exam`, `add_activity`, `revoke_credential`, `called`, `catalog_problem`.
+
+Digital badges: a credential is a compact JWS of the right shape whose
+signature is a stand-in; `verify_credential` knows the ones it issued (in
+text, or inside a PNG or SVG baked as certs bakes), nothing else.
 """
 from __future__ import annotations
 
 import base64
 import functools
+import binascii
 import hashlib
 import json
+import uuid
+import zlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 from certtrack_shared.errors import DomainError, FieldErrors
 
@@ -52,6 +60,7 @@ ActivityAlreadyReviewed = _error("ActivityAlreadyReviewed")
 InvalidReview = _error("InvalidReview", FieldErrors)
 CatalogInvalid = _error("CatalogInvalid")
 InvalidRequest = _error("InvalidRequest", FieldErrors)
+CredentialNotFound = _error("CredentialNotFound")
 
 RPC_METHODS = {
     "health", "certifications", "certification", "continuing_education", "submit_ce_activity",
@@ -59,6 +68,8 @@ RPC_METHODS = {
     "verify_certificate", "ce_review_queue", "ce_activity", "ce_activity_document", "approve_ce_activity",
     "reject_ce_activity", "catalog", "reload_catalog", "publish_certification_agreement",
     "certification_agreement_versions",
+    "candidate_credentials", "credential_download", "credential_issuer", "credential_key", "credential_achievement",
+    "credential_achievement_image", "credential_status_list", "verify_credential",
 }
 STATUS_ORDER = {"active": 0, "in_progress": 1, "expired": 2, "revoked": 3}
 LEVEL_RANK = {"entry": 0, "associate": 1, "specialist": 2, "professional": 3, "expert": 4}
@@ -67,6 +78,27 @@ DOCUMENT_TYPES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg")
 # A real 1×1 PNG: the gateway passes bytes through, a test may still open it.
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+# Digital badges: the one public key of each program's ring, and what a download may be.
+KEY_ID = "fake-thumbprint_0123456789"
+BADGE_TYPES = {"json": "application/json", "jwt": "application/vc+jwt", "png": "image/png",
+               "svg": "image/svg+xml"}
+SITE_URL = "http://localhost:8000"
+
+
+def _b64url(value) -> str:
+    text = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+
+def _payload(token: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+
+
+def _bake_png(token: str) -> bytes:
+    """PNG_1X1 with the credential in an `iTXt` chunk `openbadgecredential` before IEND (OB 3.0 baking)."""
+    data = b"openbadgecredential\x00\x00\x00\x00\x00" + token.encode()
+    chunk = len(data).to_bytes(4, "big") + b"iTXt" + data + zlib.crc32(b"iTXt" + data).to_bytes(4, "big")
+    return PNG_1X1[:-12] + chunk + PNG_1X1[-12:]
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,6 +146,8 @@ class FakeCerts(FakeService):
         self.codes: dict[str, tuple[str, str]] = {}  # certificate code → (candidate, certification)
         self.catalog_problem: str | None = None  # makes reload_catalog refuse with this message
         self.calls: list[tuple[str, dict]] = []
+        self.tokens: dict[str, tuple[str, str]] = {}  # issued credential → (candidate, certification)
+        self.revoked: set[str] = set()  # credentials whose status bit is set (`revoke_credential`)
 
     # -- test helpers ---------------------------------------------------------------------
     def pass_exam(self, candidate_id: str, exam_code: str, taken_on: str, *, passed=True, revoked=False) -> int:
@@ -138,6 +172,9 @@ class FakeCerts(FakeService):
         }
         self.activities.append(activity)
         return self._activity(activity)
+
+    def revoke_credential(self, candidate_id: str, certification_id: str) -> None:
+        self.revoked.add(self._token(candidate_id, self.certification(candidate_id, certification_id)))
 
     def called(self, method: str) -> list[dict]:
         return [arguments for name, arguments in self.calls if name == method]
@@ -252,10 +289,108 @@ class FakeCerts(FakeService):
         candidate_id, certification_id = self.codes[code]
         standing = self.certification(candidate_id, certification_id)
         person = self.identity.candidates[candidate_id]
+        periods = [{"active_on": entry["on"], "expires_on": entry["expires_on"],
+                    "revoked": standing["status"] == "revoked"}
+                   for entry in standing["history"] if entry["event"] in ("achieved", "recertified")]
+        token = self._token(candidate_id, standing) if standing["status"] == "active" else None
         return {"certificate_code": code, "candidate_name": f"{person['first_name']} {person['last_name']}",
                 "certification_id": certification_id, "certification_name": standing["name"],
                 "status": standing["status"], "active_on": standing["active_on"],
-                "expires_on": standing["expires_on"], "generated_at": self.now.isoformat()}
+                "expires_on": standing["expires_on"], "generated_at": self.now.isoformat(),
+                "first_awarded_on": periods[0]["active_on"] if periods else standing["active_on"],
+                "periods": periods, "badge": self.verify_credential(credential=token) if token else None}
+
+    # -- digital badges -------------------------------------------------------------------
+    def candidate_credentials(self, candidate_id):
+        program = self._program(candidate_id)
+        items = []
+        for standing in self._evaluate(candidate_id):
+            if standing["status"] != "active":
+                continue
+            token = self._token(candidate_id, standing)
+            url = f"{SITE_URL}/verify/certificate/{self._code(candidate_id, standing['id'])}"
+            credential_id = _payload(token)["id"]
+            organization = self.programs[program]["catalog"]["name"]
+            active, ends = date.fromisoformat(standing["active_on"]), standing["expires_on"]
+            last_day = date.fromisoformat(ends) - timedelta(days=1) if ends else None
+            linkedin = {"startTask": "CERTIFICATION_NAME", "name": standing["name"], "organizationName": organization,
+                        "issueYear": active.year, "issueMonth": active.month,
+                        **({"expirationYear": last_day.year, "expirationMonth": last_day.month} if last_day else {}),
+                        "certUrl": url, "certId": credential_id}
+            items.append({
+                "certification_id": standing["id"], "certification_name": standing["name"], "program": program,
+                "issuer_name": organization, "format": "vc+jwt", "credential": token, "credential_id": credential_id,
+                "verification_url": url, "valid_from": standing["active_on"], "valid_until": ends,
+                "linkedin_url": "https://www.linkedin.com/profile/add?" + urlencode(linkedin)})
+        return items
+
+    def credential_download(self, candidate_id, certification_id, format):
+        if format not in BADGE_TYPES:
+            raise CredentialNotFound({"format": "Choose json, jwt, png or svg."})
+        found = next((item for item in self.candidate_credentials(candidate_id)
+                      if item["certification_id"] == certification_id), None)
+        if found is None:
+            raise CredentialNotFound({"certification_id": "This certification has no active credential."})
+        token = found["credential"]
+        content = {
+            "json": lambda: json.dumps(_payload(token), indent=2).encode(),
+            "jwt": token.encode,
+            "png": lambda: _bake_png(token),
+            "svg": lambda: ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges='
+                            f'"https://purl.imsglobal.org/ob/v3p0"><openbadges:credential verify="{token}"/>'
+                            f'<text x="10" y="50">{found["certification_name"]}</text></svg>').encode(),
+        }[format]()
+        return {"filename": f"{certification_id}-badge.{format}", "content_type": BADGE_TYPES[format],
+                "content_base64": base64.b64encode(content).decode()}
+
+    def credential_issuer(self, program):
+        catalog = self._issuer(program)
+        base = f"{SITE_URL}/credentials/issuers/{program}"
+        return {"@context": ["https://www.w3.org/ns/credentials/v2",
+                             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+                "id": base, "type": ["Profile"], "name": catalog["name"], "url": SITE_URL,
+                "verificationMethod": [{"id": f"{base}/keys/{KEY_ID}", "type": "JsonWebKey",
+                                        "controller": base, "publicKeyJwk": self.credential_key(program, KEY_ID)}]}
+
+    def credential_key(self, program, key_id):
+        self._issuer(program)
+        if key_id != KEY_ID:
+            raise CredentialNotFound({"key": "No such key."})
+        return {"kty": "EC", "crv": "P-256", "x": _b64url(b"x" * 32), "y": _b64url(b"y" * 32), "kid": KEY_ID}
+
+    def credential_achievement(self, program, certification_id):
+        certification = self._achievement(program, certification_id)
+        base = f"{SITE_URL}/credentials/issuers/{program}/achievements/{certification_id}"
+        return {"id": base, "type": ["Achievement"], "achievementType": "Certification",
+                "name": certification["name"], "image": {"id": f"{base}/image.png", "type": "Image"}}
+
+    def credential_achievement_image(self, program, certification_id):
+        self._achievement(program, certification_id)
+        return base64.b64encode(PNG_1X1).decode()
+
+    def credential_status_list(self, program, number):
+        self._issuer(program)
+        if number != 1:
+            raise CredentialNotFound({"status_list": f"{program} has no status list {number}"})
+        revoked = sorted(self.tokens[token][1] for token in self.revoked)
+        payload = {"type": ["VerifiableCredential", "BitstringStatusListCredential"], "revoked": revoked}
+        return ".".join([_b64url({"alg": "ES256", "typ": "vc+jwt"}), _b64url(payload), "c2lnbmF0dXJl"])
+
+    def verify_credential(self, credential=None, image_base64=None):
+        if image_base64:
+            try:
+                submitted = base64.b64decode(image_base64, validate=True).decode("latin-1")
+            except (binascii.Error, ValueError):
+                return {"verified": False, "status": None, "errors": ["the image did not arrive as base64"]}
+        else:
+            submitted = credential if isinstance(credential, str) else ""
+        # The JSON download carries no signature: it is known by its credential id, as certs knows it.
+        token = next((token for token in self.tokens
+                      if token in submitted or f'"{_payload(token)["id"]}"' in submitted), None)
+        if token is None:
+            return {"verified": False, "status": None,
+                    "errors": ["not a credential: expected a JWT, JSON or a PNG or SVG badge"]}
+        return {"verified": True, "status": "revoked" if token in self.revoked else "active", "errors": []}
 
     # -- staff ----------------------------------------------------------------------------
     def ce_review_queue(self):
@@ -315,6 +450,29 @@ class FakeCerts(FakeService):
             for program, versions in sorted(self.agreements.items())]}
 
     # -- inside ---------------------------------------------------------------------------
+    def _token(self, candidate_id, standing: dict) -> str:
+        """The candidate's credential of the standing's current period: a compact JWS of the right shape."""
+        seed = f"{candidate_id}/{standing['id']}/{standing['active_on']}"
+        payload = {"id": f"urn:uuid:{uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16])}",
+                   "type": ["VerifiableCredential", "OpenBadgeCredential"], "validFrom": standing["active_on"],
+                   "validUntil": standing["expires_on"], "achievement": standing["id"]}
+        header = {"alg": "ES256", "typ": "vc+jwt",
+                  "kid": f"{SITE_URL}/credentials/issuers/{self._program(candidate_id)}/keys/{KEY_ID}"}
+        token = ".".join([_b64url(header), _b64url(payload), _b64url(hashlib.sha256(seed.encode()).digest())])
+        self.tokens[token] = (candidate_id, standing["id"])
+        return token
+
+    def _issuer(self, program) -> dict:
+        if program not in self.programs:
+            raise CredentialNotFound({"program": "No such issuer."})
+        return self.programs[program]["catalog"]
+
+    def _achievement(self, program, certification_id) -> dict:
+        found = next((c for c in self._issuer(program)["certifications"] if c["id"] == certification_id), None)
+        if found is None:
+            raise CredentialNotFound({"certification_id": "No such achievement."})
+        return found
+
     def _program(self, candidate_id) -> str:
         person = self.identity.candidates.get(candidate_id)
         if person is None:

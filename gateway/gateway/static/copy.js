@@ -1,4 +1,5 @@
-// "Copy link" on the transcript share page (a static file: the CSP allows no inline script).
+// "Copy link" buttons (the transcript share page, Digital Badges): a button with
+// data-copy="<selector of a text field>" copies that field. A static file: the CSP allows no inline script.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-copy]");
   if (!button) return;
