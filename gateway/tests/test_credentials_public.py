@@ -258,7 +258,7 @@ def test_garbage_is_not_verified_with_the_reasons(client, certs):
 
 @pytest.mark.parametrize("format, name", [("png", "badge.png"), ("svg", "badge.svg")])
 def test_an_uploaded_baked_badge_is_verified(client, certs, ada_ccna, format, name):
-    image = base64.b64decode(certs.credential_download(ada_ccna, "ccna", format)["content_base64"])
+    image = base64.b64decode(certs.credential_download(ada_ccna, "ccna", format)["data_b64"])
 
     response = _verify_page(client, {"badge": (io.BytesIO(image), name)})
 

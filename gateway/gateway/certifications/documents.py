@@ -1,5 +1,4 @@
-"""The certs service's binary replies (`{filename, content_type, data_b64}`; a digital badge's
-`content_base64`) as downloads."""
+"""The certs service's binary replies (`{filename, content_type, data_b64}`) as downloads."""
 from __future__ import annotations
 
 import base64
@@ -19,8 +18,7 @@ DOCUMENT_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'
 
 def download(payload: dict, *, inline: bool = False) -> Response:
     """A response carrying `payload`: its type, and its filename in Content-Disposition."""
-    encoded = payload["data_b64"] if "data_b64" in payload else payload["content_base64"]
-    data = base64.b64decode(encoded, validate=True)
+    data = base64.b64decode(payload["data_b64"], validate=True)
     content_type = payload.get("content_type")
     if content_type not in KNOWN_TYPES:
         content_type, inline = "application/octet-stream", False

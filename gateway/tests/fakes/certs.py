@@ -341,7 +341,7 @@ class FakeCerts(FakeService):
                             f'<text x="10" y="50">{found["certification_name"]}</text></svg>').encode(),
         }[format]()
         return {"filename": f"{certification_id}-badge.{format}", "content_type": BADGE_TYPES[format],
-                "content_base64": base64.b64encode(content).decode()}
+                "data_b64": base64.b64encode(content).decode()}
 
     def credential_issuer(self, program):
         catalog = self._issuer(program)

@@ -103,7 +103,7 @@ class CertsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def credential_download(self, candidate_id, certification_id, format):
         """`format`: json, jwt, png or svg (the last two baked into the logo)."""
-        return credentials.download(self.db, self.catalogs, candidate_id, certification_id, format)
+        return _json(credentials.download(self.db, self.catalogs, candidate_id, certification_id, format))
 
     @rpc(expected_exceptions=PUBLIC_ERRORS)
     def credential_issuer(self, program):

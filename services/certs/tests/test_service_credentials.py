@@ -123,7 +123,7 @@ def test_downloads_carry_the_signed_credential_in_every_format(start_certs, cert
 
     def content(format):
         reply = rpc.credential_download(CSCO, "ccna", format)
-        return reply["content_type"], base64.b64decode(reply["content_base64"])
+        return reply["content_type"], base64.b64decode(reply["data_b64"])
 
     assert content("jwt") == ("application/vc+jwt", item["credential"].encode())
     kind, document = content("json")

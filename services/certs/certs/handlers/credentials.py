@@ -38,6 +38,7 @@ from certs.exceptions import CredentialNotFound
 from certs.handlers.standings import lock_candidate as standings_lock
 from certs.models import Candidate, CredentialStatusList, IssuedCredential, PublishedStanding
 from certs.rules.describe import describe
+from certs.schemas import BinaryPayload
 
 STATUS_LIST_LIFETIME = timedelta(days=1)
 # A list is signed again when less than this is left, so no verifier holds an expired one.
@@ -221,7 +222,7 @@ def credentials(session: Session, catalogs: LoadedCatalogs, candidate_id: str) -
 
 
 def download(session: Session, catalogs: LoadedCatalogs, candidate_id: str, certification_id: str,
-             format: str) -> dict:
+             format: str) -> BinaryPayload:
     """One credential as JSON, JWT, or baked into the certification's logo (PNG, SVG)."""
     if format not in DOWNLOADS:
         raise CredentialNotFound({"format": "Choose json, jwt, png or svg."})
@@ -238,8 +239,8 @@ def download(session: Session, catalogs: LoadedCatalogs, candidate_id: str, cert
         content = baking.bake_png(render_logo_png(certification, catalog.name), found.token)
     else:
         content = baking.bake_svg(render_logo_svg(certification, catalog.name).encode(), found.token)
-    return {"filename": f"{found.certification_id}-badge.{format}", "content_type": DOWNLOADS[format],
-            "content_base64": base64.b64encode(content).decode()}
+    return BinaryPayload(filename=f"{found.certification_id}-badge.{format}", content_type=DOWNLOADS[format],
+                         data_b64=base64.b64encode(content).decode())
 
 
 def current_token(session: Session, candidate_id: str, certification_id: str) -> Optional[str]:
