@@ -319,3 +319,14 @@ def test_production_refuses_to_start_without_every_programs_keys(tmp_path, ring)
         issuing.load(["cisco"], site_url="https://certs.example.org", keys_dir=tmp_path,
                      environment="production", environ={"CREDENTIAL_KEYS_CISCO": "CHANGE-ME"})
     assert not list(tmp_path.iterdir())
+
+
+def test_the_issuer_is_the_program_as_its_catalog_describes_it(ring):
+    from certs.catalog import CATALOG_DIR, load_catalogs
+    from certs.credentials.issuing import issuer
+
+    cisco = load_catalogs(CATALOG_DIR)["cisco"]
+    assert issuer(cisco) == openbadges.Issuer("cisco", "Cisco", "https://www.cisco.com/")
+    hosted = cisco.model_copy(update={"image": "https://www.example.com/cisco.png"})
+    profile = openbadges.profile(SITE, issuer(hosted), ring.public_keys())
+    assert profile["image"] == {"id": "https://www.example.com/cisco.png", "type": "Image", "caption": "Cisco"}

@@ -123,6 +123,9 @@ class Catalog(_Entry):
     program: str = Field(pattern=r"^[a-z]+$")
     name: str
     website: str | None = Field(default=None, pattern=r"^https://")  # the issuer's URL on its badges
+    # The program's own logo for its issuer profile, where the program hosts one (CertTrack does
+    # not copy a program's trademark into its repository).
+    image: str | None = Field(default=None, pattern=r"^https://")
     exams: list[Exam] = Field(min_length=1)
     certifications: list[Certification] = Field(min_length=1)
 

@@ -45,7 +45,7 @@ class Issuing:
 
 def issuer(catalog: Catalog) -> Issuer:
     """The program as the issuer its badges name, from its catalog (renamed on reload)."""
-    return Issuer(catalog.program, catalog.name, catalog.website or config.site_url())
+    return Issuer(catalog.program, catalog.name, catalog.website or config.site_url(), catalog.image)
 
 
 def load(programs: Iterable[str], *, site_url: str, keys_dir: Path, environment: str,
