@@ -6,16 +6,26 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import date, datetime, timezone
+
+import eventlet
 
 import pytest
 from jwt.algorithms import ECAlgorithm
 from nameko.exceptions import RemoteError
-from openbadgeslib.ob3.status import check_credential_status
 from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 
-from certtrack_shared import config
+from sqlalchemy.orm import Session
 
-from certs.credentials import baking, signing
+from certtrack_shared import config
+from certtrack_shared.database import make_psycopg_green
+
+from certs.catalog.loaded import LoadedCatalogs
+from certs.credentials import baking, keys, signing, status_list
+from certs.credentials.issuing import Issuing
+from certs.credentials.openbadges import Site
+from certs.handlers import credentials
+from certs.models import Candidate, CredentialStatusList, PublishedStanding
 from tests.harness.messages import wait_for
 
 from services.certs.tests.events import passed, register, revoke
@@ -163,3 +173,59 @@ def test_hostile_verification_input_is_answered_not_raised(start_certs, rpc):
         reply = rpc.verify_credential(credential=submitted)
         assert reply["verified"] is False and reply["errors"]
     assert rpc.verify_credential(image_base64=base64.b64encode(b"GIF89a").decode())["verified"] is False
+
+
+def _active_ccna(session, candidate_id, code, now, email):
+    """A candidate certified in CCNA as certs keeps it, without running the service."""
+    session.add(Candidate(candidate_id=candidate_id, program="cisco", first_name="Ada", last_name="L",
+                          email=email, updated_at=now))
+    standing = PublishedStanding(
+        candidate_id=candidate_id, program="cisco", certification_id="ccna", status="active",
+        started_on=date(2026, 3, 2), active_on=date(2026, 3, 2), expires_on=date(2029, 3, 2), revision=1,
+        ever_achieved=True, certificate_code=code, updated_at=now)
+    session.add(standing)
+    session.flush()
+    return standing
+
+
+def _issuing():
+    return LoadedCatalogs.load(), Issuing(Site(SITE), {"cisco": keys.new_ring("cisco")}), datetime.now(timezone.utc)
+
+
+def test_two_revocations_at_once_both_reach_the_published_list(certs_db):
+    """Each revocation signs the list again; the second waits for the first, so neither bit is lost."""
+    make_psycopg_green()
+    catalogs, issuing, now = _issuing()
+    candidates = ("CSCO20000001", "CSCO20000002")
+    with Session(certs_db) as session:
+        for number, candidate_id in enumerate(candidates):
+            _active_ccna(session, candidate_id, f"code-{number}", now, f"ada{number}@example.com")
+        indexes = [credentials.issue_due(session, issuing, catalogs, candidate_id, now)[0].status_index
+                   for candidate_id in candidates]
+        session.commit()
+
+    first, second = Session(certs_db), Session(certs_db)
+    credentials.revoke(first, issuing, catalogs, candidates[0], "ccna", now)
+    waiting = eventlet.spawn(credentials.revoke, second, issuing, catalogs, candidates[1], "ccna", now)
+    eventlet.sleep(0.5)  # the second revocation is under way, held by the first's lock
+    first.commit()
+    waiting.wait()
+    second.commit()
+    first.close()
+    second.close()
+
+    with Session(certs_db) as session:
+        token = session.get(CredentialStatusList, ("cisco", 1)).token
+    bits = status_list.decode(signing.unverified_parts(token)[1]["credentialSubject"]["encodedList"])
+    assert all(status_list.is_set(bits, index) for index in indexes)
+
+
+def test_a_period_whose_expiry_changed_shows_one_badge_for_the_new_period(certs_db):
+    catalogs, issuing, now = _issuing()
+    with Session(certs_db) as session:
+        standing = _active_ccna(session, CSCO, "code-x", now, "ada@example.com")
+        credentials.issue_due(session, issuing, catalogs, CSCO, now)
+        standing.expires_on, standing.revision = date(2030, 3, 2), 2  # e.g. the catalog's validity grew
+        credentials.issue_due(session, issuing, catalogs, CSCO, now)
+        [item] = credentials.credentials(session, catalogs, CSCO)
+        assert item["valid_until"] == "2030-03-02"

@@ -101,7 +101,7 @@ def _issue(session: Session, issuing: Issuing, catalogs: LoadedCatalogs, candida
 
 def _allocate(session: Session, program: str) -> tuple[int, int]:
     """A free (list, index) of the program, opening the next list when the current one is used up."""
-    advisory_lock(session, "certs-credential-status", program)
+    _lock_status_lists(session, program)
     current = session.scalars(select(CredentialStatusList).where(CredentialStatusList.program == program)
                               .order_by(CredentialStatusList.number.desc()).limit(1)).first()
     if current is None or current.allocated >= status_list.FULL_AT * current.size:
@@ -118,6 +118,11 @@ def _allocate(session: Session, program: str) -> tuple[int, int]:
     index = status_list.allocate(taken, current.size)
     current.allocated += 1
     return current.number, index
+
+
+def _lock_status_lists(session: Session, program: str) -> None:
+    """Until the transaction ends, the program's lists are this transaction's to allocate in and sign."""
+    advisory_lock(session, "certs-credential-status", program)
 
 
 def achievement_facts(issuing: Issuing, catalog, certification_id: str) -> openbadges.Achievement:
@@ -160,6 +165,10 @@ def revoke(session: Session, issuing: Issuing, catalogs: LoadedCatalogs, candida
 
 def publish_list(session: Session, issuing: Issuing, catalogs: LoadedCatalogs, program: str, number: int,
                  now: datetime) -> str:
+    # Two revocations signing at once would each read the revoked bits without the
+    # other's, and the later commit would publish a list missing a revocation: wait
+    # for the other to commit, then read.
+    _lock_status_lists(session, program)
     row = _status_list(session, program, number)
     revoked = session.scalars(select(IssuedCredential.status_index).where(
         IssuedCredential.program == program, IssuedCredential.status_list == number,
@@ -195,7 +204,9 @@ def _current(session: Session, candidate_id: str) -> list[tuple[IssuedCredential
         select(IssuedCredential, PublishedStanding)
         .join(PublishedStanding, and_(PublishedStanding.candidate_id == IssuedCredential.candidate_id,
                                       PublishedStanding.certification_id == IssuedCredential.certification_id,
-                                      PublishedStanding.active_on == IssuedCredential.active_on))
+                                      PublishedStanding.active_on == IssuedCredential.active_on,
+                                      func.coalesce(PublishedStanding.expires_on, date.max)
+                                      == func.coalesce(IssuedCredential.expires_on, date.max)))
         .where(IssuedCredential.candidate_id == candidate_id, IssuedCredential.revoked_at.is_(None),
                PublishedStanding.status == "active")
         .order_by(IssuedCredential.certification_id)).tuples())
