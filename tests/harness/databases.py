@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from certtrack_shared.migrations import drop_database, ensure_database, upgrade
@@ -14,26 +17,56 @@ SERVER = os.environ.get("TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0
 
 
 class RunDatabases:
-    """One database per service (and per scratch name) for this test run."""
+    """One database per service (and per scratch name) for this test run.
+
+    A run creates a hundred or so migrated databases. Each service is migrated
+    once, into a template of this run, and every migrated database is a copy of
+    it: a copy takes a fifth of the time of running the service's migrations
+    again, and the schema is the same by construction."""
 
     def __init__(self):
         self.run_id = uuid.uuid4().hex[:8]
         self.urls: dict[str, str] = {}
+        self.templates: dict[str, str] = {}
 
     def url(self, name: str, migrate_service: bool | str = False) -> str:
         """The database `name` of this run; `migrate_service` (True: the
         service called `name`) migrates it to that service's head."""
         if name not in self.urls:
             url = f"{SERVER}/ct_test_{self.run_id}_{name}"
-            ensure_database(url)
-            self.urls[name] = url
             if migrate_service:
-                upgrade(name if migrate_service is True else migrate_service, url)
+                self._copy(self._template(name if migrate_service is True else migrate_service), url)
+            else:
+                ensure_database(url)
+            self.urls[name] = url
         return self.urls[name]
 
+    def _template(self, service: str) -> str:
+        if service not in self.templates:
+            url = f"{SERVER}/ct_test_{self.run_id}_template_{service}"
+            upgrade(service, url)
+            self.templates[service] = url
+        return self.templates[service]
+
+    @staticmethod
+    def _copy(template: str, url: str) -> None:
+        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(
+                    f'CREATE DATABASE "{make_url(url).database}" TEMPLATE "{make_url(template).database}"'))
+        finally:
+            admin.dispose()
+
     def drop_all(self) -> None:
-        for url in self.urls.values():
-            drop_database(url)
+        """Drop them side by side: each DROP DATABASE waits for a checkpoint, and
+        one after another they cost the run tens of seconds. A plain interpreter
+        does it, since under eventlet the database driver's calls would still
+        run one at a time."""
+        urls = [*self.urls.values(), *self.templates.values()]
+        if urls:
+            subprocess.run([sys.executable, "-m", "tests.harness.databases", *urls], check=True,
+                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 @contextmanager
@@ -56,3 +89,14 @@ def rolled_back_session(engine):
         with Session(connection, join_transaction_mode="create_savepoint") as session:
             yield session
         transaction.rollback()
+
+
+def _drop_side_by_side(urls: list[str]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(drop_database, urls))
+
+
+if __name__ == "__main__":
+    _drop_side_by_side(sys.argv[1:])
