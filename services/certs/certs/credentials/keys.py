@@ -122,8 +122,28 @@ def load(program: str, folder: Path, environ: Mapping[str, str] = os.environ, *,
             f"no signing keys for {program}: set {environment_name(program)} or put {path.name} "
             f"in {folder} (python -m certs.credentials.keys generate {program})")
     ring = new_ring(program)
-    save(ring, folder)
+    if not _save_first(ring, folder):
+        # Another replica generated the program's ring at the same moment: sign with that one,
+        # or credentials signed here would not verify against the keys everyone else publishes.
+        return load(program, folder, environ)
     return ring
+
+
+def _save_first(ring: KeyRing, folder: Path) -> bool:
+    """Write the ring unless a ring for its program is there already; whether it was written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ring.program}.json"
+    partial = folder / f"{ring.program}.json.{os.getpid()}-{os.urandom(4).hex()}.partial"
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(to_json(ring), file, indent=2)
+        os.link(partial, path)  # whole or not at all, and never over another's
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def save(ring: KeyRing, folder: Path) -> Path:
