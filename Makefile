@@ -23,7 +23,7 @@ help:
 	@echo "make install   create .venv and install the pinned requirements (only when they change)"
 	@echo "make infra     make sure PostgreSQL, RabbitMQ (+management), Redis and Chromium are there and running"
 	@echo "make migrate   create and migrate every service database"
-	@echo "make run       start the whole stack (Ctrl-C stops it)"
+	@echo "make run       start the whole stack (Ctrl-C stops it; REPLICAS=2: two processes of each service)"
 	@echo "make test      run the eventlet-patched suite (lib, services) and the plain one (gateway, tests)"
 	@echo "make bench     run every benchmark in benchmarks/ (BENCH=rpc runs bench_rpc.py only)"
 	@echo "make lint      ruff, when installed"
@@ -46,8 +46,10 @@ infra:
 migrate: install infra
 	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} $(VPY) deploy/run_stack.py --migrate-only
 
+# REPLICAS=N starts N processes of each service, as N pods would run them (default 1).
+REPLICAS ?= 1
 run: install infra
-	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} $(VPY) deploy/run_stack.py
+	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} REPLICAS=$(REPLICAS) $(VPY) deploy/run_stack.py
 
 # Tests need a real PostgreSQL (no SQLite fallback), hence STRICT.
 test: install

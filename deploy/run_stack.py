@@ -9,6 +9,12 @@ http://127.0.0.1:$PORT/readyz answers 200 it prints the site URL; Ctrl-C,
 SIGTERM or SIGHUP stops every child (SIGTERM, then SIGKILL after a grace
 period) and exits 0.
 
+REPLICAS=N (default 1) starts N processes of each service, as N pods would
+run: `certs-1`, `certs-2`, ... each supervised and restarted on its own, with
+its own log (var/log/certs-2.log) and console prefix. Every replica consumes
+from the same queues; the timers' singleton jobs elect one replica each run
+(decision 0025). The gateway and the other components stay one process each.
+
 A child that exits on its own is restarted, before and after readiness, after
 1 s, 2 s, 4 s ... at most 30 s (from 1 s again once it stayed up 60 s); the
 console names it, its exit code or signal and the last lines of its log, which
@@ -43,7 +49,7 @@ one port, as production has one address behind its ingress.
 
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
-LOG_DIR (default var/log), OIDC_ISSUER, OIDC_PORT (default 9400),
+LOG_DIR (default var/log), REPLICAS (default 1), OIDC_ISSUER, OIDC_PORT (default 9400),
 TRANSCRIPTS_WEB_PORT (default 8001), PAYMENT_SANDBOX_URL (unset: start the
 sandbox on PAYMENT_SANDBOX_PORT, default 8002), BROKER_PASSWORD_<PARTY>; the restart rules: RESTART_FIRST_DELAY (1),
 RESTART_MAX_DELAY (30), RESTART_STABLE_AFTER (60), RESTART_START_GRACE (10),
@@ -85,6 +91,9 @@ DEFAULT_PAYMENT_SANDBOX_PORT = 8002
 # needs one to present (gateway/settings.py).
 DEV_OIDC_CLIENT = {"OIDC_CLIENT_ID": "certtrack", "OIDC_CLIENT_SECRET": "certtrack-development-only"}
 MIGRATE_TIMEOUT_SECONDS = 300
+# Beyond this many processes of each service the machine's database connections run out
+# (each process pools MAX_WORKERS + 2; PostgreSQL allows 100 by default).
+MAX_REPLICAS = 8
 
 
 @dataclass
@@ -195,6 +204,18 @@ def discover_services(only: str | None) -> list[str]:
     return wanted
 
 
+def replica_count(env: dict[str, str]) -> int:
+    """REPLICAS: how many processes of each service (1 to MAX_REPLICAS)."""
+    raw = env.get("REPLICAS", "").strip() or "1"
+    try:
+        count = int(raw)
+    except ValueError:
+        raise ValueError(f"REPLICAS must be a whole number from 1 to {MAX_REPLICAS}, not {raw!r}") from None
+    if not 1 <= count <= MAX_REPLICAS:
+        raise ValueError(f"REPLICAS must be from 1 to {MAX_REPLICAS}, not {count}")
+    return count
+
+
 def base_environment(port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("CERTTRACK_ENV", "development")
@@ -228,6 +249,26 @@ def service(name: str, env: dict[str, str]) -> Component:
     argv = [str(BIN / "nameko"), "run", "--config", f"services/{name}/config.yml",
             f"{name}.service"]
     return Component(name, argv, with_pythonpath(env, f"services/{name}"))
+
+
+def replica_name(name: str, replica: int, replicas: int) -> str:
+    """`certs` when it runs alone (its log is var/log/certs.log, as always), else `certs-2`."""
+    return name if replicas == 1 else f"{name}-{replica}"
+
+
+def replicated(component: Component, replicas: int) -> list[Component]:
+    """`replicas` processes of one component, each its own child: supervised, restarted and
+    logged (console prefix, var/log/<name>-<n>.log) on its own, as N pods would be."""
+    return [Component(replica_name(component.name, replica, replicas), list(component.argv),
+                      replica_env(component, replica), component.oneshot)
+            for replica in range(1, replicas + 1)]
+
+
+def replica_env(component: Component, replica: int) -> dict[str, str]:
+    """The environment of process number `replica` (from 1) on top of the stack's: what all
+    of the component's processes share (its broker user, its PYTHONPATH). The one place to
+    give each process a setting of its own, such as a port."""
+    return dict(component.env)
 
 
 def gateway(port: int, env: dict[str, str]) -> Component:
@@ -382,7 +423,8 @@ def user_prefix(admin_uri: str) -> str:
 
 
 def broker_env(name: str, admin_uri: str, passwords: dict[str, str]) -> dict[str, str]:
-    """AMQP_URI (and VENDOR_AMQP_URI) for the component `name`: its own user."""
+    """AMQP_URI (and VENDOR_AMQP_URI) for the component `name` (a service's replicas share
+    the service's name here): its own user."""
     prefix = user_prefix(admin_uri)
     gateway = {"GATEWAY_BROKER_USER": f"{prefix}gateway"}  # whose vendor messages exams checks by key
     gateway_uri = amqp_uri_as(admin_uri, f"{prefix}gateway", passwords["gateway"])
@@ -545,18 +587,18 @@ def main() -> int:
 
     services = discover_services(args.services)
     env = base_environment(port)
-    console.width = max([len(n) for n in services + ["run_stack", "migrate", "broker-users", "gateway",
-                                                      "transcripts-web"]
-                         + [e.name for e in EXTRAS]])
-    if not services:
-        console.say("no services/<name>/config.yml found yet")
-    choose_databases(services, env)
-
     try:
+        replicas = replica_count(env)
         policy = RestartPolicy.from_env(env)
     except ValueError as exc:
         console.say(f"cannot start: {exc}")
         return 1
+    console.width = max([len(replica_name(n, replicas, replicas)) for n in services]
+                        + [len(n) for n in ["run_stack", "migrate", "broker-users", "gateway", "transcripts-web"]
+                           + [e.name for e in EXTRAS]])
+    if not services:
+        console.say("no services/<name>/config.yml found yet")
+    choose_databases(services, env)
     stack = Supervisor(LOG_DIR, ROOT, policy)
     stack.stop_on_signals()
 
@@ -572,7 +614,8 @@ def main() -> int:
     if problem:
         console.say(f"cannot start: {problem}")
         return 1
-    console.say(f"CERTTRACK_ENV={env['CERTTRACK_ENV']}, logs in {LOG_DIR}/")
+    console.say(f"CERTTRACK_ENV={env['CERTTRACK_ENV']}, logs in {LOG_DIR}/"
+                + (f", {replicas} processes of each service" if replicas > 1 else ""))
     if sandbox:  # the gateway's checkout page and fulfillment's processor use it
         env["PAYMENT_SANDBOX_URL"] = sandbox[1]
     if not args.skip_migrate and not migrate(services, env, stack):
@@ -586,14 +629,17 @@ def main() -> int:
         site_gateway.env.update(OIDC_ISSUER=oidc[1], **{k: env.get(k) or v for k, v in DEV_OIDC_CLIENT.items()})
     if web:
         site_gateway.env["TRANSCRIPTS_WEB_URL"] = web[1]
-    components = ([sink] if sink else []) + ([sandbox[0]] if sandbox else []) \
-        + [service(n, env) for n in services] \
-        + extras(after_ready=False) + ([oidc[0]] if oidc else []) + ([web[0]] if web else []) \
-        + [site_gateway]
+    processes = []
+    for name in services:
+        one = service(name, env)
+        one.env.update(broker_env(name, env["AMQP_URI"], passwords))  # shared by its replicas
+        processes += replicated(one, replicas)
+    before_oidc, after_oidc = extras(after_ready=False), ([web[0]] if web else []) + [site_gateway]
     after_ready = extras(after_ready=True)
-    for component in components + after_ready:
-        if component.name not in ("smtp", "oidc", "payment-sandbox"):
-            component.env.update(broker_env(component.name, env["AMQP_URI"], passwords))
+    for component in before_oidc + after_oidc + after_ready:
+        component.env.update(broker_env(component.name, env["AMQP_URI"], passwords))
+    components = ([sink] if sink else []) + ([sandbox[0]] if sandbox else []) + processes \
+        + before_oidc + ([oidc[0]] if oidc else []) + after_oidc
 
     def announce() -> None:
         site = f"http://127.0.0.1:{port}/"

@@ -4,9 +4,10 @@ tests/test_run_stack.py starts as its "run_stack".
 Usage: run_stack_driver.py SPEC_JSON, where the spec is
 {"port": 8123, "ready_timeout": 20, "components": [...], "after_ready": [...]}
 and each component {"name": ..., "code": ..., "args": [...], "oneshot": false}
-runs as `python -c CODE ARGS...`. Everything else is run_stack's own: the
-signal handling, serve() with its wait for http://127.0.0.1:PORT/readyz, the
-restart rules read from RESTART_* and the log files under LOG_DIR.
+runs as `python -c CODE ARGS...`; one marked "service": true runs as REPLICAS
+processes, as run_stack starts a service. Everything else is run_stack's own:
+the signal handling, serve() with its wait for http://127.0.0.1:PORT/readyz,
+the restart rules read from RESTART_*, REPLICAS and the log files under LOG_DIR.
 """
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ import run_stack  # noqa: E402
 from supervision import Component, RestartPolicy, Supervisor, console  # noqa: E402
 
 
-def components(specs: list[dict]) -> list[Component]:
-    return [Component(s["name"], [sys.executable, "-c", s["code"], *s.get("args", [])],
-                      oneshot=s.get("oneshot", False))
-            for s in specs]
+def components(specs: list[dict], replicas: int = 1) -> list[Component]:
+    found = []
+    for s in specs:
+        one = Component(s["name"], [sys.executable, "-c", s["code"], *s.get("args", [])],
+                        oneshot=s.get("oneshot", False))
+        found += run_stack.replicated(one, replicas) if s.get("service") else [one]
+    return found
 
 
 def main() -> int:
@@ -34,8 +38,9 @@ def main() -> int:
     stack = Supervisor(run_stack.LOG_DIR, run_stack.ROOT, RestartPolicy.from_env(env))
     stack.stop_on_signals()
     port = spec["port"]
+    replicas = run_stack.replica_count(env)
     return run_stack.serve(stack, env, port, spec.get("ready_timeout", 20),
-                           components(spec["components"]), components(spec.get("after_ready", [])),
+                           components(spec["components"], replicas), components(spec.get("after_ready", [])),
                            lambda: console.say(f"CertTrack is up: http://127.0.0.1:{port}/"))
 
 

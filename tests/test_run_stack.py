@@ -27,15 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DRIVER = Path(__file__).resolve().parent / "run_stack_driver.py"
 
 
-def load_supervision():
-    spec = importlib.util.spec_from_file_location("supervision", ROOT / "deploy" / "supervision.py")
+def load_deploy_module(name: str):
+    """deploy/<name>.py as the module `name` (run_stack imports supervision by that name)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-supervision = load_supervision()
+supervision = load_deploy_module("supervision")
 
 FAST_RESTARTS = {
     "RESTART_FIRST_DELAY": "0.2",
@@ -178,8 +179,9 @@ except OSError:
 READY_PORT = "{ready_port}"  # in a component's arguments: the port run_stack asks /readyz on
 
 
-def component(name: str, code: str, *args: object, oneshot: bool = False) -> dict:
-    return {"name": name, "code": code, "args": [str(a) for a in args], "oneshot": oneshot}
+def component(name: str, code: str, *args: object, oneshot: bool = False, service: bool = False) -> dict:
+    return {"name": name, "code": code, "args": [str(a) for a in args], "oneshot": oneshot,
+            "service": service}
 
 
 def alive(pid: int) -> bool:
@@ -195,7 +197,8 @@ class RunStack:
     """run_stack's supervision in its own process, its console in a file."""
 
     def __init__(self, folder: Path, components: list[dict], after_ready: list[dict] = (),
-                 ready_timeout: float = 20) -> None:
+                 ready_timeout: float = 20, env: dict[str, str] | None = None) -> None:
+        self.env = env or {}
         self.port = free_port()
         self.folder = folder
         self.log_dir = folder / "log"
@@ -208,6 +211,8 @@ class RunStack:
 
     def start(self) -> RunStack:
         env = dict(os.environ, CERTTRACK_ENV="test", LOG_DIR=str(self.log_dir), NO_COLOR="1", **FAST_RESTARTS)
+        env.pop("REPLICAS", None)
+        env.update(self.env)
         with self.console_path.open("w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, str(DRIVER), json.dumps(self.spec)], cwd=ROOT, env=env,
@@ -268,8 +273,9 @@ class RunStack:
 def run_stack(tmp_path):
     started: list[RunStack] = []
 
-    def make(*components: dict, after_ready: list[dict] = (), ready_timeout: float = 20) -> RunStack:
-        stack = RunStack(tmp_path / uuid.uuid4().hex[:8], list(components), after_ready, ready_timeout)
+    def make(*components: dict, after_ready: list[dict] = (), ready_timeout: float = 20,
+             env: dict[str, str] | None = None) -> RunStack:
+        stack = RunStack(tmp_path / uuid.uuid4().hex[:8], list(components), after_ready, ready_timeout, env)
         stack.folder.mkdir()
         started.append(stack.start())
         return stack
@@ -326,6 +332,32 @@ def test_killed_service_is_restarted_with_a_new_pid_while_the_others_keep_theirs
     assert log.count("up, pid") == 2 and "restart 1 of exams" in log
     assert stack.send(signal.SIGINT) == 0
     assert not any(alive(pid) for pid in (web, new_exams, certs))
+
+
+def test_replicas_run_as_processes_of_their_own_each_restarted_alone(run_stack):
+    """REPLICAS=2: two processes of each service, as two pods; one killed is restarted, its
+    sibling keeps running, and each has its own console prefix and log."""
+    stack = run_stack(component("web", READYZ_SERVER, READY_PORT), component("certs", SLEEPER, service=True),
+                      env={"REPLICAS": "2"})
+    stack.ready()
+    [first], [second] = stack.pids("certs-1"), stack.pids("certs-2")
+    assert stack.pids("certs") == [] and len(stack.pids("web")) == 1  # the site stays one process
+    os.kill(second, signal.SIGKILL)
+    stack.wait_for(r"restarted certs-2 \(restart 1, pid \d+\)")
+    stack.wait_for(r"^certs-2 +\| up, pid", count=2)
+    assert stack.pids("certs-1") == [first] and alive(first)
+    assert alive(stack.pids("certs-2")[1]) and not alive(second)
+    assert (stack.log_dir / "certs-1.log").read_text().count("up, pid") == 1
+    assert (stack.log_dir / "certs-2.log").read_text().count("up, pid") == 2
+    assert stack.send(signal.SIGINT) == 0
+
+
+@pytest.mark.parametrize("replicas", ["0", "9", "two"])
+def test_a_replica_count_out_of_range_is_refused_with_its_reason(replicas):
+    run_stack = load_deploy_module("run_stack")
+    with pytest.raises(ValueError, match="REPLICAS must be"):
+        run_stack.replica_count({"REPLICAS": replicas})
+    assert run_stack.replica_count({}) == 1 and run_stack.replica_count({"REPLICAS": "3"}) == 3
 
 
 def test_service_that_cannot_come_back_after_a_crash_stops_the_stack_with_exit_1(run_stack, tmp_path):
