@@ -33,7 +33,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
 from sqlalchemy import bindparam, text
 
-from certtrack_shared import config
+from certtrack_shared import config, metrics
 from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import Database
 from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, raw_body, refusal, truncated
@@ -178,6 +178,7 @@ class EventConsumer(Entrypoint):
     def _settle(self, message, exc_info):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            metrics.message_settled(self, "consumed")
         elif isinstance(exc_info[1], PoisonMessage):
             self._dead_letter(message, f"rejected by handler: {exc_info[1]}")
         else:
@@ -191,6 +192,7 @@ class EventConsumer(Entrypoint):
             return 0
 
     def _retry(self, message, error: BaseException):
+        metrics.message_settled(self, "failed")
         attempt = self._attempt(message)
         if attempt >= len(self.delays):
             self._dead_letter(
@@ -205,6 +207,7 @@ class EventConsumer(Entrypoint):
             "%s failed (%s); retry %s in %sms", self.handler_key, type(error).__name__,
             attempt + 1, delay,
         )
+        metrics.message_settled(self, "retried")
         self._forward(message, delay_exchange(delay), self.queue_name, headers)
 
     def _dead_letter(self, message, reason: str):
@@ -231,6 +234,7 @@ class EventConsumer(Entrypoint):
             }
         )
         log.warning("dead-lettering a message from %s: %s", self.queue_name, reason[:300])
+        metrics.message_settled(self, "dead_lettered")
         self._forward(message, QUEUES_EXCHANGE, dead_letter_queue(self.queue_name), headers, body)
 
     def _forwarded_headers(self, message) -> dict:
@@ -369,6 +373,7 @@ class BatchEventConsumer(EventConsumer):
             self._retry(delivery.message, delivery.error)
         else:
             self.queue_consumer.ack_message(delivery.message)
+            metrics.message_settled(self, "consumed")
 
 
 def _apply_batch(apply_one, session, batch: Batch) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from certtrack_shared import config
+from certtrack_shared import config, metrics
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,14 @@ def create_service_engine(url: str, pool_size: int = 10) -> Engine:
 
 
 class Database(DependencyProvider):
-    """Injects a `Session`; the worker's changes commit together or not at all."""
+    """Injects a `Session`; the worker's changes commit together or not at all.
+
+    Every service has one, so it also brings the process's metrics: its pool,
+    the outbox and dead letters of its database, every worker's duration,
+    and the `METRICS_PORT` server (certtrack_shared/metrics).
+    """
+
+    metrics_endpoint = metrics.MetricsEndpoint()
 
     def __init__(self, service: str | None = None):
         self.service = service
@@ -76,8 +83,10 @@ class Database(DependencyProvider):
         # Workers, the outbox relay and one spare.
         self.engine = create_service_engine(url, pool_size=max_workers + 2)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        metrics.watch_database(self.container.service_name, self)
 
     def stop(self):
+        metrics.forget_database(self)
         if self.engine is not None:
             self.engine.dispose()
 
@@ -93,6 +102,12 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Session:
         return self.session_for(worker_ctx)
+
+    def worker_setup(self, worker_ctx):
+        metrics.worker_started(worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        metrics.worker_finished(worker_ctx, exc_info)
 
     def worker_commit(self, worker_ctx, exc_info):
         """Commit on success, roll back on error. Called before reply/ack."""
