@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Make sure the local infrastructure CertTrack needs is installed and running:
 #   - RabbitMQ on the AMQP_URI host (local only) with the management plugin,
-#     which nameko's test fixtures use to create a vhost per test run;
+#     which nameko's test fixtures use to create a vhost per test run, and
+#     the Prometheus plugin (queue depth and consumers, on :15692);
 #   - PostgreSQL on 127.0.0.1:5432, reachable as `postgres` without a password
 #     (the default database URL of every service);
 #   - Redis on 127.0.0.1:6379, where the gateway remembers logged-out sessions;
-#   - Debian's chromium, for the browser tests, and DejaVu fonts for certificates.
+#   - Debian's chromium, for the browser tests, and DejaVu fonts for certificates;
+#   - promtool, which checks deploy/prometheus/ in the tests.
 #
 # Runs on every `make run` / `make test`, so the path where everything is
 # already up must stay fast: it only probes ports and looks up commands.
@@ -141,6 +143,12 @@ ensure_rabbitmq() {
         rabbitmq-plugins -q enable rabbitmq_management >/dev/null
         wait_for 60 port_open 127.0.0.1 15672 || die "RabbitMQ management API did not come up on :15672"
     fi
+    # Queue depth and consumers for Prometheus (deploy/prometheus/, docs/alerts.md).
+    if ! port_open 127.0.0.1 15692; then
+        say "enabling the rabbitmq_prometheus plugin"
+        rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
+        wait_for 60 port_open 127.0.0.1 15692 || die "RabbitMQ's Prometheus endpoint did not come up on :15692"
+    fi
 }
 
 # --------------------------------------------------------------------- Redis
@@ -181,6 +189,25 @@ ensure_fonts() {
     fi
 }
 
+# ------------------------------------------------------------------ promtool
+# Only promtool, taken from Debian's prometheus package: installing the package
+# would also start a Prometheus server nobody asked for.
+ensure_promtool() {
+    command -v promtool >/dev/null && return 0
+    if ! is_root; then
+        warn "promtool is missing (Debian's prometheus package has it): the alert-rule tests cannot run"
+        return 0
+    fi
+    local tmp
+    tmp=$(mktemp -d)
+    say "installing promtool from Debian's prometheus package"
+    [ "$APT_UPDATED" = 1 ] || { apt-get update -qq; APT_UPDATED=1; }
+    (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1) || { warn "could not download Debian's prometheus package"; rm -rf "$tmp"; return 0; }
+    dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+    install -m 0755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
+    rm -rf "$tmp"
+}
+
 # ---------------------------------------------------------------------- main
 ensure_rabbitmq
 say "RabbitMQ ok at $AMQP_HOST:$AMQP_PORT"
@@ -203,3 +230,4 @@ fi
 
 ensure_chromium
 ensure_fonts
+ensure_promtool
