@@ -3,7 +3,10 @@
 A timer every five minutes runs each day once (`daily_runs` remembers the
 days done), so a new day, or a service that was down at midnight, is caught
 up within five minutes; staff and tests call `run_daily(as_of)` for a given
-day.
+day. Every replica of certs has the timer: one runs the day, under the
+run's `leadership`; another that ticks meanwhile skips, and one that ticks
+later finds the day done. Staff's run waits for a run in progress instead
+(decision 0025).
 
 - Evaluation: every candidate whose kept evaluation is older than the day
   (and every one with a published active period whose `expires_on` has
@@ -21,13 +24,14 @@ day.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certtrack_shared.clock import Clock
-from certtrack_shared.locks import advisory_lock
+from certtrack_shared.locks import leadership
 
 from certs import mails
 from certs.catalog.loaded import LoadedCatalogs
@@ -36,7 +40,12 @@ from certs.handlers import standings
 from certs.models import Candidate, CandidateEvaluation, DailyRun, PublishedStanding, ReminderSent
 from certs.schemas import DailyRunReport
 
+log = logging.getLogger(__name__)
+
 REMINDER_DAYS = (180, 90, 30)
+# One key for the timer's and staff's runs, whatever the day: two days' runs at once would
+# each re-evaluate the same candidates.
+RUN_LOCK = "certs-daily-run"
 
 
 def reminder_due(expires_on: date, day: date) -> int | None:
@@ -59,17 +68,30 @@ def run(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, as_of=
     except (TypeError, ValueError):
         raise InvalidRequest({"as_of": "Give a date as YYYY-MM-DD."},
                              message="Give a date as YYYY-MM-DD.") from None
-    return run_day(session, outbox, catalogs, clock, day)
+    with leadership(session, RUN_LOCK, wait=True):
+        report = run_day(session, outbox, catalogs, clock, day)
+        session.commit()  # inside the lock: the next run must see these reminders sent
+    return report
 
 
-def tick(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock) -> None:
-    """The timer's run: today, once."""
+def tick(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock) -> DailyRunReport | None:
+    """The timer's run: today, once, by one replica; None when there was nothing for this one to do."""
     day = clock.today()
-    if not already_ran(session, day):
-        run_day(session, outbox, catalogs, clock, day)
+    with leadership(session, RUN_LOCK) as leading:
+        if not leading:
+            log.debug("daily run of %s: another replica is running", day)
+            return None
+        if already_ran(session, day):  # read under the lock: a replica may have just finished it
+            return None
+        report = run_day(session, outbox, catalogs, clock, day)
+        session.commit()
+    log.info("daily run of %s done: %d candidates re-evaluated, %d expired, %d reminders", day,
+             report.candidates_reevaluated, report.expired, report.reminders)
+    return report
 
 
 def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, day: date) -> DailyRunReport:
+    """The day's run; the caller holds the run's leadership and commits what is left."""
     day_clock = Clock(pinned_day=day)
     due = _due(session, catalogs, day)
     expired = 0
@@ -79,8 +101,6 @@ def run_day(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, da
         # One candidate per transaction: a run over every candidate holds one candidate's lock at a
         # time, and a run cut short resumes where it stopped (an evaluation as of the day is not due).
         session.commit()
-    # The timer of another process (or staff's RPC) may run the same day now: remind once.
-    advisory_lock(session, "certs-daily-run")
     reminders = _send_reminders(session, outbox, catalogs, day_clock, day)
     run = session.get(DailyRun, day)
     if run is None:
