@@ -8,7 +8,11 @@ through the system's real paths, with no back door:
    "Dana Demo" to `vendor.events` (pika, publisher confirms) — exams stores
    the sittings and identity creates the candidate; certs evaluates them;
 2. as the candidate, it asks for a first-time login link, reads it from the
-   development mailbox and sets the password;
+   development mailbox and sets the password; when the candidate already has
+   a password that is not the kept one (after `make clean`, which deletes
+   var/, or from a second checkout on a machine whose database already holds
+   Dana Demo), it asks for a password reset link the same way, so the login
+   it prints always works;
 3. once certs shows CCNA active, it submits two continuing education
    activities as the candidate would (certs' `submit_ce_activity`, the call
    the Continuing Education page makes), and a staff member approves one
@@ -29,7 +33,9 @@ activities are submitted only when the candidate has none. The password is
 generated once and kept in var/dev_demo_password. A failure is reported and
 otherwise ignored: the stack stays up without its demo.
 
-Environment: CERTTRACK_ENV, AMQP_URI, DEV_MAILDIR, SITE_URL or PORT.
+Environment: CERTTRACK_ENV, AMQP_URI, VENDOR_AMQP_URI, DEV_MAILDIR, SITE_URL or
+PORT, DEV_DEMO_PASSWORD_FILE (where the password is kept; default
+var/dev_demo_password).
 """
 from __future__ import annotations
 
@@ -42,6 +48,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+
+from nameko.exceptions import RemoteError
 
 from certtrack_shared import config
 from certtrack_shared.contracts.vendor import ExamRegistrationV1, ExamResultV1
@@ -95,11 +103,15 @@ def vendor_messages():
 
 
 def kept_password() -> str:
-    if not PASSWORD_FILE.exists():
-        PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(PASSWORD_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write("Demo-" + secrets.token_urlsafe(12))
-    return PASSWORD_FILE.read_text().strip()
+    path = Path(os.environ.get("DEV_DEMO_PASSWORD_FILE") or PASSWORD_FILE)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # exclusive, owner-only: two stacks starting at once agree on one password
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write("Demo-" + secrets.token_urlsafe(12))
+        except FileExistsError:
+            time.sleep(0.2)  # the other writer's few bytes
+    return path.read_text().strip()
 
 
 def wait_for(check, seconds: float, what: str):
@@ -112,16 +124,34 @@ def wait_for(check, seconds: float, what: str):
     raise TimeoutError(f"no {what} after {seconds:.0f} s")
 
 
-def first_time_token(since: datetime) -> str:
-    """The token of the first-time mail sent to the demo address after `since`."""
+def mailed_token(link: str, since: datetime) -> str:
+    """The token of the newest `<site>/<link>/<token>` mail sent to the demo address after `since`."""
     def newest():
         for mail in DevMailbox(config.dev_maildir()).messages(limit=50):
-            match = re.search(r"/first-time/([A-Za-z0-9_-]{20,})", mail["text"])
+            match = re.search(rf"/{link}/([A-Za-z0-9_-]{{20,}})", mail["text"])
             if EMAIL in mail["to"] and match and datetime.fromisoformat(mail["sent_at"]) >= since:
                 return match.group(1)
         return None
 
-    return wait_for(newest, 60, "first-time mail in the dev mailbox")
+    return wait_for(newest, 60, f"{link} mail in the dev mailbox")
+
+
+def ensure_password(rpc, candidate: dict, password: str) -> None:
+    """Make the kept password the candidate's, by the links a candidate would follow."""
+    if not candidate.get("has_password"):
+        asked = datetime.now(timezone.utc)
+        rpc.identity.start_first_time_by_email(EMAIL)
+        rpc.identity.complete_first_time(mailed_token("first-time", asked), password)
+        return
+    try:
+        rpc.identity.authenticate(EMAIL, password)
+        return
+    except RemoteError as error:
+        if error.exc_type != "InvalidCredentials":
+            raise
+    asked = datetime.now(timezone.utc)
+    rpc.identity.request_password_reset(EMAIL)
+    rpc.identity.reset_password(mailed_token("reset-password", asked), password)
 
 
 def load(rpc, password: str) -> dict:
@@ -136,10 +166,7 @@ def load(rpc, password: str) -> dict:
         publisher.close()
     candidate = wait_for(lambda: next(iter(rpc.identity.staff_search_candidates(EMAIL)), None),
                          60, "demo candidate from the vendor's report")
-    if not candidate.get("has_password"):
-        asked = datetime.now(timezone.utc)
-        rpc.identity.start_first_time_by_email(EMAIL)
-        rpc.identity.complete_first_time(first_time_token(asked), password)
+    ensure_password(rpc, candidate, password)
     continuing_education(rpc, candidate["candidate_id"])
     return candidate
 
