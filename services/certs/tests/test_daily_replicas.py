@@ -1,8 +1,9 @@
-"""Two certs replicas whose timers fire at the same moment run the day once (issue 17).
+"""Two certs replicas whose timers fire at the same moment do their work once (issue 17).
 
-Every replica has the daily timer. Both are real containers on one vhost and
-one database, ticking in two green threads released together, each on its own
-database connections: the race of two pods at midnight.
+Every replica has the daily timer and the credential backfill. Both replicas
+are real containers on one vhost and one database, their timers fired in two
+green threads released together, each on its own database connections: the
+race of two pods at midnight.
 """
 from __future__ import annotations
 
@@ -45,14 +46,14 @@ def _move_clock(container, day: date) -> None:
     provider.clock = Clock(pinned_day=day)
 
 
-def _tick_together(containers) -> None:
-    """Each replica's daily timer fires, released at the same instant."""
+def _tick_together(containers, timer: str = "daily_tick") -> None:
+    """Each replica's `timer` fires, released at the same instant."""
     go = GreenEvent()
 
     def tick(container):
-        with entrypoint_hook(container, "daily_tick") as daily_tick:
+        with entrypoint_hook(container, timer) as fire:
             go.wait()
-            daily_tick()
+            fire()
 
     threads = [eventlet.spawn(tick, container) for container in containers]
     eventlet.sleep(0.1)  # both threads are waiting at the start line
@@ -86,3 +87,23 @@ def test_two_replicas_ticking_at_once_expire_and_remind_each_candidate_once(
         runs = connection.execute(text("SELECT day, expired, reminders FROM daily_runs")).all()
     # The day's record counts each expiry and reminder once: one replica ran it.
     assert [tuple(run) for run in runs] == [(THE_DAY, len(EXPIRING), len(REMINDED))]
+
+
+def test_two_replicas_backfilling_at_once_issue_each_credential_once(start_certs, certs_amqp, certs_db):
+    replicas = [start_certs(today="2026-06-09"), start_certs(today="2026-06-09")]
+    _report_facts(certs_amqp, certs_db)
+    wait_for(lambda: _credentials(certs_db) == len(EXPIRING) + len(REMINDED), message="the badges issued")
+    with certs_db.begin() as connection:  # as if they were certified before badges existed
+        connection.execute(text("DELETE FROM issued_credentials"))
+
+    _tick_together(replicas, "issue_due_credentials")
+
+    with certs_db.connect() as connection:
+        issued = connection.execute(text(
+            "SELECT candidate_id, count(*) FROM issued_credentials GROUP BY candidate_id")).all()
+    assert dict(issued) == {candidate_id: 1 for candidate_id in {**EXPIRING, **REMINDED}}
+
+
+def _credentials(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM issued_credentials")).scalar_one()
