@@ -48,12 +48,17 @@ def publish_many(amqp_uri, exchange, messages, content_type="application/json",
             )
 
 
-def capture_queue(amqp_uri, exchange, routing_key) -> str:
-    """A fresh durable queue bound to exchange/key: what a consumer would see."""
+def capture_queue(amqp_uri, exchange, routing_key, *more_keys) -> str:
+    """A fresh durable queue bound to exchange/key (and any more keys): what a
+    consumer would see. One queue for several kinds is drained in one quiet
+    period instead of one per kind."""
     name = f"capture-{uuid.uuid4().hex[:8]}"
+    exchange = Exchange(exchange, type="topic", durable=True)
     with Connection(amqp_uri) as connection:
-        Queue(name, Exchange(exchange, type="topic", durable=True), routing_key=routing_key,
-              durable=True)(connection.default_channel).declare()
+        channel = connection.default_channel
+        Queue(name, exchange, routing_key=routing_key, durable=True)(channel).declare()
+        for key in more_keys:
+            Queue(name, exchange, routing_key=key, durable=True)(channel).bind_to(exchange, key)
     return name
 
 
