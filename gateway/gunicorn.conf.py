@@ -3,8 +3,11 @@
 Threads, not eventlet: the gateway's Nameko RPC proxies are blocking and
 pooled per process (gateway/rpc.py), one per thread at a time.
 """
+import glob
 import importlib
 import os
+import shutil
+import tempfile
 
 # Makes `gateway.app` importable without PYTHONPATH, as in the command above.
 pythonpath = os.path.dirname(os.path.abspath(__file__))
@@ -27,6 +30,45 @@ logger_class = "gateway.access_log.AccessLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 accesslog = "-"
 errorlog = "-"
+
+
+# METRICS_PORT: request metrics of every worker, summed, on a port of their own
+# (never the public site; gateway/metrics.py). Multiprocess mode must be chosen
+# before prometheus_client is first imported, in this master and so in every
+# worker it forks: hence here, at the top of the settings.
+METRICS_PORT = os.environ.get("METRICS_PORT", "").strip()
+_MADE_METRICS_DIR = None
+if METRICS_PORT:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _MADE_METRICS_DIR = tempfile.mkdtemp(prefix="certtrack-gateway-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _MADE_METRICS_DIR
+    # Files of an earlier run would be added to this one's counts.
+    for _stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(_stale)
+
+
+def when_ready(server):
+    """Once the site listens: the metrics port, served by this master, which
+    handles no request itself and outlives every worker."""
+    if METRICS_PORT:
+        from gateway.metrics import serve
+
+        host = os.environ.get("METRICS_BIND") or os.environ.get("BIND", "127.0.0.1")
+        serve(host, int(METRICS_PORT))
+        server.log.info("metrics of every worker on http://%s:%s/metrics", host, METRICS_PORT)
+
+
+def child_exit(server, worker):
+    # A worker's counters stay in its files; only its live gauges go.
+    if METRICS_PORT:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _MADE_METRICS_DIR:
+        shutil.rmtree(_MADE_METRICS_DIR, ignore_errors=True)
 
 
 def on_starting(server):

@@ -6,7 +6,7 @@ import atexit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, auth, devmail, ended_sessions, errors, health, profile, security, settings, site, staff
+from . import api, auth, devmail, ended_sessions, errors, health, metrics, profile, security, settings, site, staff
 from . import exams
 from . import certifications
 from . import vendor
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # keep documents in their written order (`openapi` first)
     app.config.update(settings.load(config))
     development = app.config["CERTTRACK_ENV"] == "development"
+    metrics.install(app)  # first: every request counted, by URL rule, whatever answers it
 
     rpc = RpcPool(app.config["AMQP_URI"], app.config["RPC_POOL_SIZE"], app.config["RPC_TIMEOUT"])
     app.extensions["rpc"] = rpc
