@@ -19,15 +19,15 @@ import logging
 import os
 import sys
 
-from kombu import Connection, Queue
+from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import MalformedRequest
-from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
+from nameko.rpc import RpcConsumer, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
 from certtrack_shared.contracts.envelope import decode_json
 from certtrack_shared.inbound import JSON_CONTENT_TYPE, RawQueueConsumer, refusal
-from certtrack_shared.topology import ensure_exchanges, topic_exchange
+from certtrack_shared.topology import ensure_exchanges, rpc_queue
 from certtrack_shared.transaction import commit_worker
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ class GuardedRpcConsumer(RpcConsumer):
             exchange = get_rpc_exchange(self.container.config).name
             with Connection(self.container.config[AMQP_URI_CONFIG_KEY]) as connection:
                 ensure_exchanges(connection, (exchange,))
-            self.queue = Queue(RPC_QUEUE_TEMPLATE.format(service),
-                               exchange=topic_exchange(exchange, passive=True),
-                               routing_key=f"{service}.*", durable=True)
+            self.queue = rpc_queue(service, exchange)
             self.queue_consumer.register_provider(self)
             self._registered = True
 

@@ -21,6 +21,14 @@ included. Retry exchanges are topic exchanges for the same reason.
 
 `nameko-rpc` is declared here too: services consume it with a passive
 declaration, since only the gateway may configure it.
+
+Every durable queue is a quorum queue (docs/decisions/0029-quorum-queues.md):
+replicated over the cluster's nodes, so a queue and its confirmed messages
+outlive the node that led it. Each carries the arguments of its kind
+(`*_arguments` below), the same wherever it is declared, since RabbitMQ
+refuses a declaration whose arguments differ from the queue's. A broker
+that still holds classic queues of these names is upgraded by
+`queue_upgrade.py` first.
 """
 from __future__ import annotations
 
@@ -51,6 +59,54 @@ def dead_letter_queue(queue: str) -> str:
 
 def delay_exchange(delay_ms: int) -> str:
     return f"certtrack.retry.{delay_ms}ms"
+
+
+def rpc_queue_name(service: str) -> str:
+    """Nameko's `rpc-<service>` (nameko.rpc.RPC_QUEUE_TEMPLATE)."""
+    return f"rpc-{service}"
+
+
+# How often the broker hands out one message before it gives up on it: the
+# backstop for a message that kills its consumer before it is settled, which
+# the consumers' own retries (a new message each time) never see. Every
+# return counts (a requeue, and a consumer's connection lost with the message
+# unacked), so it is far above what restarts and failovers add up to.
+DELIVERY_LIMIT = 20
+
+_QUORUM = {"x-queue-type": "quorum"}
+# Dead-lettering by the broker keeps the message until the target queue has
+# it (RabbitMQ 3.10+), instead of dropping it when the target cannot take it
+# at that moment; it needs reject-publish overflow (no length limit is set).
+_AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+def consuming_queue_arguments(queue: str) -> dict:
+    """A consuming queue: past the delivery limit a message goes to its `.dlq`."""
+    return {**_QUORUM, "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": QUEUES_EXCHANGE,
+            "x-dead-letter-routing-key": dead_letter_queue(queue), **_AT_LEAST_ONCE}
+
+
+def dead_letter_queue_arguments() -> dict:
+    """A `.dlq`: no delivery limit. Its one consumer, the archive, takes any
+    body, so nothing here is poison to it; and it hands a letter back each
+    time the database refuses it, so a limit would only time how long an
+    outage may last before dead letters were dropped, with nowhere further
+    to send them."""
+    return dict(_QUORUM)
+
+
+def delay_queue_arguments(delay_ms: int) -> dict:
+    """A retry queue: nobody consumes it; each message expires after
+    `delay_ms` back to its target queue by the default exchange."""
+    return {**_QUORUM, "x-delivery-limit": DELIVERY_LIMIT, "x-message-ttl": int(delay_ms),
+            "x-dead-letter-exchange": "", **_AT_LEAST_ONCE}
+
+
+def rpc_queue_arguments() -> dict:
+    """`rpc-<service>`: past the limit a request is dropped; its caller gave
+    up long before (RPC_TIMEOUT)."""
+    return {**_QUORUM, "x-delivery-limit": DELIVERY_LIMIT}
 
 
 @dataclass(frozen=True)
@@ -146,12 +202,14 @@ def exchanges() -> list[Exchange]:
     return [topic_exchange(name) for name in EXCHANGE_NAMES]
 
 
-def addressed_queue(name: str, bindings=(), passive_exchanges: bool = False) -> Queue:
+def addressed_queue(name: str, bindings=(), passive_exchanges: bool = False,
+                    arguments: dict | None = None) -> Queue:
     """Queue `name`, bound to `certtrack.queues` by its own name and to
     `bindings` ((exchange, routing_key) pairs)."""
     return Queue(
         name,
         durable=True,
+        queue_arguments=arguments,
         bindings=[kombu_binding(topic_exchange(exchange, passive_exchanges), routing_key=key)
                   for exchange, key in ((QUEUES_EXCHANGE, name), *bindings)],
     )
@@ -161,9 +219,23 @@ def consuming_queues(queue: str, source_exchange: str, routing_keys,
                      passive_exchanges: bool = False) -> list[Queue]:
     """A consumer's queue and its `<queue>.dlq`."""
     return [
-        addressed_queue(queue, [(source_exchange, key) for key in routing_keys], passive_exchanges),
-        addressed_queue(dead_letter_queue(queue), (), passive_exchanges),
+        addressed_queue(queue, [(source_exchange, key) for key in routing_keys], passive_exchanges,
+                        consuming_queue_arguments(queue)),
+        dead_letters_of(queue, passive_exchanges),
     ]
+
+
+def dead_letters_of(queue: str, passive_exchanges: bool = False) -> Queue:
+    """`<queue>.dlq`, as its consumer and its archive both declare it."""
+    return addressed_queue(dead_letter_queue(queue), (), passive_exchanges,
+                           dead_letter_queue_arguments())
+
+
+def rpc_queue(service: str, exchange: str = RPC_EXCHANGE) -> Queue:
+    """`rpc-<service>`, bound to the RPC exchange (declared by the
+    administrator, hence passive) for `<service>.*`."""
+    return Queue(rpc_queue_name(service), exchange=topic_exchange(exchange, passive=True),
+                 routing_key=f"{service}.*", durable=True, queue_arguments=rpc_queue_arguments())
 
 
 def queues(bindings=BINDINGS) -> list[Queue]:
@@ -180,7 +252,7 @@ def delay_queue(delay_ms: int, passive_exchange: bool = False) -> tuple[Exchange
         exchange=exchange,
         routing_key="#",
         durable=True,
-        queue_arguments={"x-message-ttl": int(delay_ms), "x-dead-letter-exchange": ""},
+        queue_arguments=delay_queue_arguments(delay_ms),
     )
     return exchange, queue
 
@@ -267,9 +339,10 @@ def definitions(vhost: str = "/", retry_delays_ms=()) -> dict:
     exchange_defs = [_exchange_definition(name, vhost) for name in EXCHANGE_NAMES]
     queue_defs, binding_defs = [], []
     for binding in BINDINGS:
-        for name in (binding.queue, dead_letter_queue(binding.queue)):
+        for name, arguments in ((binding.queue, consuming_queue_arguments(binding.queue)),
+                                (dead_letter_queue(binding.queue), dead_letter_queue_arguments())):
             queue_defs.append({"name": name, "vhost": vhost, "durable": True,
-                               "auto_delete": False, "arguments": {}})
+                               "auto_delete": False, "arguments": arguments})
             binding_defs.append(_binding_definition(QUEUES_EXCHANGE, name, name, vhost))
         for key in binding.routing_keys:
             binding_defs.append(_binding_definition(binding.exchange, binding.queue, key, vhost))
@@ -277,8 +350,7 @@ def definitions(vhost: str = "/", retry_delays_ms=()) -> dict:
         name = delay_exchange(delay_ms)
         exchange_defs.append(_exchange_definition(name, vhost))
         queue_defs.append({"name": name, "vhost": vhost, "durable": True, "auto_delete": False,
-                           "arguments": {"x-message-ttl": int(delay_ms),
-                                         "x-dead-letter-exchange": ""}})
+                           "arguments": delay_queue_arguments(delay_ms)})
         binding_defs.append(_binding_definition(name, name, "#", vhost))
     return {"vhosts": [{"name": vhost}], "exchanges": exchange_defs,
             "queues": queue_defs, "bindings": binding_defs}

@@ -11,7 +11,6 @@ import logging
 from datetime import datetime, timezone
 
 import eventlet
-from kombu import Queue
 from nameko.extensions import DependencyProvider, Extension
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from certtrack_shared.database import find_database
 from certtrack_shared.deadletters.rules import archive
 from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, truncated
 from certtrack_shared.outbox import Outbox
-from certtrack_shared.topology import dead_letter_queue
+from certtrack_shared.topology import dead_letters_of
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ class _DeadLetterSource:
         self.source_queue = consumer.queue_name
         self.exchange = consumer.exchange
         self.routing_key = consumer.event_type
-        self.queue = Queue(dead_letter_queue(self.source_queue), durable=True)
+        self.queue = dead_letters_of(self.source_queue, passive_exchanges=True)
 
     def handle_message(self, body, message):
         self.archive.store(self, body, message)

@@ -71,22 +71,43 @@ def _stamp(raw, fallback: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+_BROKER_REASONS = {
+    "delivery_limit": "handed out more often than the queue's delivery limit allows without "
+                      "being settled: its consumer may have crashed on it each time",
+}
+
+
+def _broker_death(headers: dict) -> tuple[str | None, str | None]:
+    """(reason, time) of the broker's latest dead-lettering in `x-death`, if any."""
+    deaths = headers.get("x-death")
+    if not isinstance(deaths, list) or not deaths or not isinstance(deaths[0], dict):
+        return None, None
+    latest = deaths[0]  # the broker puts the latest first
+    reason = str(latest.get("reason") or "")
+    text = _BROKER_REASONS.get(reason, f"dead-lettered by the broker ({reason[:100]})")
+    return text, latest.get("time")
+
+
 def archive(session: Session, *, queue: str, exchange: str, routing_key: str, body: bytes,
             message_id: str, headers: dict, now: datetime) -> bool:
     """Store one dead letter taken from `<queue>.dlq`; False if it was stored before.
 
     `@event_consumer` stamps every dead letter with `x-certtrack-dead-lettered-at`;
     with it, a redelivery (the archive crashed between commit and ack) is a
-    no-op. A message put on the DLQ by hand without the stamp gets `now`.
+    no-op. One the broker dead-lettered (past the queue's delivery limit)
+    carries its reason and time in `x-death` instead. A message put on the
+    DLQ by hand without either gets `now`.
     """
     headers = json_safe(dict(headers or {}))
-    reason = headers.get("x-certtrack-reason") or "dead-lettered without a recorded reason"
+    broker_reason, broker_time = _broker_death(headers)
+    reason = (headers.get("x-certtrack-reason") or broker_reason
+              or "dead-lettered without a recorded reason")
     values = dict(
         queue=queue, exchange=exchange, routing_key=routing_key,
         # Whatever a publisher put there must not make the archive itself fail.
         message_id=_text(message_id)[:200], body=bytes(body), headers=headers,
         reason=_text(reason),
-        dead_lettered_at=_stamp(headers.get("x-certtrack-dead-lettered-at"), now),
+        dead_lettered_at=_stamp(headers.get("x-certtrack-dead-lettered-at") or broker_time, now),
         archived_at=now, status="held",
     )
     dialect = session.get_bind().dialect.name
