@@ -1,4 +1,4 @@
-"""Prometheus metrics of a service process.
+"""Prometheus metrics of a service process (docs/decisions/0030-metrics.md).
 
 - `series.py`: the counters and histograms, and the calls our entrypoints
   and the Database provider make to move them;
