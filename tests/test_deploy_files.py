@@ -22,7 +22,7 @@ import yaml
 from certtrack_shared import broker_identities, production
 
 ROOT = Path(__file__).resolve().parent.parent
-K8S = ROOT / "deploy" / "k8s"
+K8S = ROOT / "deploy" / "k8s" / "base"
 SECRET_TEMPLATE = "secret.template.yaml"
 
 SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/config.yml"))

@@ -2,7 +2,7 @@
 
 Production routes `/verify/<code>` and `/api/v1/verify/<code>` to the
 transcripts web app at the ingress (services/transcripts/transcripts/public_web.py,
-deploy/k8s/ingress.yaml). Where everything shares one port — `make run`, the
+deploy/k8s/base/ingress.yaml). Where everything shares one port — `make run`, the
 e2e stack, Docker Compose — the gateway passes those two paths on to the
 app at `TRANSCRIPTS_WEB_URL`. Unset, they answer 503 (as for any service that
 cannot be reached) and the log says why: there is no second implementation of

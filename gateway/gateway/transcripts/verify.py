@@ -3,7 +3,7 @@
 Both are served by the transcripts service's own web app
 (services/transcripts/transcripts/public_web.py), the one implementation of
 verification. Production routes the two paths to it at the ingress
-(deploy/k8s/ingress.yaml), so the gateway never sees them; where everything
+(deploy/k8s/base/ingress.yaml), so the gateway never sees them; where everything
 shares one port (`make run`, the e2e stack, Docker Compose) these views pass
 them on to it (forwarding.py, `TRANSCRIPTS_WEB_URL`).
 

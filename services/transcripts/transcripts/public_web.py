@@ -20,7 +20,7 @@ service. It serves exactly the public paths of CONTRACTS.md §5:
   answered as plain WSGI in front of Flask (`VerifyApi`: the hottest path);
 - `GET /healthz` (the process is up) and `GET /readyz` (the database answers).
 
-Production routes `/verify/` and `/api/v1/verify/` here (deploy/k8s/ingress.yaml)
+Production routes `/verify/` and `/api/v1/verify/` here (deploy/k8s/base/ingress.yaml)
 and keeps `/verify/certificate/…` on the gateway. Single-port setups (`make
 run`, the e2e stack, Compose) run it on its own port and the gateway forwards
 the two paths (gateway/gateway/transcripts/verify.py, `TRANSCRIPTS_WEB_URL`).
