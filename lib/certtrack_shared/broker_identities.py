@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from certtrack_shared import config, retries, topology
+from certtrack_shared import config, queue_upgrade, retries, topology
 
 GATEWAY = "gateway"
 PARTIES = config.SERVICES + (GATEWAY,)
@@ -190,6 +190,27 @@ class ManagementApi:
         self.session.put(self._path("users", user), json={"password": password, "tags": ""},
                          timeout=10).raise_for_status()
 
+    def queues(self, vhost: str) -> list[dict]:
+        """Every queue of the vhost: name, type, consumers."""
+        response = self.session.get(self._path("queues", vhost), timeout=30,
+                                    params={"columns": "name,type,consumers"})
+        response.raise_for_status()
+        return response.json()
+
+    def queue_bindings(self, vhost: str, queue: str) -> list[dict]:
+        response = self.session.get(self._path("queues", vhost, queue, "bindings"), timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def put_policy(self, vhost: str, name: str, policy: dict) -> None:
+        self.session.put(self._path("policies", vhost, name), json=policy,
+                         timeout=10).raise_for_status()
+
+    def delete_policy(self, vhost: str, name: str) -> None:
+        response = self.session.delete(self._path("policies", vhost, name), timeout=10)
+        if response.status_code != 404:
+            response.raise_for_status()
+
     def put_grant(self, vhost: str, grant: Grant) -> None:
         self.session.put(self._path("permissions", vhost, grant.user), timeout=10, json={
             "configure": grant.configure, "write": grant.write, "read": grant.read,
@@ -214,29 +235,35 @@ class Administrator:
     @classmethod
     def from_environment(cls, amqp_uri: str | None = None) -> "Administrator":
         uri = amqp_uri or os.environ.get("BROKER_ADMIN_URI") or config.amqp_uri()
-        parts = urlsplit(uri)
+        parts = urlsplit(config.amqp_addresses(uri)[0])
         scheme = "https" if parts.scheme == "amqps" else "http"
         default = f"{scheme}://{parts.hostname or '127.0.0.1'}:15672"
         return cls(uri, os.environ.get("RABBIT_MANAGEMENT_URL", default))
 
     @property
     def vhost(self) -> str:
-        path = urlsplit(self.amqp_uri).path
+        path = urlsplit(config.amqp_addresses(self.amqp_uri)[0]).path
         return unquote(path[1:]) if len(path) > 1 else "/"
 
     def api(self) -> ManagementApi:
-        parts = urlsplit(self.amqp_uri)
+        parts = urlsplit(config.amqp_addresses(self.amqp_uri)[0])
         return ManagementApi(self.management_url, unquote(parts.username or "guest"),
                              unquote(parts.password or "guest"))
 
     def uri_for(self, user: str, password: str) -> str:
-        """The administrator's URI with another user's credentials."""
-        parts = urlsplit(self.amqp_uri)
-        host = parts.hostname or "127.0.0.1"
-        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
-        if parts.port:
-            netloc += f":{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        """The administrator's URI with another user's credentials: every
+        address of a cluster's failover list (`config.amqp_uri`)."""
+        return ";".join(_as_user(address, user, password)
+                        for address in config.amqp_addresses(self.amqp_uri))
+
+
+def _as_user(address: str, user: str, password: str) -> str:
+    parts = urlsplit(address)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def apply(admin: Administrator, passwords: dict[str, str], development: bool = False,
@@ -246,9 +273,14 @@ def apply(admin: Administrator, passwords: dict[str, str], development: bool = F
     Users of parties without a password keep whatever they had."""
     from kombu import Connection
 
-    with Connection(admin.amqp_uri) as connection:
-        topology.declare(connection, retry_delays_ms)
     api = admin.api()
+    with Connection(admin.amqp_uri) as connection:
+        # A broker from before quorum queues holds classic ones of the same names.
+        upgraded = queue_upgrade.upgrade(connection, api, admin.vhost,
+                                         queue_upgrade.planned_queues(retry_delays_ms))
+        if upgraded.moved:
+            print(f"upgraded to quorum queues: {upgraded}", file=sys.stderr)
+        topology.declare(connection, retry_delays_ms)
     for grant in system_grants(retry_delays_ms, prefix):
         party = grant.user.removeprefix(prefix)
         if party in passwords:

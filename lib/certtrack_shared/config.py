@@ -31,7 +31,15 @@ def is_development() -> bool:
 
 
 def amqp_uri() -> str:
+    """The broker: one AMQP URI, or a cluster's nodes as kombu's failover
+    list, `amqp://u:p@node1:5672/;amqp://u:p@node2:5672/` (each address whole:
+    user, password and vhost), tried in order and again after a node is lost."""
     return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def amqp_addresses(uri: str) -> list[str]:
+    """Each address of an AMQP URI that may be a `;`-separated failover list."""
+    return [address.strip() for address in uri.split(";") if address.strip()]
 
 
 def database_url(service: str) -> str:
