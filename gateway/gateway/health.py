@@ -13,6 +13,8 @@ from flask import Blueprint, current_app
 from kombu import Connection
 from nameko.exceptions import RemoteError
 
+from certtrack_shared.config import amqp_addresses
+
 from .errors import ServiceTimeout, ServiceUnreachable
 from .openapi import api_operation
 from .rpc import RpcPool
@@ -58,14 +60,18 @@ def readiness(amqp_uri: str, rpc: RpcPool, services: tuple[str, ...], timeout: f
 
 
 def broker_reachable(amqp_uri: str, timeout: float) -> bool:
-    try:
-        with Connection(amqp_uri, connect_timeout=timeout) as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
-        return True
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
-        # The type only: a broker error message can echo the URI's host and user.
-        log.warning("Broker unreachable: %s", type(error).__name__)
-        return False
+    """True when any address of AMQP_URI (a cluster's failover list) takes a
+    login: the gateway's clients fail over to whichever node answers."""
+    for number, address in enumerate(amqp_addresses(amqp_uri), start=1):
+        try:
+            with Connection(address, connect_timeout=timeout) as connection:
+                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
+                                             timeout=timeout)
+            return True
+        except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+            # The type only: a broker error message can echo the URI's host and user.
+            log.warning("Broker address %s unreachable: %s", number, type(error).__name__)
+    return False
 
 
 def service_status(rpc: RpcPool, service: str) -> str:

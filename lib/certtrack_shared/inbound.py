@@ -103,6 +103,12 @@ class GuardedQueueConsumer(QueueConsumer):
     def ack_message(self, message):
         self._settle(message, "ack")
 
+    def on_connection_error(self, exc, interval):
+        # Nameko's own line masks the password of the first address only; a
+        # failover list (config.amqp_uri) carries one in each.
+        log.warning("Error connecting to the broker (%s); trying the next address in %s seconds",
+                    exc, interval)
+
     def requeue_message(self, message):
         self._settle(message, "requeue")
 

@@ -144,6 +144,13 @@ def is_loopback(host: str | None) -> bool:
 
 
 def _amqp(url: str) -> list[str]:
+    """Every address of a failover list (config.amqp_uri) is checked."""
+    addresses = config.amqp_addresses(url)
+    return [problem for address in addresses for problem in _amqp_address(address)] \
+        if len(addresses) > 1 else _amqp_address(url)
+
+
+def _amqp_address(url: str) -> list[str]:
     parts = urlsplit(url)
     problems = []
     user = unquote(parts.username) if parts.username else None
@@ -204,7 +211,9 @@ def _secret_key(key: str | None) -> list[str]:
 
 
 def _masked(url: str) -> str:
-    """The URL without its password, fit for a message."""
+    """The URL (each address of a failover list) without its password, fit for a message."""
+    if ";" in url:
+        return ";".join(_masked(address) for address in config.amqp_addresses(url))
     parts = urlsplit(url)
     if parts.password is None:
         return url

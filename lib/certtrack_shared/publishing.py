@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 from kombu import Connection, Exchange, Producer
 
+from certtrack_shared.config import amqp_addresses
+
 CONTENT_TYPE = "application/json"
 # Who first published a message a consumer forwards to itself (a retry, a
 # dead letter replayed): trusted only on a message the consumer's own user
@@ -25,24 +27,29 @@ def encode(body: dict) -> bytes:
 
 
 def broker_user(amqp_uri: str) -> str:
-    """The user an AMQP URI connects as (kombu's default: guest)."""
-    return unquote(urlsplit(amqp_uri).username or "guest")
+    """The user an AMQP URI (or its first failover address) connects as
+    (kombu's default: guest)."""
+    return unquote(urlsplit(amqp_addresses(amqp_uri)[0]).username or "guest")
 
 
 class ConfirmingPublisher:
-    """One connection, reused; reconnects when it was lost.
+    """One connection, reused; reconnects when it was lost, to the next node
+    of a failover list (`config.amqp_uri`) when its own is gone.
 
     Not shared across threads: each user (relay, consumer) holds its own.
     """
 
     def __init__(self, amqp_uri: str, connect_retries: int = 3,
                  confirm_timeout: float | None = None):
-        """`connect_retries` and `confirm_timeout` (seconds, None: wait as long
-        as the broker takes) bound how long a publish may take, for callers
-        that answer someone waiting (the gateway's vendor endpoint)."""
+        """`connect_retries` (further rounds over every address after the
+        first) and `confirm_timeout` (seconds, None: wait as long as the
+        broker takes) bound how long a publish may take, for callers that
+        answer someone waiting (the gateway's vendor endpoint)."""
         self.amqp_uri = amqp_uri
         self.user = broker_user(amqp_uri)
-        self.connect_retries = connect_retries
+        # kombu counts each address tried as a retry, and pauses only after a
+        # whole round: every round tries every node.
+        self.connect_retries = (connect_retries + 1) * len(amqp_addresses(amqp_uri)) - 1
         self.confirm_timeout = confirm_timeout
         self._connection: Connection | None = None
         self._producer: Producer | None = None
@@ -126,7 +133,7 @@ class ConfirmingPublisher:
                 except Exception:
                     pass
             self._tx = Connection(self.amqp_uri, heartbeat=0)
-            self._tx.ensure_connection(max_retries=3)
+            self._tx.ensure_connection(max_retries=self.connect_retries)
             self._tx.default_channel.tx_select()
         return self._tx
 

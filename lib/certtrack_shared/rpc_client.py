@@ -20,7 +20,13 @@ from certtrack_shared.topology import topic_exchange
 class PassiveReplyListener(SingleThreadedReplyListener):
     """Nameko's `ReplyListener.setup`, with the exchange declared passively:
     registering the provider declares the queue at once, so the queue must
-    be right before that."""
+    be right before that.
+
+    The reply queue is transient, where nameko's is durable: it lives as long
+    as its proxy, and in a cluster a durable classic queue whose node went
+    down cannot be declared again until that node returns, while a transient
+    one goes with its node. It stays a classic queue (decision 0029): one
+    Raft group per proxy would cost more than the calls it answers."""
 
     def setup(self):
         reply_queue_uuid = uuid.uuid4()
@@ -29,11 +35,13 @@ class PassiveReplyListener(SingleThreadedReplyListener):
         self.queue = Queue(
             RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_queue_uuid),
             exchange=topic_exchange(exchange, passive=True), routing_key=self.routing_key,
-            queue_arguments={"x-expires": RPC_REPLY_QUEUE_TTL})
+            durable=False, queue_arguments={"x-expires": RPC_REPLY_QUEUE_TTL})
         self.queue_consumer.register_provider(self)
 
 
 def cluster_rpc(amqp_uri: str, timeout: float | None = None) -> ClusterRpcProxy:
-    """A `ClusterRpcProxy` (use it as a context manager) for `amqp_uri`."""
+    """A `ClusterRpcProxy` (use it as a context manager) for `amqp_uri`, which
+    may be a failover list (`config.amqp_uri`): kombu connects to the first
+    node that answers."""
     return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout,
                            reply_listener_cls=PassiveReplyListener)

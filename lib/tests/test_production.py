@@ -36,6 +36,13 @@ def test_broker_password_never_appears_in_the_message():
     assert "Zt7w" not in problem and "identity:***@" in problem
 
 
+def test_every_address_of_a_broker_failover_list_is_checked_and_none_shows_its_password():
+    (problem,) = problems(AMQP_URI=f"{GOOD_AMQP};amqp://identity:Zt7w-long-random@rabbitmq-2.internal:5672/")
+
+    assert "amqps://" in problem and "rabbitmq-2.internal" in problem and "Zt7w" not in problem
+    assert problems(AMQP_URI=f"{GOOD_AMQP};{GOOD_AMQP}") == []
+
+
 @pytest.mark.parametrize("uri", [
     GOOD_AMQP,
     "amqp://identity:Zt7w-long-random@127.0.0.1:5672/",
