@@ -514,3 +514,54 @@ def test_a_pod_no_policy_names_accepts_no_connection(layer):
     newcomer = Pod("newcomer", NAMESPACE, {"app.kubernetes.io/name": "newcomer"}, ((8080, "http"),))
     for source in [*certtrack_pods(layer), elsewhere("default"), elsewhere("ingress-nginx")]:
         assert not admitted(policies(layer), source, newcomer, 8080), source.name
+
+
+# ------------------------------------------------------------------ metrics
+
+PROMETHEUS = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+IN_NAMESPACE = re.compile(rf"^([a-z0-9-]+)\.{NAMESPACE}\.svc\.cluster\.local$")
+
+
+def scrape_targets() -> list[tuple[str, int]]:
+    """(Service name, port) of every DNS name Prometheus' Kubernetes configuration scrapes."""
+    targets = []
+    for job in yaml.safe_load(PROMETHEUS.read_text())["scrape_configs"]:
+        for discovery in job.get("dns_sd_configs", []):
+            targets += [(IN_NAMESPACE.match(name).group(1), discovery["port"]) for name in discovery["names"]]
+    return targets
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_prometheus_finds_every_replica_of_what_it_scrapes(layer):
+    """Each scraped name is a headless Service (one DNS record per pod) whose pods open that port
+    and whose processes serve metrics there; the broker's is the operator's `<cluster>-nodes`."""
+    services = of_kind(layer, "Service")
+    brokers = {f"{name}-nodes" for name in of_kind(layer, "RabbitmqCluster")}
+    config = next(iter(of_kind(layer, "ConfigMap").values()))["data"]
+    pods = certtrack_pods(layer)
+    scraped = scrape_targets()
+    assert scraped
+    for name, port in scraped:
+        if port == 15692:  # rabbitmq_prometheus, on the operator's headless Service of the nodes
+            assert layer == "base" or name in brokers, name
+            continue
+        service = services.get(name)
+        assert service is not None and service["spec"].get("clusterIP") == "None", f"{name} is not headless"
+        assert port in {p["port"] for p in service["spec"]["ports"]}, name
+        selected = [pod for pod in pods if service["spec"]["selector"].items() <= pod.labels.items()]
+        assert selected and all((port, "metrics") in pod.ports for pod in selected), name
+        assert config["METRICS_PORT"] == str(port) and config["METRICS_BIND"] == "0.0.0.0"
+        assert all(admitted(policies(layer), elsewhere("monitoring"), pod, port) for pod in selected), name
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_no_metrics_port_is_on_the_public_site(layer):
+    services = of_kind(layer, "Service")
+    for ingress in of_kind(layer, "Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                (port,) = [p for p in services[backend["name"]]["spec"]["ports"]
+                           if p.get("name") == backend["port"].get("name")
+                           or p["port"] == backend["port"].get("number")]
+                assert port["port"] != 9100 and port.get("targetPort") != "metrics", backend
