@@ -1,6 +1,6 @@
 """Upgrading a broker's classic queues to the topology's quorum queues, keeping every message.
 
-A broker that ran CertTrack before decision 0029 holds its queues as classic
+A broker that ran CertTrack before decision 0031 holds its queues as classic
 queues, often with messages; declaring one of them as a quorum queue fails
 (PRECONDITION_FAILED), and a queue's type cannot change in place. So the
 administrator, before declaring the topology (`broker_identities apply`,

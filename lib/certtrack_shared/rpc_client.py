@@ -25,7 +25,7 @@ class PassiveReplyListener(SingleThreadedReplyListener):
     The reply queue is transient, where nameko's is durable: it lives as long
     as its proxy, and in a cluster a durable classic queue whose node went
     down cannot be declared again until that node returns, while a transient
-    one goes with its node. It stays a classic queue (decision 0029): one
+    one goes with its node. It stays a classic queue (decision 0031): one
     Raft group per proxy would cost more than the calls it answers."""
 
     def setup(self):

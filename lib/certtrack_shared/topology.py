@@ -22,7 +22,7 @@ included. Retry exchanges are topic exchanges for the same reason.
 `nameko-rpc` is declared here too: services consume it with a passive
 declaration, since only the gateway may configure it.
 
-Every durable queue is a quorum queue (docs/decisions/0029-quorum-queues.md):
+Every durable queue is a quorum queue (docs/decisions/0031-quorum-queues.md):
 replicated over the cluster's nodes, so a queue and its confirmed messages
 outlive the node that led it. Each carries the arguments of its kind
 (`*_arguments` below), the same wherever it is declared, since RabbitMQ

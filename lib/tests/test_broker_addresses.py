@@ -1,4 +1,4 @@
-"""AMQP_URI as a cluster's failover list (decision 0029): each client reaches
+"""AMQP_URI as a cluster's failover list (decision 0031): each client reaches
 the broker through the first address that answers, and no address's
 password is lost or shown on the way. The failover itself, a node stopped
 under load, is tests/cluster/ (with the vendor's pika publisher, which

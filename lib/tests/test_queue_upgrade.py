@@ -1,4 +1,4 @@
-"""A broker from before quorum queues (decision 0029): its classic queues, with
+"""A broker from before quorum queues (decision 0031): its classic queues, with
 messages, become the topology's quorum queues with every message as it was."""
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def test_vendor_message_published_before_exams_ever_started_is_queued():
         messages = drain(fresh.amqp_uri, queue, quiet_seconds=0.5)
         assert [m["message_id"] for m in messages] == ["pv-000000124"]
         declared = {name: fresh.queue(name) for name in (queue, f"{queue}.dlq", "warehouse.orders")}
-        # Replicated over the cluster (decision 0029): each survives the node that leads it.
+        # Replicated over the cluster (decision 0031): each survives the node that leads it.
         assert {name: q["type"] for name, q in declared.items()} == dict.fromkeys(declared, "quorum")
         assert declared[queue]["arguments"]["x-dead-letter-routing-key"] == f"{queue}.dlq"
         assert declared[queue]["arguments"]["x-delivery-limit"] == topology.DELIVERY_LIMIT
@@ -48,7 +48,7 @@ def test_operator_definitions_file_matches_the_code():
 @pytest.mark.container
 def test_a_message_handed_out_past_the_delivery_limit_lands_in_its_dead_letter_queue_intact():
     """The broker's backstop for a message that kills its consumer every time
-    (decision 0029): each unsettled return counts, and past the limit the
+    (decision 0031): each unsettled return counts, and past the limit the
     message goes to `<queue>.dlq` as it was published, user_id included,
     for the archive and staff, instead of looping forever."""
     fresh = Vhost().create()

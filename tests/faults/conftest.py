@@ -12,6 +12,7 @@ import pytest
 from certtrack_shared import broker_identities
 from tests.faults.stack import BROKER_PASSWORDS, RETRY_DELAYS_MS, ROOT, FaultStack
 from tests.faults.traffic import ExamsLedger
+from tests.harness.figures import suite_figures
 from tests.harness.rabbit_node import RabbitNode
 
 SERVICES = ("identity", "exams")  # exams applies results; identity links their candidates
@@ -71,22 +72,4 @@ def _healthy_afterwards(request):
             print(f"[faults] after {request.node.name}: {line}")
 
 
-FIGURES: list[str] = []
-
-
-@pytest.fixture
-def figures(request):
-    """`figures("…")`: a scenario's figures, printed and listed at the end of the run."""
-
-    def note(line: str) -> None:
-        FIGURES.append(f"{request.node.name}: {line}")
-        print(f"[faults] {line}")
-
-    return note
-
-
-def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
-        terminalreporter.section("fault suite figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
+figures, pytest_terminal_summary = suite_figures("faults")

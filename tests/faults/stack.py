@@ -63,9 +63,7 @@ class ServiceProcess:
 
     def start(self) -> None:
         component = _run_stack().service(self.name, self.env)
-        # Its own broker user, as `make run` and production start it.
-        component.env.update(_run_stack().broker_env(self.name, self.env["AMQP_URI"],
-                                                     BROKER_PASSWORDS))
+        component.env.update(self.broker_env())
         with self.log.open("a") as log:
             log.write(f"\n===== faults: starting {self.name} ({time.strftime('%H:%M:%S')})\n")
             log.flush()
@@ -75,6 +73,10 @@ class ServiceProcess:
                 start_new_session=True,
             )
         self.starts += 1
+
+    def broker_env(self) -> dict[str, str]:
+        """Its own broker user, as `make run` and production start it."""
+        return _run_stack().broker_env(self.name, self.env["AMQP_URI"], BROKER_PASSWORDS)
 
     def kill(self) -> None:
         """kill -9: no shutdown of any kind."""

@@ -86,9 +86,11 @@ def new_prefix(scenario: str) -> str:
 class Stream(threading.Thread):
     """Publishes `bodies` (exam results) at `rate` per second in the background."""
 
-    def __init__(self, amqp_uri: str, bodies: list[dict], rate: float):
+    def __init__(self, amqp_uri: str, bodies: list[dict], rate: float, publisher=None):
+        """`publisher` (anything with `publish(body, message_id)`, `resends`
+        and `close()`), else a `VendorPublisher` of `amqp_uri`."""
         super().__init__(daemon=True)
-        self.publisher = VendorPublisher(amqp_uri)
+        self.publisher = publisher or VendorPublisher(amqp_uri)
         self.bodies = bodies
         self.rate = rate
         self.published = 0
