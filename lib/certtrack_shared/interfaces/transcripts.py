@@ -1,5 +1,6 @@
 """The transcripts service's published RPC models (services/transcripts/transcripts/schemas.py
-re-exports them): a candidate's transcripts and their share mail.
+re-exports them): a candidate's transcripts and their share mail, and what a third party
+sees when verifying one.
 
 The field descriptions are those of the gateway's API documentation (/api/v1/openapi.json).
 """
@@ -84,3 +85,38 @@ class RenderedMail(BaseModel):
     subject: str
     text: str
     html: str
+
+
+# -- public verification (CONTRACTS.md §5) -------------------------------------------------
+# Served by transcripts' own web app (public_web.py), which writes exactly these models dumped
+# with `exclude_unset`; the gateway documents the same in its OpenAPI document.
+class VerifiedCandidate(BaseModel):
+    name: str
+    email: Optional[str] = Field(default=None, description="Present only when the transcript shows it.")
+
+
+class VerifiedCertification(BaseModel):
+    id: str = Field(description="Catalog id, e.g. `ccna`.")
+    name: str
+    status: Literal["active", "expired", "revoked"] = Field(
+        description="`active`, `expired` or `revoked`, as of the moment of viewing.")
+    active_on: Optional[date]
+    expires_on: Optional[date] = Field(description="First day no longer active; null: never expires.")
+
+
+class VerifiedExam(BaseModel):
+    exam_code: str
+    exam_title: str
+    taken_at: datetime
+    result: Literal["pass"]
+
+
+class VerifiedTranscript(BaseModel):
+    """Only what the transcript's display options show: `candidate.email` and `exams` are
+    absent (not null) unless shown."""
+
+    candidate: VerifiedCandidate
+    certifications: list[VerifiedCertification]
+    exams: Optional[list[VerifiedExam]] = Field(default=None,
+                                                description="Present only when the transcript shows exams.")
+    generated_at: datetime

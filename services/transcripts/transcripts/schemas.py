@@ -1,8 +1,8 @@
 """Requests and replies of the transcripts service's RPC methods."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal, Optional
+from datetime import date
+from typing import Annotated, Optional
 
 from pydantic import BaseModel, StringConstraints
 
@@ -14,6 +14,10 @@ from certtrack_shared.interfaces.transcripts import (  # noqa: F401
     TranscriptList,
     TranscriptRequest,
     TranscriptSummary,
+    VerifiedCandidate,
+    VerifiedCertification,
+    VerifiedExam,
+    VerifiedTranscript,
 )
 
 CandidateId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=20)]
@@ -48,35 +52,3 @@ class TranscriptOptions(BaseModel):
 
     name: Optional[str]
     certifications: list[HeldCertification]
-
-
-# -- sharing by mail ----------------------------------------------------------------------
-# -- verification -------------------------------------------------------------------------
-class VerifiedCandidate(BaseModel):
-    name: str
-    email: Optional[str] = None  # set only when the transcript shows it
-
-
-class VerifiedCertification(BaseModel):
-    id: str
-    name: str
-    status: Literal["active", "expired", "revoked"]
-    active_on: Optional[date]
-    expires_on: Optional[date]
-
-
-class VerifiedExam(BaseModel):
-    exam_code: str
-    exam_title: str
-    taken_at: datetime
-    result: Literal["pass"]
-
-
-class VerifiedTranscript(BaseModel):
-    """CONTRACTS.md §5. Dumped with `exclude_unset`, so `candidate.email` and
-    `exams` are absent (not null) unless the display options show them."""
-
-    candidate: VerifiedCandidate
-    certifications: list[VerifiedCertification]
-    exams: Optional[list[VerifiedExam]] = None
-    generated_at: datetime
