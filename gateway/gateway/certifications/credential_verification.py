@@ -10,11 +10,12 @@ revocation list; `verified` says whether it is a genuine CertTrack credential,
 from __future__ import annotations
 
 import base64
-from typing import Literal, Optional
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from certtrack_shared.interfaces.certs import CredentialCheck
 
 from ..errors import render_error
 from ..openapi import api_operation
@@ -34,13 +35,6 @@ class CredentialToVerify(BaseModel):
         strict=True, min_length=1, max_length=MAX_CREDENTIAL_CHARACTERS,
         description="The credential as CertTrack issues it: the compact JWS (VC-JWT, the `.jwt` download) or "
                     "the credential's JSON text (the `.json` download). At most 64 KiB; a larger body is 413.")
-
-
-class CredentialCheck(BaseModel):
-    verified: bool = Field(description="The signature, the issuer and the structure hold: a genuine credential.")
-    status: Optional[Literal["active", "revoked", "suspended", "expired"]] = Field(
-        description="Whether it still holds; null when it could not be verified.")
-    errors: list[str] = Field(description="Why it is not verified, in words; empty when it is.")
 
 
 @blueprint.url_value_preprocessor

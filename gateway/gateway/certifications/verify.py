@@ -13,11 +13,10 @@ current badge's signature holds (docs/decisions/0024).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from typing import Literal, Optional
 
 from flask import Blueprint, abort, render_template
-from pydantic import BaseModel, Field
+
+from certtrack_shared.interfaces.certs import CertificateVerification
 
 from ..openapi import api_operation
 from . import client
@@ -25,34 +24,6 @@ from . import client
 blueprint = Blueprint("certificate_verification", __name__)
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # certs issues URL-safe tokens
-
-
-class ValidityPeriod(BaseModel):
-    active_on: date
-    expires_on: Optional[date] = Field(description="The first day it is no longer active; null: never expires.")
-    revoked: bool
-
-
-class BadgeCheck(BaseModel):
-    verified: bool = Field(description="The badge's signature, issuer and structure hold.")
-    status: Optional[Literal["active", "revoked", "suspended", "expired"]]
-    errors: list[str] = Field(description="Why it is not verified, in words.")
-
-
-class CertificateVerification(BaseModel):
-    certificate_code: str
-    candidate_name: str
-    certification_id: str
-    certification_name: str
-    status: Literal["in_progress", "active", "expired", "revoked"] = Field(description="Live, at `generated_at`.")
-    active_on: Optional[date]
-    expires_on: Optional[date] = Field(description="The first day it is no longer active; null: never expires.")
-    generated_at: datetime
-    first_awarded_on: Optional[date] = Field(default=None, description="The original award, kept across renewals.")
-    periods: list[ValidityPeriod] = Field(
-        default=[], description="Every validity period a digital badge was issued for, oldest first.")
-    badge: Optional[BadgeCheck] = Field(
-        default=None, description="The current digital badge checked as a verifier would; null when none is issued.")
 
 
 def _verify(code: str) -> dict:

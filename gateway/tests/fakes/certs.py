@@ -2,7 +2,8 @@
 
 It answers the RPC interface of the certs service (services/certs/certs/service.py
 and schemas.py) with the same signatures and reply shapes, and imports
-nothing of certs. The standings are not invented: they are canned in
+nothing of certs: every reply the gateway reads as a model goes through certs'
+published model (certtrack_shared.interfaces.certs), as the service's does. The standings are not invented: they are canned in
 `certs.json` beside this file, one scenario per set of facts the tests use
 (a candidate's sittings and approved activities, as of 25 Nov 2026), with
 the standings certs' rules engine gives for them over the shipped catalogs,
@@ -38,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from certtrack_shared.errors import DomainError, FieldErrors
+from certtrack_shared.interfaces import certs as published
 
 from .rpc import FakeService
 
@@ -105,6 +107,12 @@ def _bake_png(token: str) -> bytes:
 def _canned() -> dict:
     """certs.json, read once per test run (never changed by the fake)."""
     return json.loads(CANNED.read_text(encoding="utf-8"))
+
+
+def _reply(model, value):
+    """`value` as certs answers it: through certs' published model, so the fake cannot answer a
+    shape the service would not."""
+    return model.model_validate(value).model_dump(mode="json")
 
 
 def _facts_key(program: str, sittings, approved) -> str:
@@ -188,12 +196,12 @@ class FakeCerts(FakeService):
         standings = [self._standing(candidate_id, s) for s in self._evaluate(candidate_id) if _touched(s)]
         standings.sort(key=lambda s: (STATUS_ORDER[s["status"]], -LEVEL_RANK[s["level"]]))
         agreement = self.certification_agreement(candidate_id)
-        return {
+        return _reply(published.CandidateCertifications, {
             "candidate_id": candidate_id, "program": program, "as_of": self.today.isoformat(),
             "agreement": {"version": agreement["version"], "accepted": not agreement["needs_acceptance"],
                           "accepted_at": agreement["accepted_at"]},
             "items": standings,
-        }
+        })
 
     def certification(self, candidate_id, certification_id):
         for standing in self._evaluate(candidate_id):
@@ -211,7 +219,8 @@ class FakeCerts(FakeService):
                    if s["id"] in program["renews_by_course"]]
         own = [a for a in self.activities if a["candidate_id"] == candidate_id]
         own.sort(key=lambda a: (a["submitted_at"], a["id"]), reverse=True)
-        return {"balances": balances, "items": [self._activity(a) for a in own], "course_certifications": courses}
+        return _reply(published.ContinuingEducation, {
+            "balances": balances, "items": [self._activity(a) for a in own], "course_certifications": courses})
 
     def submit_ce_activity(self, candidate_id, title, provider, completed_on, kind, certification_id=None,
                            document=None):
@@ -258,8 +267,9 @@ class FakeCerts(FakeService):
         current = versions[-1] if versions else {"version": None, "title": None, "body": None}
         accepted = [(version, at) for (who, version), at in self.acceptances.items() if who == candidate_id]
         latest = max(accepted) if accepted else (None, None)
-        return {**current, "accepted_version": latest[0], "accepted_at": latest[1],
-                "needs_acceptance": bool(versions) and latest[0] != current["version"]}
+        return _reply(published.CertificationAgreement, {
+            **current, "accepted_version": latest[0], "accepted_at": latest[1],
+            "needs_acceptance": bool(versions) and latest[0] != current["version"]})
 
     def accept_certification_agreement(self, candidate_id, version):
         versions = self.agreements[self._program(candidate_id)]
@@ -293,12 +303,13 @@ class FakeCerts(FakeService):
                     "revoked": standing["status"] == "revoked"}
                    for entry in standing["history"] if entry["event"] in ("achieved", "recertified")]
         token = self._token(candidate_id, standing) if standing["status"] == "active" else None
-        return {"certificate_code": code, "candidate_name": f"{person['first_name']} {person['last_name']}",
-                "certification_id": certification_id, "certification_name": standing["name"],
-                "status": standing["status"], "active_on": standing["active_on"],
-                "expires_on": standing["expires_on"], "generated_at": self.now.isoformat(),
-                "first_awarded_on": periods[0]["active_on"] if periods else standing["active_on"],
-                "periods": periods, "badge": self.verify_credential(credential=token) if token else None}
+        return _reply(published.CertificateVerification, {
+            "certificate_code": code, "candidate_name": f"{person['first_name']} {person['last_name']}",
+            "certification_id": certification_id, "certification_name": standing["name"],
+            "status": standing["status"], "active_on": standing["active_on"],
+            "expires_on": standing["expires_on"], "generated_at": self.now.isoformat(),
+            "first_awarded_on": periods[0]["active_on"] if periods else standing["active_on"],
+            "periods": periods, "badge": self.verify_credential(credential=token) if token else None})
 
     # -- digital badges -------------------------------------------------------------------
     def candidate_credentials(self, candidate_id):
@@ -317,11 +328,11 @@ class FakeCerts(FakeService):
                         "issueYear": active.year, "issueMonth": active.month,
                         **({"expirationYear": last_day.year, "expirationMonth": last_day.month} if last_day else {}),
                         "certUrl": url, "certId": credential_id}
-            items.append({
+            items.append(_reply(published.CandidateCredential, {
                 "certification_id": standing["id"], "certification_name": standing["name"], "program": program,
                 "issuer_name": organization, "format": "vc+jwt", "credential": token, "credential_id": credential_id,
                 "verification_url": url, "valid_from": standing["active_on"], "valid_until": ends,
-                "linkedin_url": "https://www.linkedin.com/profile/add?" + urlencode(linkedin)})
+                "linkedin_url": "https://www.linkedin.com/profile/add?" + urlencode(linkedin)}))
         return items
 
     def credential_download(self, candidate_id, certification_id, format):
@@ -340,8 +351,7 @@ class FakeCerts(FakeService):
                             f'"https://purl.imsglobal.org/ob/v3p0"><openbadges:credential verify="{token}"/>'
                             f'<text x="10" y="50">{found["certification_name"]}</text></svg>').encode(),
         }[format]()
-        return {"filename": f"{certification_id}-badge.{format}", "content_type": BADGE_TYPES[format],
-                "data_b64": base64.b64encode(content).decode()}
+        return self._payload(f"{certification_id}-badge.{format}", BADGE_TYPES[format], content)
 
     def credential_issuer(self, program):
         catalog = self._issuer(program)
@@ -381,16 +391,19 @@ class FakeCerts(FakeService):
             try:
                 submitted = base64.b64decode(image_base64, validate=True).decode("latin-1")
             except (binascii.Error, ValueError):
-                return {"verified": False, "status": None, "errors": ["the image did not arrive as base64"]}
+                return _reply(published.CredentialCheck,
+                              {"verified": False, "status": None, "errors": ["the image did not arrive as base64"]})
         else:
             submitted = credential if isinstance(credential, str) else ""
         # The JSON download carries no signature: it is known by its credential id, as certs knows it.
         token = next((token for token in self.tokens
                       if token in submitted or f'"{_payload(token)["id"]}"' in submitted), None)
         if token is None:
-            return {"verified": False, "status": None,
-                    "errors": ["not a credential: expected a JWT, JSON or a PNG or SVG badge"]}
-        return {"verified": True, "status": "revoked" if token in self.revoked else "active", "errors": []}
+            return _reply(published.CredentialCheck, {
+                "verified": False, "status": None,
+                "errors": ["not a credential: expected a JWT, JSON or a PNG or SVG badge"]})
+        return _reply(published.CredentialCheck,
+                      {"verified": True, "status": "revoked" if token in self.revoked else "active", "errors": []})
 
     # -- staff ----------------------------------------------------------------------------
     def ce_review_queue(self):
@@ -495,14 +508,16 @@ class FakeCerts(FakeService):
             or standing["status"] in ("active", "expired")
         code = self._code(candidate_id, standing["id"]) if ever_active else None
         accepted = not self.certification_agreement(candidate_id)["needs_acceptance"]
-        return {**standing, "certificate_code": code, "downloads": standing["status"] == "active" and accepted}
+        return _reply(published.Certification, {
+            **standing, "certificate_code": code, "downloads": standing["status"] == "active" and accepted})
 
     @staticmethod
     def _renewal(standing: dict, renews_with_ce: bool) -> dict:
         view = {key: standing[key] for key in ("name", "status", "active_on", "expires_on",
                                                  "recertification_summary", "recertification", "covered_by")}
-        return {**view, "certification_id": standing["id"], "renews_with_ce": renews_with_ce,
-                "credits_available": standing["ce_credits_available"] if renews_with_ce else None}
+        return _reply(published.CeBalanceView, {
+            **view, "certification_id": standing["id"], "renews_with_ce": renews_with_ce,
+            "credits_available": standing["ce_credits_available"] if renews_with_ce else None})
 
     def _code(self, candidate_id, certification_id) -> str:
         # URL-safe like the service's `secrets.token_urlsafe` codes ('-' and '_' included).
@@ -522,7 +537,8 @@ class FakeCerts(FakeService):
 
     @staticmethod
     def _payload(filename, content_type, data: bytes) -> dict:
-        return {"filename": filename, "content_type": content_type, "data_b64": base64.b64encode(data).decode()}
+        return _reply(published.BinaryPayload,
+                      {"filename": filename, "content_type": content_type, "data_b64": base64.b64encode(data).decode()})
 
     def _find(self, activity_id) -> dict:
         for activity in self.activities:
@@ -538,7 +554,7 @@ class FakeCerts(FakeService):
 
     @staticmethod
     def _activity(activity) -> dict:
-        return {key: value for key, value in activity.items() if key not in ("candidate_id", "document")}
+        return _reply(published.ActivityView, activity)
 
     def _for_staff(self, activity) -> dict:
         person = self.identity.candidates[activity["candidate_id"]]

@@ -53,11 +53,12 @@ class CertsService(deadletters.DeadLetterDesk):
     # -- candidate -------------------------------------------------------------
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def certifications(self, candidate_id):
-        return overview.certifications(self.db, self.outbox, self.catalogs, self.clock, candidate_id)
+        return _json(overview.certifications(self.db, self.outbox, self.catalogs, self.clock, candidate_id))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def certification(self, candidate_id, certification_id):
-        return overview.certification(self.db, self.outbox, self.catalogs, self.clock, candidate_id, certification_id)
+        return _json(overview.certification(
+            self.db, self.outbox, self.catalogs, self.clock, candidate_id, certification_id))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def continuing_education(self, candidate_id):
@@ -98,7 +99,7 @@ class CertsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def candidate_credentials(self, candidate_id):
         """The Open Badges credential of each active certification, with its LinkedIn link."""
-        return credentials.credentials(self.db, self.catalogs, candidate_id)
+        return _json(credentials.credentials(self.db, self.catalogs, candidate_id))
 
     @rpc(expected_exceptions=CANDIDATE_ERRORS)
     def credential_download(self, candidate_id, certification_id, format):
@@ -131,7 +132,7 @@ class CertsService(deadletters.DeadLetterDesk):
     @rpc(expected_exceptions=PUBLIC_ERRORS)
     def verify_credential(self, credential=None, image_base64=None):
         """Check a credential (JWS or JSON text) or a baked PNG/SVG (base64): `{verified, status, errors}`."""
-        return credentials.check(self.db, self.issuing, credential, image_base64, self.clock()).as_json()
+        return _json(credentials.check(self.db, self.issuing, credential, image_base64, self.clock()))
 
     @timer(interval=300)
     def issue_due_credentials(self):

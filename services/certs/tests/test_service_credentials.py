@@ -228,4 +228,4 @@ def test_a_period_whose_expiry_changed_shows_one_badge_for_the_new_period(certs_
         standing.expires_on, standing.revision = date(2030, 3, 2), 2  # e.g. the catalog's validity grew
         credentials.issue_due(session, issuing, catalogs, CSCO, now)
         [item] = credentials.credentials(session, catalogs, CSCO)
-        assert item["valid_until"] == "2030-03-02"
+        assert item.valid_until == date(2030, 3, 2)

@@ -19,19 +19,20 @@ from certtrack_shared.validation import parse
 
 from certs.exceptions import CHECK_FIELDS, AgreementRequired, AgreementVersionMismatch, InvalidRequest
 from certs.handlers.standings import get_candidate
-from certs.models import AgreementAcceptance, Candidate, CertificationAgreement
+from certs import models
+from certs.models import Candidate
 from certs.schemas import (
-    AgreementPublication, AgreementSummary, AgreementVersions, AgreementView, ProgramAgreements,
+    AgreementPublication, AgreementState, AgreementVersions, CertificationAgreement, ProgramAgreements,
     PublishedAgreement,
 )
 
-AGREEMENTS = VersionedAgreements(CertificationAgreement, AgreementAcceptance)
+AGREEMENTS = VersionedAgreements(models.CertificationAgreement, models.AgreementAcceptance)
 
 
-def agreement(session: Session, candidate: Candidate) -> AgreementView:
+def agreement(session: Session, candidate: Candidate) -> CertificationAgreement:
     standing = AGREEMENTS.standing(session, candidate.candidate_id, candidate.program)
     current, accepted = standing.current, standing.accepted
-    return AgreementView(
+    return CertificationAgreement(
         version=current.version if current else None,
         title=current.title if current else None,
         body=current.body if current else None,
@@ -41,14 +42,14 @@ def agreement(session: Session, candidate: Candidate) -> AgreementView:
     )
 
 
-def candidate_agreement(session: Session, candidate_id) -> AgreementView:
+def candidate_agreement(session: Session, candidate_id) -> CertificationAgreement:
     return agreement(session, get_candidate(session, candidate_id))
 
 
-def summary(session: Session, candidate: Candidate) -> AgreementSummary:
+def summary(session: Session, candidate: Candidate) -> AgreementState:
     view = agreement(session, candidate)
     accepted = view.version is not None and view.accepted_version == view.version
-    return AgreementSummary(version=view.version, accepted=accepted,
+    return AgreementState(version=view.version, accepted=accepted,
                             accepted_at=view.accepted_at if accepted else None)
 
 
@@ -59,7 +60,7 @@ def require_accepted(session: Session, candidate: Candidate) -> None:
                                 message="Accept the current certification agreement before downloading.")
 
 
-def accept(session: Session, candidate_id, version, now: datetime) -> AgreementView:
+def accept(session: Session, candidate_id, version, now: datetime) -> CertificationAgreement:
     """Accepting the same version twice changes nothing (the first time stands)."""
     candidate = get_candidate(session, candidate_id)
     if not isinstance(version, int) or isinstance(version, bool):

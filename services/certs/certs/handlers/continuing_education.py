@@ -31,7 +31,7 @@ from certs.exceptions import (
 from certs.handlers import standings
 from certs.handlers.standings import lock_candidate
 from certs.models import Activity, Candidate
-from certs.schemas import ActivityView, Approval, BinaryPayload, CeSubmission, Rejection, StaffActivityView
+from certs.schemas import ActivityView, Approval, BinaryPayload, CandidateCeSubmission, Rejection, StaffActivityView
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SUBMISSION_WINDOW_DAYS = 90
@@ -63,7 +63,7 @@ def course_certifications(catalogs: LoadedCatalogs, program: str) -> set[str]:
 
 
 def submit(session: Session, catalogs: LoadedCatalogs, clock: Clock, **arguments) -> ActivityView:
-    request = parse(CeSubmission, arguments, partial(InvalidSubmission, message=CHECK_FIELDS), depth=1)
+    request = parse(CandidateCeSubmission, arguments, partial(InvalidSubmission, message=CHECK_FIELDS), depth=1)
     candidate = standings.get_candidate(session, request.candidate_id)
     today = clock.today()
     problems: dict[str, str] = {}

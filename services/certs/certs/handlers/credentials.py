@@ -38,7 +38,7 @@ from certs.exceptions import CredentialNotFound
 from certs.handlers.standings import lock_candidate as standings_lock
 from certs.models import Candidate, CredentialStatusList, IssuedCredential, PublishedStanding
 from certs.rules.describe import describe
-from certs.schemas import BinaryPayload
+from certs.schemas import BinaryPayload, CandidateCredential, CredentialCheck
 
 STATUS_LIST_LIFETIME = timedelta(days=1)
 # A list is signed again when less than this is left, so no verifier holds an expired one.
@@ -212,23 +212,22 @@ def _current(session: Session, candidate_id: str) -> list[tuple[IssuedCredential
         .order_by(IssuedCredential.certification_id)).tuples())
 
 
-def credentials(session: Session, catalogs: LoadedCatalogs, candidate_id: str) -> list[dict]:
+def credentials(session: Session, catalogs: LoadedCatalogs, candidate_id: str) -> list[CandidateCredential]:
     items = []
     for row, standing in _current(session, candidate_id):
         catalog = catalogs.program(row.program)
         certification = catalog.certification(row.certification_id)
         url, credential_id = Site(config.site_url()).certificate(standing.certificate_code), URN + row.credential_id
-        items.append({
-            "certification_id": row.certification_id, "certification_name": certification.name,
-            "program": row.program, "issuer_name": catalog.name,
-            "format": "vc+jwt", "credential": row.token, "credential_id": credential_id, "verification_url": url,
-            "valid_from": row.active_on.isoformat(),
-            "valid_until": row.expires_on.isoformat() if row.expires_on else None,
-            "linkedin_url": linkedin.add_to_profile(
+        items.append(CandidateCredential(
+            certification_id=row.certification_id, certification_name=certification.name,
+            program=row.program, issuer_name=catalog.name,
+            format="vc+jwt", credential=row.token, credential_id=credential_id, verification_url=url,
+            valid_from=row.active_on, valid_until=row.expires_on,
+            linkedin_url=linkedin.add_to_profile(
                 name=certification.name, organization=catalog.name, issued_on=row.active_on,
                 valid_through=row.expires_on - timedelta(days=1) if row.expires_on else None,
                 verification_url=url, credential_id=credential_id),
-        })
+        ))
     return items
 
 
@@ -305,16 +304,17 @@ def _catalog(catalogs: LoadedCatalogs, program: str):
 
 
 def check(session: Session, issuing: Issuing, credential: Optional[str], image_base64: Optional[str],
-          now: datetime) -> Verification:
+          now: datetime) -> CredentialCheck:
     """A pasted credential (JWS, JSON) or an uploaded badge image (base64) checked."""
     if image_base64:
         try:
             submitted: bytes | str = base64.b64decode(image_base64, validate=True)
         except (ValueError, TypeError):
-            return Verification(False, errors=["the image did not arrive as base64"])
+            return CredentialCheck(verified=False, status=None, errors=["the image did not arrive as base64"])
     else:
         submitted = credential if isinstance(credential, str) else ""
-    return _check(session, issuing, submitted, now)
+    verification = _check(session, issuing, submitted, now)
+    return CredentialCheck(verified=verification.verified, status=verification.status, errors=verification.errors)
 
 
 def _check(session: Session, issuing: Issuing, submitted: bytes | str, now: datetime) -> Verification:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from certtrack_shared.clock import Clock
 
+from certs import schemas
 from certs.catalog import Catalog, Certification
 from certs.catalog.expressions import LEVEL_RANK, CeCredits, walk
 from certs.catalog.loaded import LoadedCatalogs
@@ -21,19 +22,21 @@ from certs.handlers.continuing_education import course_certifications
 from certs.handlers.standings import current, get_candidate, published
 from certs.models import Activity, Candidate
 from certs.rules import CertificationStanding, Evaluation
-from certs.schemas import ActivityView, CeBalanceView, ContinuingEducation, CourseOption
+from certs.schemas import ActivityView, CandidateCertifications, CeBalanceView, ContinuingEducation, CourseOption
 
 STATUS_ORDER = {"active": 0, "in_progress": 1, "expired": 2, "revoked": 3}
 
 
-def standing_view(standing: CertificationStanding, certificate_code: str | None, accepted: bool) -> dict:
-    view = standing.model_dump(mode="json")
-    view["certificate_code"] = certificate_code
-    view["downloads"] = standing.status == "active" and accepted
-    return view
+def standing_view(standing: CertificationStanding, certificate_code: str | None,
+                  accepted: bool) -> schemas.Certification:
+    """The standing as the candidate sees it: the published model, without the rules' evidence."""
+    return schemas.Certification.model_validate({
+        **standing.model_dump(), "certificate_code": certificate_code,
+        "downloads": standing.status == "active" and accepted})
 
 
-def certifications(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id) -> dict:
+def certifications(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
+                   candidate_id) -> CandidateCertifications:
     candidate = get_candidate(session, candidate_id)
     evaluation = current(session, outbox, catalogs, clock, candidate)
     codes = {cid: row.certificate_code for cid, row in published(session, candidate.candidate_id).items()}
@@ -41,13 +44,9 @@ def certifications(session: Session, outbox, catalogs: LoadedCatalogs, clock: Cl
     shown = [s for s in evaluation.certifications if s.touched or s.id in codes]
     order = {s.id: index for index, s in enumerate(evaluation.certifications)}
     shown.sort(key=lambda s: (STATUS_ORDER[s.status], -LEVEL_RANK[s.level], order[s.id]))
-    return {
-        "candidate_id": candidate.candidate_id,
-        "program": candidate.program,
-        "as_of": evaluation.as_of.isoformat(),
-        "agreement": agreement.model_dump(mode="json"),
-        "items": [standing_view(s, codes.get(s.id), agreement.accepted) for s in shown],
-    }
+    return CandidateCertifications(
+        candidate_id=candidate.candidate_id, program=candidate.program, as_of=evaluation.as_of,
+        agreement=agreement, items=[standing_view(s, codes.get(s.id), agreement.accepted) for s in shown])
 
 
 def certification_of(catalog: Catalog, certification_id) -> Certification:
@@ -69,7 +68,7 @@ def standing_of(evaluation: Evaluation, certification_id: str) -> CertificationS
 
 
 def certification(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock, candidate_id,
-                  certification_id) -> dict:
+                  certification_id) -> schemas.Certification:
     candidate = get_candidate(session, candidate_id)
     certification_of(catalogs.program(candidate.program), certification_id)
     evaluation = current(session, outbox, catalogs, clock, candidate)
