@@ -163,3 +163,18 @@ def test_a_metrics_port_that_cannot_be_opened_stops_the_start(port):
     finally:
         taken.close()
     assert metrics.serving_port() is None
+
+
+def test_an_expected_exception_counts_as_refused_not_as_error():
+    class NotFound(Exception):
+        pass
+
+    def outcome(error, expected):
+        exc_info = None if error is None else (type(error), error, None)
+        return metrics.series._rpc_outcome(exc_info, expected)
+
+    assert outcome(None, (NotFound,)) == "ok"
+    assert outcome(NotFound("no such candidate"), (NotFound,)) == "refused"
+    assert outcome(NotFound("no such candidate"), NotFound) == "refused"
+    assert outcome(ValueError("a bug"), (NotFound,)) == "error"
+    assert outcome(NotFound("undeclared"), ()) == "error"
