@@ -146,6 +146,7 @@ def main() -> int:
     urls = {service: databases.url(f"mem_{service}") for service in SERVICES}
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
         stack = Stack(vhost.amqp_uri, urls, Path(folder))
+        stack.env["REPLICAS"] = "1"  # one process per service, as one container runs it
         try:
             started = time.monotonic()
             stack.start()
