@@ -11,9 +11,12 @@ period) and exits 0.
 
 REPLICAS=N (default 1) starts N processes of each service, as N pods would
 run: `certs-1`, `certs-2`, ... each supervised and restarted on its own, with
-its own log (var/log/certs-2.log) and console prefix. Every replica consumes
-from the same queues; the timers' singleton jobs elect one replica each run
-(decision 0025). The gateway and the other components stay one process each.
+its own log (var/log/certs-2.log) and console prefix. The first process of
+each service starts with the stack; the others once the site is up, as pods
+scaled up, so that N of them do not slow the start on a small machine. Every
+replica consumes from the same queues; the timers' singleton jobs elect one
+replica each run (decision 0029). The gateway and the other components stay
+one process each.
 
 A child that exits on its own is restarted, before and after readiness, after
 1 s, 2 s, 4 s ... at most 30 s (from 1 s again once it stayed up 60 s); the
@@ -262,6 +265,18 @@ def replicated(component: Component, replicas: int) -> list[Component]:
     return [Component(replica_name(component.name, replica, replicas), list(component.argv),
                       replica_env(component, replica), component.oneshot)
             for replica in range(1, replicas + 1)]
+
+
+def scale(components: list[Component], replicas: int) -> tuple[list[Component], list[Component]]:
+    """The processes of each component: (the first of each, started with the stack; the
+    others, started once the site is up). Started all at once, N processes of every service
+    would each take N times as long to import and connect on a small machine."""
+    first, later = [], []
+    for component in components:
+        one, *others = replicated(component, replicas)
+        first.append(one)
+        later += others
+    return first, later
 
 
 def replica_env(component: Component, replica: int) -> dict[str, str]:
@@ -629,15 +644,15 @@ def main() -> int:
         site_gateway.env.update(OIDC_ISSUER=oidc[1], **{k: env.get(k) or v for k, v in DEV_OIDC_CLIENT.items()})
     if web:
         site_gateway.env["TRANSCRIPTS_WEB_URL"] = web[1]
-    processes = []
-    for name in services:
-        one = service(name, env)
-        one.env.update(broker_env(name, env["AMQP_URI"], passwords))  # shared by its replicas
-        processes += replicated(one, replicas)
+    ones = [service(name, env) for name in services]
+    for one in ones:
+        one.env.update(broker_env(one.name, env["AMQP_URI"], passwords))  # shared by its replicas
+    processes, scaled_up = scale(ones, replicas)
     before_oidc, after_oidc = extras(after_ready=False), ([web[0]] if web else []) + [site_gateway]
     after_ready = extras(after_ready=True)
     for component in before_oidc + after_oidc + after_ready:
         component.env.update(broker_env(component.name, env["AMQP_URI"], passwords))
+    after_ready = scaled_up + after_ready
     components = ([sink] if sink else []) + ([sandbox[0]] if sandbox else []) + processes \
         + before_oidc + ([oidc[0]] if oidc else []) + after_oidc
 

@@ -22,13 +22,10 @@ import run_stack  # noqa: E402
 from supervision import Component, RestartPolicy, Supervisor, console  # noqa: E402
 
 
-def components(specs: list[dict], replicas: int = 1) -> list[Component]:
-    found = []
-    for s in specs:
-        one = Component(s["name"], [sys.executable, "-c", s["code"], *s.get("args", [])],
-                        oneshot=s.get("oneshot", False))
-        found += run_stack.replicated(one, replicas) if s.get("service") else [one]
-    return found
+def components(specs: list[dict]) -> list[Component]:
+    return [Component(s["name"], [sys.executable, "-c", s["code"], *s.get("args", [])],
+                      oneshot=s.get("oneshot", False))
+            for s in specs]
 
 
 def main() -> int:
@@ -38,9 +35,11 @@ def main() -> int:
     stack = Supervisor(run_stack.LOG_DIR, run_stack.ROOT, RestartPolicy.from_env(env))
     stack.stop_on_signals()
     port = spec["port"]
-    replicas = run_stack.replica_count(env)
+    services, scaled_up = run_stack.scale(
+        components([c for c in spec["components"] if c.get("service")]), run_stack.replica_count(env))
+    others = components([c for c in spec["components"] if not c.get("service")])
     return run_stack.serve(stack, env, port, spec.get("ready_timeout", 20),
-                           components(spec["components"], replicas), components(spec.get("after_ready", [])),
+                           services + others, scaled_up + components(spec.get("after_ready", [])),
                            lambda: console.say(f"CertTrack is up: http://127.0.0.1:{port}/"))
 
 

@@ -335,11 +335,14 @@ def test_killed_service_is_restarted_with_a_new_pid_while_the_others_keep_theirs
 
 
 def test_replicas_run_as_processes_of_their_own_each_restarted_alone(run_stack):
-    """REPLICAS=2: two processes of each service, as two pods; one killed is restarted, its
-    sibling keeps running, and each has its own console prefix and log."""
+    """REPLICAS=2: two processes of each service, as two pods, the second started once the
+    site is up; one killed is restarted, its sibling keeps running, and each has its own
+    console prefix and log."""
     stack = run_stack(component("web", READYZ_SERVER, READY_PORT), component("certs", SLEEPER, service=True),
                       env={"REPLICAS": "2"})
-    stack.ready()
+    stack.wait_for(r"^certs-2 +\| up, pid")
+    assert stack.console().index("started certs-1") < stack.console().index("CertTrack is up") \
+        < stack.console().index("started certs-2")
     [first], [second] = stack.pids("certs-1"), stack.pids("certs-2")
     assert stack.pids("certs") == [] and len(stack.pids("web")) == 1  # the site stays one process
     os.kill(second, signal.SIGKILL)
