@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from amqp.exceptions import AccessRefused
+from amqp.exceptions import AccessRefused, PreconditionFailed
 from kombu import Connection, Exchange, Queue, binding as kombu_binding
 
 EXTERNAL_EXCHANGES = ("vendor.events", "fulfillment.events", "warehouse.events")
@@ -107,6 +107,11 @@ def rpc_queue_arguments() -> dict:
     """`rpc-<service>`: past the limit a request is dropped; its caller gave
     up long before (RPC_TIMEOUT)."""
     return {**_QUORUM, "x-delivery-limit": DELIVERY_LIMIT}
+
+
+class ClassicQueueFound(RuntimeError):
+    """A queue of the topology exists with other arguments (a classic queue
+    from before decision 0031)."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +270,14 @@ def declare(connection: Connection, retry_delays_ms=(), extra_bindings=()) -> No
     for exchange in exchanges():
         exchange(channel).declare()
     for queue in queues(BINDINGS + tuple(extra_bindings)):
-        queue(channel).declare()
+        try:
+            queue(channel).declare()
+        except PreconditionFailed as error:
+            raise ClassicQueueFound(
+                f"{error}: the broker holds {queue.name!r} as it was declared before quorum "
+                "queues; upgrade it, messages and all, with `python -m "
+                "certtrack_shared.queue_upgrade` (or `broker_identities apply`) as the "
+                "administrator") from error
     for delay_ms in retry_delays_ms:
         exchange, queue = delay_queue(delay_ms)
         exchange(channel).declare()

@@ -104,3 +104,11 @@ def test_a_classic_queue_still_read_by_an_old_service_is_left_alone(old_broker):
             queue_upgrade.upgrade(connection, admin.api(), admin.vhost, planned)
         consumer.cancel()
     assert vhost.queue(RESULTS)["type"] == "classic"
+
+
+@pytest.mark.container
+def test_declaring_the_topology_over_classic_queues_names_the_upgrade(old_broker):
+    vhost, _planned = old_broker
+    with Connection(vhost.amqp_uri) as connection, \
+            pytest.raises(topology.ClassicQueueFound, match="certtrack_shared.queue_upgrade"):
+        topology.declare(connection)
