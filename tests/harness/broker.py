@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+import time
 import uuid
 from urllib.parse import quote, urlparse
 
@@ -20,15 +22,31 @@ def _api(path: str) -> tuple[str, tuple[str, str]]:
     return f"{base}/api/{path}", (parsed.username or "guest", parsed.password or "guest")
 
 
+PREFIX = "certtrack-test-"
+# A run's vhost is named after the minute it started: a run killed before its
+# teardown (a CI timeout, a kill -9) leaves its vhost, with a hundred quorum
+# queues that the broker keeps running, and the next run removes it. No run
+# lasts this long.
+LEFTOVER_AFTER_SECONDS = 3 * 3600
+_STARTED = re.compile(rf"^{PREFIX}(\d{{10}})-[0-9a-f]+$")
+
+
+def leftovers(names: list[str], now: float) -> list[str]:
+    """The vhosts of earlier runs that cannot still be running."""
+    return [name for name in names
+            if (started := _STARTED.match(name)) and now - int(started.group(1)) > LEFTOVER_AFTER_SECONDS]
+
+
 class Vhost:
     def __init__(self, name: str | None = None):
-        self.name = name or f"certtrack-test-{uuid.uuid4().hex[:10]}"
+        self.name = name or f"{PREFIX}{int(time.time())}-{uuid.uuid4().hex[:8]}"
 
     @property
     def amqp_uri(self) -> str:
         return f"{BASE_AMQP}/{quote(self.name, safe='')}"
 
     def create(self) -> "Vhost":
+        self.remove_leftovers()
         url, auth = _api(f"vhosts/{quote(self.name, safe='')}")
         requests.put(url, auth=auth, timeout=10).raise_for_status()
         url, auth = _api(f"permissions/{quote(self.name, safe='')}/{auth[0]}")
@@ -37,6 +55,15 @@ class Vhost:
         ).raise_for_status()
         self.grant_development_users()
         return self
+
+    @staticmethod
+    def remove_leftovers() -> list[str]:
+        url, auth = _api("vhosts?columns=name")
+        names = [vhost["name"] for vhost in requests.get(url, auth=auth, timeout=30).json()]
+        removed = leftovers(names, time.time())
+        for name in removed:
+            Vhost(name).delete()
+        return removed
 
     def administrator(self) -> Administrator:
         return Administrator(self.amqp_uri, _api("")[0].removesuffix("/api/"))
@@ -56,7 +83,8 @@ class Vhost:
 
     def delete(self) -> None:
         url, auth = _api(f"vhosts/{quote(self.name, safe='')}")
-        requests.delete(url, auth=auth, timeout=10)
+        # Generous: the broker stops every quorum queue of the vhost first.
+        requests.delete(url, auth=auth, timeout=120)
         # The users a stack made for this vhost (deploy/run_stack.py's user_prefix):
         # users are the broker's, they would outlive the vhost.
         url, auth = _api("users")
