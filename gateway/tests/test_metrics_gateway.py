@@ -50,6 +50,11 @@ def _wait_until_answering(url: str, process: subprocess.Popen, seconds: float = 
     raise AssertionError(f"nothing answered at {url}")
 
 
+def _children(process: subprocess.Popen) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
     """One gunicorn for the module: starting one costs seconds (the master and
@@ -64,18 +69,17 @@ def gateway(tmp_path_factory):
     (tmp_path / "counter_1.db").write_bytes(b"left over")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py"], cwd=ROOT, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
     try:
         _wait_until_answering(f"http://127.0.0.1:{metrics_port}/metrics", process)
         _wait_until_answering(f"http://127.0.0.1:{site}/healthz", process)
         yield f"http://127.0.0.1:{site}", f"http://127.0.0.1:{metrics_port}/metrics", process
     finally:
-        process.send_signal(signal.SIGINT)  # quick shutdown: no request is in flight
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        # The master and its workers at once: how gunicorn shuts down is not
+        # under test here, and a graceful stop waits for workers still booting.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def test_requests_of_every_worker_are_counted_by_route_and_status(gateway):
@@ -123,9 +127,13 @@ def test_a_workers_counts_outlive_it(gateway):
     counted = value(samples(requests.get(metrics_url, timeout=5).text),
                     "certtrack_http_requests_total", route="/healthz")
     assert counted - before == 10
-    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
-    for pid in workers.stdout.split():
-        os.kill(int(pid), signal.SIGTERM)  # gunicorn replaces them (child_exit runs)
-    time.sleep(1.5)
+    workers = _children(process)
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)  # a crash: gunicorn replaces them (child_exit runs)
+    deadline = time.monotonic() + 20
+    while set(workers) & set(_children(process)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not set(workers) & set(_children(process)), "the workers did not exit"
     assert value(samples(requests.get(metrics_url, timeout=5).text),
                  "certtrack_http_requests_total", route="/healthz") == counted
