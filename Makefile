@@ -38,8 +38,13 @@ $(STAMP): $(VPY) requirements.txt requirements-dev.txt lib/pyproject.toml
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e lib
 	@touch $@
 
-infra:
-	@scripts/ensure_infra.sh
+# RabbitMQ, PostgreSQL and Redis around a command: already running, from Debian's
+# packages (scripts/ensure_infra.sh), or as throwaway containers through a Docker
+# engine, removed when the command ends (deploy/local_infra, decision 0032).
+WITH_INFRA := $(VPY) -m deploy.local_infra --
+
+infra: install
+	@$(VPY) -m deploy.local_infra
 
 # `make run` is development unless told otherwise: an unset CERTTRACK_ENV means
 # production, which refuses the development defaults (docs/decisions/0015).
@@ -48,13 +53,12 @@ migrate: install infra
 
 # REPLICAS=N starts N processes of each service, as N pods would run them (default 1).
 REPLICAS ?= 1
-run: install infra
-	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} REPLICAS=$(REPLICAS) $(VPY) deploy/run_stack.py
+run: install
+	CERTTRACK_ENV=$${CERTTRACK_ENV:-development} REPLICAS=$(REPLICAS) $(WITH_INFRA) $(VPY) deploy/run_stack.py
 
 # Tests need a real PostgreSQL (no SQLite fallback), hence STRICT.
 test: install
-	@STRICT=1 scripts/ensure_infra.sh
-	@scripts/run_tests.sh
+	@STRICT=1 $(WITH_INFRA) scripts/run_tests.sh
 
 bench: install infra
 	@scripts/run_benchmarks.sh $(BENCH)

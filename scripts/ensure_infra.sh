@@ -14,6 +14,12 @@
 # Missing pieces are installed with apt-get when running as root (developer
 # containers and CI); otherwise it says what to install.
 #
+# Arguments name the pieces to see to (rabbitmq postgres redis chromium fonts
+# promtool; none: all). `make run`, `make test` and `make infra` call it through
+# `python -m deploy.local_infra`, which leaves out the servers that a Docker
+# engine runs as throwaway containers instead on a machine that cannot install
+# Debian's packages (deploy/local_infra/choice.py, decision 0032).
+#
 # STRICT=1 (used by `make test`): PostgreSQL is required. Without it, a missing
 # PostgreSQL is only a warning, and `make run` falls back to SQLite files in var/.
 set -euo pipefail
@@ -173,7 +179,7 @@ ensure_chromium() {
     if is_root; then
         apt_install chromium
     else
-        warn "chromium is missing (apt-get install chromium, as root): browser tests cannot run"
+        warn "chromium is missing (apt-get install chromium, as root; without apt-get, put one at /usr/bin/chromium): browser tests cannot run"
     fi
 }
 
@@ -209,25 +215,36 @@ ensure_promtool() {
 }
 
 # ---------------------------------------------------------------------- main
-ensure_rabbitmq
-say "RabbitMQ ok at $AMQP_HOST:$AMQP_PORT"
+main_rabbitmq() {
+    ensure_rabbitmq
+    say "RabbitMQ ok at $AMQP_HOST:$AMQP_PORT"
+}
 
-if ensure_postgres; then
-    say "PostgreSQL ok at $PG_HOST:$PG_PORT"
-elif [ "$STRICT" = 1 ]; then
-    die "PostgreSQL is required here (the test suite runs against a real PostgreSQL)"
-else
-    warn "no PostgreSQL: make run will keep each service's data in SQLite files under var/"
-fi
+main_postgres() {
+    if ensure_postgres; then
+        say "PostgreSQL ok at $PG_HOST:$PG_PORT"
+    elif [ "$STRICT" = 1 ]; then
+        die "PostgreSQL is required here (the test suite runs against a real PostgreSQL)"
+    else
+        warn "no PostgreSQL: make run will keep each service's data in SQLite files under var/"
+    fi
+}
 
-if ensure_redis; then
-    say "Redis ok at 127.0.0.1:6379"
-elif [ "$STRICT" = 1 ]; then
-    die "Redis is required here (the tests of logging out use the real Redis)"
-else
-    warn "no Redis: logging out will not end copies of a session cookie"
-fi
+main_redis() {
+    if ensure_redis; then
+        say "Redis ok at 127.0.0.1:6379"
+    elif [ "$STRICT" = 1 ]; then
+        die "Redis is required here (the tests of logging out use the real Redis)"
+    else
+        warn "no Redis: logging out will not end copies of a session cookie"
+    fi
+}
 
-ensure_chromium
-ensure_fonts
-ensure_promtool
+[ $# -gt 0 ] || set -- rabbitmq postgres redis chromium fonts promtool
+for piece in "$@"; do
+    case "$piece" in
+        rabbitmq | postgres | redis) "main_$piece" ;;
+        chromium | fonts | promtool) "ensure_$piece" ;;
+        *) die "unknown piece: $piece (rabbitmq postgres redis chromium fonts promtool)" ;;
+    esac
+done
