@@ -262,6 +262,18 @@ def test_leftovers_of_an_ended_run_on_this_machine_are_removed_and_others_kept()
     assert set(client.running) == {"certtrack-redis-222", "certtrack-redis-333"}
 
 
+def test_a_leftover_the_engine_will_not_remove_does_not_stop_the_run(capsys):
+    client = FakeDockerClient()
+    stuck = client.containers.create(**specs_for(["redis"])[0].create_arguments(Owner(111, "laptop")))
+
+    def refuse(force=False, v=False):
+        raise APIError("removal of container certtrack-redis-111 is already in progress")
+
+    stuck.remove = refuse
+    assert engine.remove_leftovers(client, OWNER, say=print, alive=lambda pid: False) == []
+    assert "could not remove certtrack-redis-111" in capsys.readouterr().out
+
+
 def test_a_laptop_with_only_an_engine_runs_the_command_among_containers(tmp_path, capsys):
     """The wiring from the choice on: Debian's script is asked only for the
     tools, the three servers come up as containers around the command."""

@@ -82,6 +82,8 @@ def hold(client, specs, owner: Owner, command: list[str], sleep=time.sleep) -> i
     except Exception as exc:  # the engine's refusal (a port taken, no such image) or EngineError
         complain(f"the throwaway containers did not come up: {exc}", fatal=True)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while pulling or waiting: start removed what it made
+        return 130
     try:
         return run(command)
     finally:

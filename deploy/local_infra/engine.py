@@ -70,8 +70,12 @@ def remove_leftovers(client, owner: Owner, say: Callable[[str], None],
         if pid and pid != owner.pid and alive(pid):
             continue
         say(f"removing {container.name}, left by a run (pid {pid}) that ended without removing it")
-        container.remove(force=True, v=True)
-        removed.append(container.name)
+        try:
+            container.remove(force=True, v=True)
+        except Exception as exc:  # already going, or the engine refuses: the probes will tell
+            say(f"could not remove {container.name}: {exc}")
+        else:
+            removed.append(container.name)
     return removed
 
 
