@@ -27,7 +27,7 @@ the lock covers the whole database.
 `leadership` is for the jobs every replica of a service runs on a timer (the
 certs daily run, the credential backfill): the replica that takes the key
 runs the job, any other that comes while it runs skips at once instead of
-queueing to do the same work again (decision 0025). It must outlast the
+queueing to do the same work again (decision 0029). It must outlast the
 job's commits (the daily run commits each candidate), so it is PostgreSQL's
 session-level `pg_try_advisory_lock`, held on a connection of its own and
 unlocked when the block ends; a replica that dies loses its connection and
@@ -135,7 +135,6 @@ def leadership(session: Session, *parts: str, wait: bool = False) -> Iterator[bo
 @contextmanager
 def _postgresql_leadership(engine: Engine, key: str, wait: bool) -> Iterator[bool]:
     connection = engine.connect()
-    leading = False
     try:
         if wait:
             connection.execute(_PG_LEAD, {"key": key})
@@ -145,6 +144,12 @@ def _postgresql_leadership(engine: Engine, key: str, wait: bool) -> Iterator[boo
         # A session-level lock outlives the transaction: end it, so the connection is not
         # left idle in a transaction for the whole job.
         connection.commit()
+    except BaseException:
+        # Cut short (a killed worker) it may hold the lock or not: closing the connection frees it.
+        connection.invalidate()
+        connection.close()
+        raise
+    try:
         yield leading
     finally:
         if leading:

@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from certtrack_shared import config
-from certtrack_shared.locks import advisory_lock
+from certtrack_shared.locks import advisory_lock, leadership
 
 from certs.catalog.loaded import LoadedCatalogs
 from certs.credentials import baking, linkedin, openbadges, signing, status_list
@@ -44,6 +44,7 @@ STATUS_LIST_LIFETIME = timedelta(days=1)
 # A list is signed again when less than this is left, so no verifier holds an expired one.
 REFRESH_WHEN_LEFT = timedelta(hours=12)
 BACKFILL_BATCH = 500
+BACKFILL_LEAD = "certs-credential-backfill"
 DOWNLOADS = {"json": "application/json", "jwt": "application/vc+jwt", "png": "image/png", "svg": "image/svg+xml"}
 URN = "urn:uuid:"
 
@@ -146,6 +147,19 @@ def backfill(session: Session, issuing: Issuing, catalogs: LoadedCatalogs, now: 
                Candidate.email.is_not(None), ~_has_credential())
         .distinct().limit(limit)).all()
     return sum(len(issue_due(session, issuing, catalogs, candidate_id, now)) for candidate_id in due)
+
+
+def backfill_by_one_replica(session: Session, issuing: Issuing, catalogs: LoadedCatalogs,
+                            now: datetime) -> Optional[int]:
+    """The timer's backfill, run by one replica at a time (decision 0029); None when another
+    replica is at it. `issue_due`'s candidate lock would keep each credential single anyway;
+    the lead spares the other replicas the same query and the wait behind those locks."""
+    with leadership(session, BACKFILL_LEAD) as leading:
+        if not leading:
+            return None
+        issued = backfill(session, issuing, catalogs, now)
+        session.commit()  # inside the lead: the next replica's query sees these credentials
+    return issued
 
 
 # -- revoking -----------------------------------------------------------------------------

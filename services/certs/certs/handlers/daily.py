@@ -6,7 +6,7 @@ up within five minutes; staff and tests call `run_daily(as_of)` for a given
 day. Every replica of certs has the timer: one runs the day, under the
 run's `leadership`; another that ticks meanwhile skips, and one that ticks
 later finds the day done. Staff's run waits for a run in progress instead
-(decision 0025).
+(decision 0029).
 
 - Evaluation: every candidate whose kept evaluation is older than the day
   (and every one with a published active period whose `expires_on` has
