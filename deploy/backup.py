@@ -46,8 +46,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from certtrack_shared import config
 from certtrack_shared.broker_identities import Administrator
@@ -231,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"restored {args.folder}")
     except BackupError as refused:
         print(f"backup.py: {refused}", file=sys.stderr)
+        return 1
+    except (OperationalError, requests.RequestException) as unreachable:
+        # A database or the broker that does not answer: say which, without a traceback.
+        print(f"backup.py: {type(unreachable).__name__}: {str(unreachable).splitlines()[0]}", file=sys.stderr)
         return 1
     return 0
 

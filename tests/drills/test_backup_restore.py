@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_a_restored_backup_shows_the_candidate_as_before(stack, amqp_uri, vhost,
     with (tampered / "certs.dump").open("ab") as dump:
         dump.write(b"\0")
     targets = {service: run_databases.url(f"restored_{service}") for service in SERVICES}
-    restored_vhost = Vhost().create()
+    restored_vhost = Vhost()  # made by the restore, as on a new broker
     try:
         refused = run_backup("restore", str(tampered), "--vhost", restored_vhost.name,
                              databases=targets, amqp_uri=restored_vhost.amqp_uri)
@@ -118,7 +119,10 @@ def test_a_restored_backup_shows_the_candidate_as_before(stack, amqp_uri, vhost,
         finally:
             restored.stop()
     finally:
-        restored_vhost.delete()
+        try:
+            restored_vhost.delete()
+        except requests.RequestException as slow:  # the broker's business, not the drill's verdict
+            warnings.warn(f"vhost {restored_vhost.name} not deleted: {slow}")
 
     assert {path: after[path] for path in CANDIDATE_PAGES} == before
     assert [item["id"] for item in after["/api/v1/me/certifications"]["items"]
