@@ -2,7 +2,10 @@
 
 `deploy/run_stack.py` runs with this test run's RabbitMQ vhost, databases,
 ports and mailbox, so the end-to-end tests see exactly what a developer sees
-after `make run`, without touching a running `make run`.
+after `make run`, without touching a running `make run`. It runs two
+processes of each service (`REPLICAS`, issue 17; `E2E_REPLICAS=1` for one),
+as production runs several pods: every end-to-end test also checks that
+nothing happens twice and nothing is lost between replicas.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ class Stack:
             LOG_DIR=str(folder / "log"),
             SECRET_KEY="e2e-secret-key-not-for-production",
             READY_TIMEOUT="120",
+            REPLICAS=os.environ.get("E2E_REPLICAS", "2"),
             OIDC_PORT=str(self.oidc_port),
             # The transcripts web app (verification), which the gateway forwards to.
             TRANSCRIPTS_WEB_PORT=str(free_port()),
