@@ -175,8 +175,7 @@ def _interim_arguments(queue: str) -> dict:
     """A quorum queue whose rejected messages go on (through the upgrade's
     exchange) to `queue`, never past a delivery limit: nothing consumes it
     but the upgrade."""
-    return {"x-queue-type": "quorum", "x-dead-letter-exchange": route_name(queue),
-            "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+    return {"x-queue-type": "quorum", "x-dead-letter-exchange": route_name(queue)}
 
 
 def _is_delay_queue(queue: Queue) -> bool:

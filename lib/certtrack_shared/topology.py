@@ -74,17 +74,16 @@ def rpc_queue_name(service: str) -> str:
 DELIVERY_LIMIT = 20
 
 _QUORUM = {"x-queue-type": "quorum"}
-# Dead-lettering by the broker keeps the message until the target queue has
-# it (RabbitMQ 3.10+), instead of dropping it when the target cannot take it
-# at that moment; it needs reject-publish overflow (no length limit is set).
-_AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+# Dead-lettering stays RabbitMQ's default, at most once: on 3.10.8 a retry
+# waiting in an at-least-once queue was gone after the node crashed and came
+# back, where the default delivered it (decision 0031).
 
 
 def consuming_queue_arguments(queue: str) -> dict:
     """A consuming queue: past the delivery limit a message goes to its `.dlq`."""
     return {**_QUORUM, "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": QUEUES_EXCHANGE,
-            "x-dead-letter-routing-key": dead_letter_queue(queue), **_AT_LEAST_ONCE}
+            "x-dead-letter-routing-key": dead_letter_queue(queue)}
 
 
 def dead_letter_queue_arguments() -> dict:
@@ -100,7 +99,7 @@ def delay_queue_arguments(delay_ms: int) -> dict:
     """A retry queue: nobody consumes it; each message expires after
     `delay_ms` back to its target queue by the default exchange."""
     return {**_QUORUM, "x-delivery-limit": DELIVERY_LIMIT, "x-message-ttl": int(delay_ms),
-            "x-dead-letter-exchange": "", **_AT_LEAST_ONCE}
+            "x-dead-letter-exchange": ""}
 
 
 def rpc_queue_arguments() -> dict:
