@@ -52,7 +52,8 @@ one port, as production has one address behind its ingress.
 
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
-LOG_DIR (default var/log), REPLICAS (default 1), OIDC_ISSUER, OIDC_PORT (default 9400),
+LOG_DIR (default var/log), REPLICAS (default 1), METRICS_PORT_BASE (default 9100, `off`
+for none: the Prometheus ports, see metrics_port), OIDC_ISSUER, OIDC_PORT (default 9400),
 TRANSCRIPTS_WEB_PORT (default 8001), PAYMENT_SANDBOX_URL (unset: start the
 sandbox on PAYMENT_SANDBOX_PORT, default 8002), BROKER_PASSWORD_<PARTY>; the restart rules: RESTART_FIRST_DELAY (1),
 RESTART_MAX_DELAY (30), RESTART_STABLE_AFTER (60), RESTART_START_GRACE (10),
@@ -259,31 +260,63 @@ def replica_name(name: str, replica: int, replicas: int) -> str:
     return name if replicas == 1 else f"{name}-{replica}"
 
 
-def replicated(component: Component, replicas: int) -> list[Component]:
+def replicated(component: Component, replicas: int, metrics_base: int | None = None) -> list[Component]:
     """`replicas` processes of one component, each its own child: supervised, restarted and
     logged (console prefix, var/log/<name>-<n>.log) on its own, as N pods would be."""
     return [Component(replica_name(component.name, replica, replicas), list(component.argv),
-                      replica_env(component, replica), component.oneshot)
+                      replica_env(component, replica, metrics_base), component.oneshot)
             for replica in range(1, replicas + 1)]
 
 
-def scale(components: list[Component], replicas: int) -> tuple[list[Component], list[Component]]:
+def scale(components: list[Component], replicas: int,
+          metrics_base: int | None = None) -> tuple[list[Component], list[Component]]:
     """The processes of each component: (the first of each, started with the stack; the
     others, started once the site is up). Started all at once, N processes of every service
     would each take N times as long to import and connect on a small machine."""
     first, later = [], []
     for component in components:
-        one, *others = replicated(component, replicas)
+        one, *others = replicated(component, replicas, metrics_base)
         first.append(one)
         later += others
     return first, later
 
 
-def replica_env(component: Component, replica: int) -> dict[str, str]:
+def replica_env(component: Component, replica: int, metrics_base: int | None = None) -> dict[str, str]:
     """The environment of process number `replica` (from 1) on top of the stack's: what all
     of the component's processes share (its broker user, its PYTHONPATH). The one place to
     give each process a setting of its own, such as a port."""
-    return dict(component.env)
+    env = dict(component.env)
+    port = metrics_port(metrics_base, component.name, replica)
+    if port is not None:
+        env["METRICS_PORT"] = str(port)
+    return env
+
+
+# Where each process serves Prometheus metrics (docs/decisions/0030-metrics.md,
+# deploy/prometheus/prometheus-local.yml): base + the component's offset + 10 per
+# replica after the first. The transcripts web app counts nothing yet.
+METRICS_OFFSETS = {"gateway": 0, "identity": 1, "exams": 2, "certs": 3, "fulfillment": 4, "transcripts": 5}
+DEFAULT_METRICS_PORT_BASE = 9100
+
+
+def metrics_port_base(env: dict[str, str]) -> int | None:
+    """METRICS_PORT_BASE: the first metrics port, or None for `off` (test stacks side by side)."""
+    raw = env.get("METRICS_PORT_BASE", "").strip() or str(DEFAULT_METRICS_PORT_BASE)
+    if raw.lower() == "off":
+        return None
+    try:
+        base = int(raw)
+    except ValueError:
+        raise ValueError(f"METRICS_PORT_BASE must be a port number or off, not {raw!r}") from None
+    if not 1024 <= base <= 65535 - 10 * MAX_REPLICAS:
+        raise ValueError(f"METRICS_PORT_BASE must be from 1024 to {65535 - 10 * MAX_REPLICAS}, not {base}")
+    return base
+
+
+def metrics_port(base: int | None, name: str, replica: int) -> int | None:
+    if base is None or name not in METRICS_OFFSETS:
+        return None
+    return base + METRICS_OFFSETS[name] + 10 * (replica - 1)
 
 
 def gateway(port: int, env: dict[str, str]) -> Component:
@@ -551,9 +584,20 @@ def serve(stack: Supervisor, env: dict[str, str], port: int, ready_timeout: floa
             console.alarm(f"stopped because {stack.gave_up}")
 
 
+def metrics_ports(base: int | None, names: list[str], replicas: int) -> dict[int, str]:
+    """Every metrics port the stack will listen on → whose it is."""
+    ports = {}
+    for name in names:
+        for replica in range(1, (1 if name == "gateway" else replicas) + 1):
+            port = metrics_port(base, name, replica)
+            if port is not None:
+                ports[port] = replica_name(name, replica, 1 if name == "gateway" else replicas)
+    return ports
+
+
 def preflight(port: int, env: dict[str, str], sink: Component | None,
               oidc_issuer: str | None = None, web_url: str | None = None,
-              sandbox_url: str | None = None) -> str | None:
+              sandbox_url: str | None = None, metrics: dict[int, str] | None = None) -> str | None:
     """A reason the stack cannot start, or None."""
     if not (BIN / "nameko").exists() or not (BIN / "gunicorn").exists():
         return f"no nameko/gunicorn next to {sys.executable}: run it with .venv/bin/python (make run)"
@@ -582,6 +626,11 @@ def preflight(port: int, env: dict[str, str], sink: Component | None,
         host, oidc_port = host_port(oidc_issuer, 80)
         if not port_free(host, oidc_port):
             return f"OIDC port {oidc_port} is taken; set OIDC_PORT to another port (or OIDC_ISSUER to a provider)"
+    for metrics_port_number, owner in (metrics or {}).items():
+        # A service whose metrics port is taken refuses to start: say so before starting anything.
+        if not port_free("127.0.0.1", metrics_port_number):
+            return (f"port {metrics_port_number} ({owner}'s metrics) is taken; set METRICS_PORT_BASE "
+                    "to another first port, or to off for no metrics")
     return None
 
 
@@ -604,6 +653,7 @@ def main() -> int:
     env = base_environment(port)
     try:
         replicas = replica_count(env)
+        metrics_base = metrics_port_base(env)
         policy = RestartPolicy.from_env(env)
     except ValueError as exc:
         console.say(f"cannot start: {exc}")
@@ -625,7 +675,8 @@ def main() -> int:
     web = transcripts_web(env) if "transcripts" in services else None
     sandbox = payment_sandbox(env)
     problem = preflight(port, env, sink, oidc[1] if oidc else None, web[1] if web else None,
-                        sandbox[1] if sandbox else None)
+                        sandbox[1] if sandbox else None,
+                        metrics_ports(metrics_base, ["gateway", *services], replicas))
     if problem:
         console.say(f"cannot start: {problem}")
         return 1
@@ -647,7 +698,8 @@ def main() -> int:
     ones = [service(name, env) for name in services]
     for one in ones:
         one.env.update(broker_env(one.name, env["AMQP_URI"], passwords))  # shared by its replicas
-    processes, scaled_up = scale(ones, replicas)
+    processes, scaled_up = scale(ones, replicas, metrics_base)
+    site_gateway.env = replica_env(site_gateway, 1, metrics_base)
     before_oidc, after_oidc = extras(after_ready=False), ([web[0]] if web else []) + [site_gateway]
     after_ready = extras(after_ready=True)
     for component in before_oidc + after_oidc + after_ready:

@@ -409,3 +409,52 @@ def test_ctrl_c_or_sigterm_stops_every_child_with_exit_0(run_stack, sig):
     assert stack.send(sig) == 0
     assert f"{sig.name} received: stopping" in stack.console()
     assert not any(alive(pid) for pid in children)
+
+
+# ------------------------------------------------------------ metrics ports
+
+
+def test_each_process_gets_the_metrics_port_the_local_prometheus_scrapes():
+    import yaml
+
+    run_stack = load_deploy_module("run_stack")
+    base = run_stack.metrics_port_base({})
+    services = ["identity", "exams", "certs", "fulfillment", "transcripts"]
+    one = {c.name: c.env["METRICS_PORT"]
+           for c in run_stack.scale([supervision.Component(n, ["true"]) for n in services], 1, base)[0]}
+    gateway = run_stack.replica_env(supervision.Component("gateway", ["true"]), 1, base)["METRICS_PORT"]
+    scraped = yaml.safe_load((ROOT / "deploy/prometheus/prometheus-local.yml").read_text())
+    targets = {job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]]
+               for job in scraped["scrape_configs"]}
+    assert targets["certtrack-gateway"] == [f"127.0.0.1:{gateway}"]
+    assert sorted(targets["certtrack-services"]) == sorted(f"127.0.0.1:{port}" for port in one.values())
+
+    first, later = run_stack.scale([supervision.Component("certs", ["true"])], 3, base)
+    ports = [c.env["METRICS_PORT"] for c in first + later]
+    assert len(set(ports)) == 3 and ports[0] == one["certs"]  # replicas never share one
+    assert all("METRICS_PORT" not in c.env for c in run_stack.scale(
+        [supervision.Component("certs", ["true"])], 2, run_stack.metrics_port_base({"METRICS_PORT_BASE": "off"}))[0])
+
+
+@pytest.mark.parametrize("base", ["80", "65535", "nine"])
+def test_a_metrics_port_base_that_cannot_be_is_refused_with_its_reason(base):
+    run_stack = load_deploy_module("run_stack")
+    with pytest.raises(ValueError, match="METRICS_PORT_BASE must be"):
+        run_stack.metrics_port_base({"METRICS_PORT_BASE": base})
+
+
+def test_a_taken_metrics_port_stops_make_run_before_it_starts_anything():
+    import socket
+
+    run_stack = load_deploy_module("run_stack")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        base = port - run_stack.METRICS_OFFSETS["certs"] - 10  # certs' second replica
+        ports = run_stack.metrics_ports(base, ["gateway", "certs", "exams"], 2)
+        assert ports[port] == "certs-2"
+        problem = run_stack.preflight(free_port(), {"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/"},
+                                      None, metrics=ports)
+    assert problem == (f"port {port} (certs-2's metrics) is taken; set METRICS_PORT_BASE to another "
+                       "first port, or to off for no metrics")

@@ -44,6 +44,9 @@ class Stack:
             SECRET_KEY="e2e-secret-key-not-for-production",
             READY_TIMEOUT="120",
             REPLICAS=os.environ.get("E2E_REPLICAS", "2"),
+            # Metrics ports are fixed per component (make run's 9100…): stacks side by side
+            # (the drill's restored one, a developer's make run) would take each other's.
+            METRICS_PORT_BASE="off",
             OIDC_PORT=str(self.oidc_port),
             # The transcripts web app (verification), which the gateway forwards to.
             TRANSCRIPTS_WEB_PORT=str(free_port()),
