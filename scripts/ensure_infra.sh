@@ -139,7 +139,9 @@ ensure_rabbitmq() {
         # The package may have started it already; starting twice would fail.
         if ! port_open "$AMQP_HOST" "$AMQP_PORT"; then
             say "starting RabbitMQ"
-            rabbitmq-server -detached >/dev/null 2>&1 || true
+            # Room for quorum queues from the start (see ensure_rabbit_file_handles).
+            (ulimit -n "$RABBIT_OPEN_FILES" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+             rabbitmq-server -detached >/dev/null 2>&1) || true
         fi
         wait_for 90 rabbit_ready || die "RabbitMQ did not start (see /var/log/rabbitmq/)"
     fi
@@ -155,6 +157,44 @@ ensure_rabbitmq() {
         rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
         wait_for 60 port_open 127.0.0.1 15692 || die "RabbitMQ's Prometheus endpoint did not come up on :15692"
     fi
+    ensure_rabbit_file_handles
+}
+
+# RabbitMQ 3.10 budgets about three file handles per quorum queue against its
+# process's open-files limit less a reserve: Debian's 1,024 leaves 927, about
+# 300 quorum queues. Each test run's vhost declares a hundred (decision 0031),
+# and a node out of budget stops creating vhosts and queues for everyone.
+# A node already running is given room without a restart: a higher limit for
+# its process, and the budget set to match.
+RABBIT_OPEN_FILES=65536
+RABBIT_ENOUGH_HANDLES=5000
+ensure_rabbit_file_handles() {
+    local total pid budget hard files
+    total=$(curl -s -m 5 -u guest:guest "http://127.0.0.1:15672/api/nodes?columns=fd_total" 2>/dev/null \
+        | grep -o '"fd_total":[0-9]*' | head -n 1 | cut -d: -f2)
+    [ -n "$total" ] && [ "$total" -ge "$RABBIT_ENOUGH_HANDLES" ] && return 0
+    budget=$(rabbitmqctl -q eval 'file_handle_cache:get_limit().' 2>/dev/null | tr -dc 0-9)
+    [ -n "$budget" ] && [ "$budget" -ge "$RABBIT_ENOUGH_HANDLES" ] && return 0
+    pid=$(rabbitmqctl -q eval 'os:getpid().' 2>/dev/null | tr -dc 0-9)
+    if ! is_root || ! command -v prlimit >/dev/null || [ -z "$pid" ]; then
+        warn "RabbitMQ may open only ${total:-?} files, about $(( ${budget:-900} / 3 )) quorum queues; start it with a higher ulimit -n"
+        return 0
+    fi
+    # Up to the process's hard limit: raising that takes a capability a container may lack.
+    hard=$(awk '/^Max open files/ {print $5}' "/proc/$pid/limits" 2>/dev/null)
+    files=$RABBIT_OPEN_FILES
+    [[ "$hard" =~ ^[0-9]+$ ]] && [ "$hard" -lt "$files" ] && files=$hard
+    if prlimit --pid "$pid" --nofile="$files:$files" 2>/dev/null; then
+        budget=$(( files - 1000 ))
+    else
+        # Another user's process, without CAP_SYS_RESOURCE (a container): the budget alone.
+        # It counts handles a quorum queue may use, not files it holds open: 680 quorum
+        # queues were seen holding about 210 files, so 6,000 fits 1,024 real ones.
+        budget=6000
+    fi
+    say "giving RabbitMQ room for quorum queues (a budget of $budget file handles)"
+    rabbitmqctl -q eval "file_handle_cache:set_limit($budget)." >/dev/null \
+        || warn "could not raise RabbitMQ's file handle budget"
 }
 
 # --------------------------------------------------------------------- Redis
