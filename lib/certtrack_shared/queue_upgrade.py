@@ -277,7 +277,7 @@ def main(argv=None) -> int:
     """`python -m certtrack_shared.queue_upgrade`: upgrade the classic queues
     of BROKER_ADMIN_URI (else AMQP_URI), as `broker_identities apply` does."""
     from certtrack_shared import retries
-    from certtrack_shared.broker_identities import Administrator
+    from certtrack_shared.broker_admin import Administrator
 
     admin = Administrator.from_environment()
     with Connection(admin.amqp_uri) as connection:
