@@ -9,6 +9,8 @@
 #
 # Extra pytest arguments: PYTEST_ARGS="-k name -x" make test
 # Per-test time limit (pytest-timeout), seconds: TEST_TIMEOUT (default 600).
+# Each suite ends with its 30 slowest steps: the suite's time budget is watched
+# from there (docs/decisions/0025-test-suite-time.md).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -58,13 +60,13 @@ AMQP_ARGS=()
 
 if [ ${#PATCHED[@]} -gt 0 ]; then
     run_suite "eventlet-patched suite (${PATCHED[*]})" \
-        "$BIN/nameko" test "${PATCHED[@]}" -q --timeout "$TIMEOUT" "${AMQP_ARGS[@]}" "${EXTRA[@]}"
+        "$BIN/nameko" test "${PATCHED[@]}" -q --timeout "$TIMEOUT" --durations=30 "${AMQP_ARGS[@]}" "${EXTRA[@]}"
 fi
 if [ ${#PLAIN[@]} -gt 0 ]; then
     # -p no:pytest_nameko: nameko's plugin would import eventlet machinery
     # into a process that must stay unpatched.
     run_suite "plain suite (${PLAIN[*]})" \
-        "$BIN/python" -m pytest "${PLAIN[@]}" -p no:pytest_nameko -q --timeout "$TIMEOUT" "${EXTRA[@]}"
+        "$BIN/python" -m pytest "${PLAIN[@]}" -p no:pytest_nameko -q --timeout "$TIMEOUT" --durations=30 "${EXTRA[@]}"
 fi
 
 # On success, print nothing more: pytest's own summary stays the closing line.
