@@ -8,6 +8,7 @@ import pytest
 from tests.harness.broker import Vhost
 from tests.harness.databases import RunDatabases
 from tests.harness.smtp import SmtpServer
+from tests.harness.vhost_supply import VhostSupply
 
 # A test run is `test` unless the caller says otherwise (scripts/run_tests.sh does):
 # unset means production (certtrack_shared/config.py), which refuses the
@@ -71,8 +72,26 @@ def service_config(run_databases, amqp_uri, smtp_server, credential_keys_dir):
     return make
 
 
+def _declare_topology(vhost: Vhost) -> None:
+    from kombu import Connection
+
+    from certtrack_shared import topology
+    from certtrack_shared.consumer import retry_delays_ms
+
+    with Connection(vhost.amqp_uri) as connection:
+        # As on a real broker, the topology exists before anything is published.
+        topology.declare(connection, retry_delays_ms())
+
+
+@pytest.fixture(scope="session")
+def private_vhosts():
+    supply = VhostSupply(_declare_topology)
+    yield supply
+    supply.close()
+
+
 @pytest.fixture
-def private_service_config(run_databases, smtp_server, credential_keys_dir):
+def private_service_config(run_databases, smtp_server, credential_keys_dir, private_vhosts):
     """Like `service_config`, on a vhost and databases of this test alone.
 
     For tests that flood the broker or assume an empty database: what they
@@ -81,15 +100,7 @@ def private_service_config(run_databases, smtp_server, credential_keys_dir):
     """
     import uuid as _uuid
 
-    from kombu import Connection
-
-    from certtrack_shared import topology
-    from certtrack_shared.consumer import retry_delays_ms
-
-    vhost = Vhost().create()
-    with Connection(vhost.amqp_uri) as connection:
-        # As on a real broker, the topology exists before anything is published.
-        topology.declare(connection, retry_delays_ms())
+    vhost = private_vhosts.take()
     suffix = _uuid.uuid4().hex[:6]
 
     def make(service: str) -> dict:
@@ -104,5 +115,5 @@ def private_service_config(run_databases, smtp_server, credential_keys_dir):
 
     make.vhost = vhost
     yield make
-    vhost.delete()
+    private_vhosts.give_back(vhost)
 
