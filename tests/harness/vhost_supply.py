@@ -54,7 +54,10 @@ class VhostSupply:
     def take(self) -> Vhost:
         """A vhost of the caller's alone, with its topology declared."""
         made, self._next = self._next, None
-        vhost = made.result() if made is not None else self._made()
+        try:
+            vhost = made.result() if made is not None else self._made()
+        except Exception:  # noqa: BLE001 - a broker too busy to declare a quorum queue (541): once more
+            vhost = self._made()
         self._next = _Background(self._made)
         return vhost
 
