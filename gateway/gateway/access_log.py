@@ -7,9 +7,13 @@ therefore records the path only, with those tokens masked.
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
 
 from gunicorn.glogging import Logger
+
+from certtrack_shared.tracing import correlation, logs
 
 # Paths whose last segment is a credential (CONTRACTS.md §5 mail links, and the
 # email-confirmation link identity mails).
@@ -20,7 +24,40 @@ def redact_path(path: str) -> str:
 
 
 class AccessLogger(Logger):
-    """Gunicorn's logger with the request atoms stripped of credentials."""
+    """Gunicorn's logger with the request atoms stripped of credentials, its
+    lines (and the app's) in CertTrack's format (JSON unless LOG_FORMAT=plain),
+    each access line with its request's correlation id."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        # The gateway and the transcripts web app share these settings: the
+        # app's module names which one wrote a line.
+        service = (cfg.wsgi_app or "gateway").partition(":")[0].removesuffix(".app")
+        formatter = logs.formatter(service, os.environ.get("LOG_FORMAT", "json"))
+        for logger in (self.error_log, self.access_log):
+            for handler in logger.handlers:
+                handler.setFormatter(formatter)
+        # The app's own loggers (gateway.*, certtrack_shared.*) reach the root
+        # logger, which gunicorn leaves without a handler: INFO would be lost.
+        root = logging.getLogger()
+        if not any(getattr(handler, "_certtrack", False) for handler in root.handlers):
+            handler = logging.StreamHandler()
+            handler._certtrack = True
+            root.addHandler(handler)
+            root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+        for handler in root.handlers:
+            if getattr(handler, "_certtrack", False):
+                handler.setFormatter(formatter)
+
+    def access(self, resp, req, environ, request_time):
+        # Logged once the request is over, so its id is read back off the
+        # response (the gateway's), else off the request (what the gateway
+        # forwarded to the transcripts web app).
+        request_id = next((value for name, value in getattr(resp, "headers", None) or ()
+                           if str(name).lower() == correlation.REQUEST_HEADER.lower()),
+                          (environ or {}).get("HTTP_X_REQUEST_ID"))
+        with correlation.bound(correlation.usable(request_id)):
+            super().access(resp, req, environ, request_time)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

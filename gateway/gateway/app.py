@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, auth, devmail, ended_sessions, errors, health, metrics, profile, security, settings, site, staff
+from . import tracing
 from . import exams
 from . import certifications
 from . import vendor
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(config))
     development = app.config["CERTTRACK_ENV"] == "development"
     metrics.install(app)  # first: every request counted, by URL rule, whatever answers it
+    tracing.install(app)  # every request's id, on its log lines, its RPC calls and its response
 
     rpc = RpcPool(app.config["AMQP_URI"], app.config["RPC_POOL_SIZE"], app.config["RPC_TIMEOUT"])
     app.extensions["rpc"] = rpc

@@ -19,6 +19,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, get_modul
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from certtrack_shared.rpc_client import PassiveReplyListener
+from certtrack_shared.tracing import correlation, spans
 
 from .errors import ServiceTimeout, ServiceUnreachable
 from .pool import LazyPool
@@ -90,6 +91,14 @@ class _Proxy:
         self._cluster = standalone.start()
 
     def call(self, service: str, method: str, args: tuple, kwargs: dict):
+        # Nameko sends the proxy's context data with every call as
+        # `nameko.<key>` headers; a pooled proxy serves many requests, so its
+        # data is set to the current request's before each call.
+        context = self._standalone._worker_ctx.data
+        context.clear()
+        if correlation.current():
+            context[correlation.CONTEXT_KEY] = correlation.current()
+        spans.inject(context)
         try:
             return getattr(self._cluster[service], method)(*args, **kwargs)
         except RpcTimeout:

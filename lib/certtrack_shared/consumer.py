@@ -24,6 +24,7 @@ would stop the whole service for it (`inbound.py` says how).
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 import logging
 from datetime import datetime, timezone
@@ -41,6 +42,7 @@ from certtrack_shared.publishing import SENDER_HEADER, ConfirmingPublisher
 # The back-off lives in retries.py; importable from here as before.
 from certtrack_shared.retries import DEFAULT_RETRY_DELAYS_MS, retry_delays_ms  # noqa: F401
 from certtrack_shared.tables import processed_events
+from certtrack_shared.tracing import correlation, spans
 from certtrack_shared.topology import (
     QUEUES_EXCHANGE,
     consumer_queue,
@@ -149,7 +151,7 @@ class EventConsumer(Entrypoint):
                 self,
                 (event, Sender.of(message, self.publisher.user)),
                 {},
-                context_data={},
+                context_data=_context_of(message, event),
                 handle_result=functools.partial(self.handle_result, message),
             )
         except ContainerBeingKilled:
@@ -163,26 +165,37 @@ class EventConsumer(Entrypoint):
                 return parse_message(self.exchange, self.event_type, body, self.model)
             except Exception as exc:  # ValueError from the contract; anything else is ours
                 reason = f"invalid message: {exc}"
-        self._dead_letter(message, reason)
+        # Its log line names the correlation the sender will look for.
+        with correlation.bound(correlation.of_message(
+                message.headers, message.properties.get("message_id"))):
+            self._dead_letter(message, reason)
         return None
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         exc_info = commit_worker(worker_ctx, exc_info)
         try:
-            self._settle(message, exc_info)
+            self._settle(message, exc_info, worker_ctx.args[0])
         except Exception:  # noqa: BLE001 - escaping here would end the container
             log.exception("settling a message of %s failed; left to the broker to redeliver",
                           self.queue_name)
         return result, exc_info
 
-    def _settle(self, message, exc_info):
+    def _settle(self, message, exc_info, event):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
-            metrics.message_settled(self, "consumed")
+            self._consumed(event)
         elif isinstance(exc_info[1], PoisonMessage):
             self._dead_letter(message, f"rejected by handler: {exc_info[1]}")
         else:
             self._retry(message, exc_info[1])
+
+    def _consumed(self, event) -> None:
+        metrics.message_settled(self, "consumed")
+        # One line per message, as an access log has one per request: with the
+        # correlation id on it, the trail of a vendor result through every service.
+        log.info("%s handled %s %s", self.handler_key, self.event_type, event.event_id,
+                 extra={"event_id": event.event_id, "event_type": self.event_type,
+                        "queue": self.queue_name})
 
     # -- failure paths ---------------------------------------------------
     def _attempt(self, message) -> int:
@@ -242,6 +255,7 @@ class EventConsumer(Entrypoint):
         the forwarded copy is published as this service's own user."""
         headers = dict(message.headers or {})
         headers[SENDER_HEADER] = Sender.of(message, self.publisher.user).user_id or ""
+        headers.update(correlation.headers())  # the retry stays in its correlation
         return headers
 
     def _forward(self, message, exchange: str, routing_key: str, headers: dict,
@@ -272,13 +286,15 @@ class EventConsumer(Entrypoint):
 class Delivery:
     """One message of a batch, and what became of it."""
 
-    __slots__ = ("event", "message", "sender", "error")
+    __slots__ = ("event", "message", "sender", "error", "correlation_id")
 
     def __init__(self, event, message, own_user: str):
         self.event = event
         self.message = message
         self.sender = Sender.of(message, own_user)
         self.error: BaseException | None = None
+        # A batch mixes correlations: each delivery is applied and settled in its own.
+        self.correlation_id = correlation.of_message(message.headers, event.event_id)
 
 
 class Batch:
@@ -358,7 +374,8 @@ class BatchEventConsumer(EventConsumer):
         exc_info = commit_worker(worker_ctx, exc_info)
         for delivery in batch.deliveries:
             try:
-                self._settle_delivery(delivery, exc_info)
+                with correlation.bound(delivery.correlation_id):
+                    self._settle_delivery(delivery, exc_info)
             except Exception:  # noqa: BLE001 - escaping here would end the container
                 log.exception("settling a message of %s failed; left to the broker to "
                               "redeliver", self.queue_name)
@@ -373,10 +390,10 @@ class BatchEventConsumer(EventConsumer):
             self._retry(delivery.message, delivery.error)
         else:
             self.queue_consumer.ack_message(delivery.message)
-            metrics.message_settled(self, "consumed")
+            self._consumed(delivery.event)
 
 
-def _apply_batch(apply_one, session, batch: Batch) -> None:
+def _apply_batch(apply_one, session, batch: Batch, handler: str = "batch") -> None:
     """Apply the batch's deliveries in the worker's transaction.
 
     Optimistically all together first: no savepoints, two round trips fewer
@@ -389,34 +406,71 @@ def _apply_batch(apply_one, session, batch: Batch) -> None:
     deliveries = batch.take()
     try:
         for delivery in deliveries:
-            apply_one(delivery.event, delivery.sender)
+            with _delivered(delivery, handler):
+                apply_one(delivery.event, delivery.sender)
         session.flush()
         return
     except Exception as error:
         log.info("a batch of %s failed as a whole (%s); applying each on its own",
                  len(deliveries), type(error).__name__)
         session.rollback()  # if even this fails, the whole batch is retried
-    _apply_each(apply_one, session, deliveries)
+    _apply_each(apply_one, session, deliveries, handler)
 
 
-def _apply_each(apply_one, session, deliveries: list[Delivery]) -> None:
+def _apply_each(apply_one, session, deliveries: list[Delivery], handler: str = "batch") -> None:
     """Each delivery in a savepoint: a failure rolls back that delivery only
     and is recorded for `handle_batch_result`. If even the rollback fails,
     the transaction is unusable: the error propagates and the whole batch is
     retried."""
     for delivery in deliveries:
-        savepoint = session.begin_nested()
+        with _delivered(delivery, handler):
+            _apply_in_savepoint(apply_one, session, delivery)
+
+
+def _apply_in_savepoint(apply_one, session, delivery: Delivery) -> None:
+    savepoint = session.begin_nested()
+    try:
+        apply_one(delivery.event, delivery.sender)
+        session.flush()  # a refused write belongs to this delivery, not the next
+    except Exception as error:
+        savepoint.rollback()
+        delivery.error = error
+        if not isinstance(error, PoisonMessage):
+            log.warning("applying %s failed (%s: %s); it will be retried",
+                        delivery.event.event_id, type(error).__name__, error)
+    else:
+        savepoint.commit()
+
+
+def _trace_context(message) -> dict:
+    """The W3C trace context a traced sender put in the message's headers."""
+    return {key: value for key in ("traceparent", "tracestate")
+            if isinstance(value := (message.headers or {}).get(key), str)}
+
+
+def _context_of(message, event) -> dict:
+    """The worker's context data: the message's correlation, and its trace
+    context when the sender traced it (`tracing/worker.py` reads both)."""
+    return {correlation.CONTEXT_KEY: correlation.of_message(message.headers, event.event_id),
+            **_trace_context(message)}
+
+
+@contextmanager
+def _delivered(delivery: Delivery, handler: str):
+    """While one delivery of a batch is applied: its own correlation, and a
+    span of its own, the child of its sender's when the sender traced it,
+    else of the batch's worker span."""
+    with correlation.bound(delivery.correlation_id):
+        span = spans.start(f"{handler} message", "consumer",
+                           headers=_trace_context(delivery.message) or None,
+                           attributes={"certtrack.correlation_id": delivery.correlation_id,
+                                       "messaging.message.id": delivery.event.event_id})
         try:
-            apply_one(delivery.event, delivery.sender)
-            session.flush()  # a refused write belongs to this delivery, not the next
-        except Exception as error:
-            savepoint.rollback()
-            delivery.error = error
-            if not isinstance(error, PoisonMessage):
-                log.warning("applying %s failed (%s: %s); it will be retried",
-                            delivery.event.event_id, type(error).__name__, error)
-        else:
-            savepoint.commit()
+            yield
+        except BaseException as error:
+            span.end(error)
+            raise
+        span.end(delivery.error)
 
 
 def _database_session(service) -> object:
@@ -483,7 +537,8 @@ def event_consumer(exchange: str, event_type: str, batch_size: int | None = None
         if batch_size:
             @functools.wraps(method)
             def batched(self, batch):
-                _apply_batch(functools.partial(apply_once, self), _database_session(self), batch)
+                _apply_batch(functools.partial(apply_once, self), _database_session(self), batch,
+                             f"{type(self).name}.{method.__name__}")
 
             return BatchEventConsumer.decorator(
                 exchange, event_type, batch_size=batch_size, **kwargs)(batched)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from certtrack_shared import config, metrics
+from certtrack_shared.tracing import spans, worker as traced_worker
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,9 @@ class Database(DependencyProvider):
 
     Every service has one, so it also brings the process's metrics: its pool,
     the outbox and dead letters of its database, every worker's duration,
-    and the `METRICS_PORT` server (certtrack_shared/metrics).
+    and the `METRICS_PORT` server (certtrack_shared/metrics); and what makes
+    each worker followable: its correlation id and its span
+    (certtrack_shared/tracing).
     """
 
     metrics_endpoint = metrics.MetricsEndpoint()
@@ -84,6 +87,8 @@ class Database(DependencyProvider):
         self.engine = create_service_engine(url, pool_size=max_workers + 2)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         metrics.watch_database(self.container.service_name, self)
+        # Spans go out only when an OTLP endpoint is set; the SDK flushes at exit.
+        spans.configure(self.container.service_name)
 
     def stop(self):
         metrics.forget_database(self)
@@ -105,9 +110,11 @@ class Database(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         metrics.worker_started(worker_ctx)
+        traced_worker.worker_started(worker_ctx)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         metrics.worker_finished(worker_ctx, exc_info)
+        traced_worker.worker_finished(worker_ctx, exc_info)
 
     def worker_commit(self, worker_ctx, exc_info):
         """Commit on success, roll back on error. Called before reply/ack."""
@@ -123,6 +130,7 @@ class Database(DependencyProvider):
         session = self._sessions.pop(worker_ctx, None)
         if session is not None:
             session.close()
+        traced_worker.worker_ended(worker_ctx)
 
     def new_session(self) -> Session:
         """A session outside any worker (relay, timers)."""

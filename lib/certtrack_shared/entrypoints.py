@@ -104,6 +104,13 @@ class Rpc(NamekoRpc):
         exc_info = commit_worker(worker_ctx, exc_info)
         if exc_info is not None:
             result = None
+        # One line per call, with the caller's correlation id (the site
+        # request's); health probes, which come every few seconds, only at DEBUG.
+        log.log(logging.DEBUG if self.method_name == "health" else logging.INFO,
+                "%s.%s answered%s", worker_ctx.service_name, self.method_name,
+                "" if exc_info is None else f" with {type(exc_info[1]).__name__}",
+                extra={"rpc_method": self.method_name,
+                       "outcome": "ok" if exc_info is None else "error"})
         return super().handle_result(message, worker_ctx, result, exc_info)
 
 

@@ -63,7 +63,8 @@ class MailTemplates:
         )
 
 
-def build_message(mail: Mail, sender: str, now: datetime) -> EmailMessage:
+def build_message(mail: Mail, sender: str, now: datetime,
+                  headers: dict | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(mail.to)
@@ -72,6 +73,8 @@ def build_message(mail: Mail, sender: str, now: datetime) -> EmailMessage:
     message["Message-ID"] = make_msgid(idstring=mail.mail_id[-12:], domain="certtrack.local")
     # Sub-second order for the dev mailbox; Date has only seconds.
     message["X-CertTrack-Sent-At"] = now.isoformat()
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     return message
@@ -85,8 +88,9 @@ class SmtpTransport:
         self.sender = sender or config.mail_from()
         self.keep_dev_copy = config.is_development() if keep_dev_copy is None else keep_dev_copy
 
-    def send(self, mail: Mail) -> None:
-        message = build_message(mail, self.sender, datetime.now(timezone.utc))
+    def send(self, mail: Mail, headers: dict | None = None) -> None:
+        """`headers`: more mail headers (the correlation id the outbox relay adds)."""
+        message = build_message(mail, self.sender, datetime.now(timezone.utc), headers)
         smtp_class = smtplib.SMTP_SSL if self.url.scheme == "smtps" else smtplib.SMTP
         with smtp_class(self.url.hostname or "127.0.0.1", self.url.port or 25, timeout=30) as smtp:
             if self.url.username:

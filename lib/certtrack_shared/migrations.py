@@ -126,6 +126,19 @@ def drop_dead_letter_tables(op) -> None:
     reliability_metadata.drop_all(op.get_bind(), tables=list(DEAD_LETTER_TABLES))
 
 
+def add_outbox_headers(op) -> None:
+    """For each service's migration that lets its outbox keep message headers
+    (the correlation id and trace context, certtrack_shared/tracing)."""
+    from certtrack_shared.tables import outbox_headers_column
+
+    op.add_column("outbox_messages", outbox_headers_column())
+
+
+def drop_outbox_headers(op) -> None:
+    with op.batch_alter_table("outbox_messages") as batch:
+        batch.drop_column("headers")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Create and migrate service databases.")
     parser.add_argument("services", nargs="*", default=list(config.SERVICES))

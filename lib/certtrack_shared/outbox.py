@@ -28,6 +28,7 @@ from certtrack_shared.publishing import SENDER_HEADER, ConfirmingPublisher
 from certtrack_shared.retries import retry_delays_ms
 from certtrack_shared.tables import outbox_messages
 from certtrack_shared.topology import service_exchange
+from certtrack_shared.tracing import correlation, spans
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ BATCH = 200
 
 
 _INSERT_ROW = outbox_messages.insert()
+# The header a mail carries its correlation id in.
+MAIL_CORRELATION_HEADER = "X-CertTrack-Correlation-Id"
+
+
+def _traced_headers() -> dict | None:
+    """What a row sends along: the correlation of the work that wrote it
+    and, when tracing, its span's trace context."""
+    return spans.inject(correlation.headers()) or None
 
 
 class OutboxWriter:
@@ -64,6 +73,7 @@ class OutboxWriter:
                 "payload": event.model_dump(mode="json"),
                 "created_at": self.clock(),
                 "attempts": 0,
+                "headers": _traced_headers(),
             },
         )
 
@@ -86,6 +96,7 @@ class OutboxWriter:
                 payload={"message_id": message_id, "body": body, "sender": sender},
                 created_at=self.clock(),
                 attempts=0,
+                headers=_traced_headers(),
             )
         )
 
@@ -97,6 +108,7 @@ class OutboxWriter:
                 payload=mail.model_dump(mode="json"),
                 created_at=self.clock(),
                 attempts=0,
+                headers=_traced_headers(),
             )
         )
 
@@ -183,7 +195,9 @@ class OutboxRelay(Extension):
                     errors.update({row.id: None for row in events})
                 for row in rows:
                     if row.kind == "mail":
-                        errors[row.id] = self._send_mail(row)
+                        with correlation.bound(correlation.usable(
+                                (row.headers or {}).get(correlation.HEADER))):
+                            errors[row.id] = self._send_mail(row)
             finally:
                 # Mark what went out, even when a later mail failed.
                 sent_at = datetime.now(timezone.utc)
@@ -204,22 +218,29 @@ class OutboxRelay(Extension):
             return len(rows)
 
     def _send_mail(self, row) -> str | None:
+        mail = Mail.model_validate(row.payload)
         try:
-            self.mail_transport.send(Mail.model_validate(row.payload))
+            self.mail_transport.send(mail, headers={MAIL_CORRELATION_HEADER: correlation.current()}
+                                     if correlation.current() else None)
         except smtplib.SMTPRecipientsRefused as exc:
             # Retrying cannot fix a refused address; record and move on.
             log.warning("mail %s refused by the server: %s", row.message_id, exc.recipients)
             return f"recipients refused: {sorted(exc.recipients)}"
+        # Not the address or the subject (they name a person): the id finds the row.
+        log.info("sent mail %s", mail.mail_id, extra={"mail_id": mail.mail_id})
         return None
 
 
 def _outgoing(row) -> tuple:
-    """(exchange, routing_key, body, message_id) of an outbox row to publish."""
+    """(exchange, routing_key, body, message_id, headers) of an outbox row to publish."""
+    headers = dict(row.headers or {})
     if row.kind == "message":  # OutboxWriter.republish: the body as it was given
         sender = row.payload.get("sender")
+        if sender:
+            headers[SENDER_HEADER] = sender
         return (row.exchange, row.routing_key, row.payload["body"].encode("utf-8"),
-                row.payload["message_id"], {SENDER_HEADER: sender} if sender else None)
-    return (row.exchange, row.routing_key, row.payload, row.message_id, None)
+                row.payload["message_id"], headers or None)
+    return (row.exchange, row.routing_key, row.payload, row.message_id, headers or None)
 
 
 class TopologyDeclaration(SharedExtension):

@@ -28,22 +28,34 @@ reliability_metadata = MetaData()
 # BigInteger ids autoincrement on PostgreSQL; SQLite only autoincrements INTEGER.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
+def _outbox_columns() -> list[Column]:
+    """The outbox as the first migration made it (fresh Column objects: a
+    column belongs to one table)."""
+    return [
+        Column("id", _Id, primary_key=True, autoincrement=True),
+        # "event": publish to exchange/routing_key; "mail": send by SMTP;
+        # "message": publish payload["body"] as it is (a replayed dead letter).
+        Column("kind", String(10), nullable=False),
+        Column("message_id", String(200), nullable=False, unique=True),
+        Column("exchange", String(200)),
+        Column("routing_key", String(200)),
+        Column("payload", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text),
+        Column("sent_at", DateTime(timezone=True), index=True),
+    ]
+
+
+def outbox_headers_column() -> Column:
+    # What the message goes out with besides its body: its correlation id and
+    # trace context (certtrack_shared/tracing), added by each service's
+    # migration after the first (`migrations.add_outbox_headers`).
+    return Column("headers", JSON)
+
+
 outbox_messages = Table(
-    "outbox_messages",
-    reliability_metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    # "event": publish to exchange/routing_key; "mail": send by SMTP;
-    # "message": publish payload["body"] as it is (a replayed dead letter).
-    Column("kind", String(10), nullable=False),
-    Column("message_id", String(200), nullable=False, unique=True),
-    Column("exchange", String(200)),
-    Column("routing_key", String(200)),
-    Column("payload", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("last_error", Text),
-    Column("sent_at", DateTime(timezone=True), index=True),
-)
+    "outbox_messages", reliability_metadata, *_outbox_columns(), outbox_headers_column())
 
 processed_events = Table(
     "processed_events",
@@ -96,6 +108,14 @@ dead_letter_audit = Table(
     Column("body_after", Text),
 )
 
+
+
+def first_tables() -> list[Table]:
+    """What the first migration creates, in the shape it always had (on a
+    MetaData of their own: the outbox has gained a column since)."""
+    first = MetaData()
+    return [Table("outbox_messages", first, *_outbox_columns()), processed_events.to_metadata(first)]
+
+
 # What each migration helper creates (a later change is a new helper).
-FIRST_TABLES = (outbox_messages, processed_events)
 DEAD_LETTER_TABLES = (dead_letters, dead_letter_audit)

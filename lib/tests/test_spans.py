@@ -4,82 +4,31 @@ set, carry their parent across a message's headers, and cost nothing when
 no endpoint is set."""
 from __future__ import annotations
 
-import gzip
 import logging
 import threading
 import time
-import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from certtrack_shared.tracing import spans
+from tests.harness.otlp import Collector, attributes_of
 
 OTEL_VARIABLES = (
     "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SDK_DISABLED",
     "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_COMPRESSION",
     "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
 )
-DECOMPRESS = {"gzip": gzip.decompress, "deflate": zlib.decompress, "": bytes}
-
-
-def _plain(attributes) -> dict:
-    return {kv.key: getattr(kv.value, kv.value.WhichOneof("value")) for kv in attributes}
-
-
-class Collector:
-    """An OTLP/HTTP receiver: keeps every span posted to /v1/traces with its resource's attributes."""
-
-    def __init__(self):
-        self.requests = 0
-        self.spans: list[tuple[dict, Span]] = []
-        collector = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                body = DECOMPRESS[self.headers.get("Content-Encoding", "")](body)
-                collector.requests += 1
-                if self.path == "/v1/traces":
-                    for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
-                        resource = _plain(resource_spans.resource.attributes)
-                        collector.spans.extend((resource, span) for scope in resource_spans.scope_spans
-                                               for span in scope.spans)
-                reply = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200 if self.path == "/v1/traces" else 404)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self):
-        self._server.shutdown()
-        self._server.server_close()
-
-    def span(self, name: str) -> tuple[dict, Span]:
-        found = [entry for entry in self.spans if entry[1].name == name]
-        assert len(found) == 1, [entry[1].name for entry in self.spans]
-        return found[0]
 
 
 @pytest.fixture(autouse=True)
 def otel_environment(monkeypatch):
-    """No OTEL_ variable of the machine's; the module unconfigured after each test."""
+    """No OTEL_ variable of the machine's; the module unconfigured before and
+    after each test (a service container started earlier in the run
+    configured it, with spans off)."""
     for name in OTEL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    spans.shutdown()
     yield
     spans.shutdown()
 
@@ -111,7 +60,7 @@ def test_a_consumer_span_reaches_the_collector_with_its_service_and_attributes(m
     resource, exported = collector.span("exams.handle_result_received")
     assert resource["service.name"] == "exams"
     assert exported.kind == Span.SPAN_KIND_CONSUMER
-    assert _plain(exported.attributes) == {
+    assert attributes_of(exported.attributes) == {
         "certtrack.correlation_id": "c-1", "attempt": 2, "retried": False,
         "body": "{'candidate': 'ada'}", "note": "x" * 500, "big": str(10**30),
         "messaging.destination.name": "exams.results"}
@@ -206,7 +155,7 @@ def test_an_error_gives_the_span_status_error_and_an_exception_event(monkeypatch
     assert "no such order: O-17" in exported.status.message
     [event] = exported.events
     assert event.name == "exception"
-    assert _plain(event.attributes)["exception.type"] == "LookupError"
+    assert attributes_of(event.attributes)["exception.type"] == "LookupError"
 
 
 def _work_is_traced_for_nothing(collector) -> None:

@@ -20,6 +20,8 @@ import os
 import urllib3
 from flask import Flask, Response, current_app, request
 
+from certtrack_shared.tracing import correlation
+
 from ..errors import ServiceTimeout, ServiceUnreachable
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,9 @@ def forward() -> Response:
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
     headers = {"X-Forwarded-For": request.remote_addr or "", "X-Forwarded-Proto": request.scheme,
-               "Accept": request.headers.get("Accept", "*/*")}
+               "Accept": request.headers.get("Accept", "*/*"),
+               # Its access line is then found with the gateway's (certtrack_shared/tracing).
+               correlation.REQUEST_HEADER: correlation.current() or ""}
     try:
         answer = current_app.extensions["transcripts_web"].request(
             "GET", target, headers=headers, redirect=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from certtrack_shared.publishing import ConfirmingPublisher
+from certtrack_shared.tracing import correlation, spans
 
 from ..errors import ServiceUnreachable
 from ..pool import LazyPool
@@ -38,7 +39,9 @@ class VendorPublishers(LazyPool[ConfirmingPublisher]):
         """Published as the gateway's broker user (its `user_id`), naming the
         key it checked: exams applies the message only while that key is
         active and covers it (CONTRACTS.md §7, exams/handlers/vendor_senders.py)."""
-        headers = {VENDOR_KEY_HEADER: str(vendor_key_id)}
+        # The request's correlation id (and trace context) go along: exams and
+        # everything after it log the vendor's event under the id its response named.
+        headers = spans.inject({VENDOR_KEY_HEADER: str(vendor_key_id), **correlation.headers()})
         try:
             with self.lent() as publisher:
                 try:

@@ -16,7 +16,7 @@ and a first migration must create what it always created.
 """
 from alembic import op
 
-from certtrack_shared.tables import FIRST_TABLES, reliability_metadata
+from certtrack_shared.tables import first_tables
 
 revision = "0001"
 down_revision = None
@@ -25,8 +25,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    reliability_metadata.create_all(op.get_bind(), tables=list(FIRST_TABLES))
+    tables = first_tables()
+    tables[0].metadata.create_all(op.get_bind(), tables=tables)
 
 
 def downgrade() -> None:
-    reliability_metadata.drop_all(op.get_bind(), tables=list(FIRST_TABLES))
+    tables = first_tables()
+    tables[0].metadata.drop_all(op.get_bind(), tables=tables)

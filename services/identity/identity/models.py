@@ -188,6 +188,9 @@ class ResultNotice(Base):
     exam_codes: Mapped[list] = mapped_column(JSON)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # The correlation ids of the results it announces (certtrack_shared/tracing):
+    # the mail goes out later, from a timer, and is still found by them.
+    correlation_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class StaffUser(Base):
