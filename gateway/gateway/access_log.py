@@ -31,8 +31,10 @@ class AccessLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         # The gateway and the transcripts web app share these settings: the
-        # app's module names which one wrote a line.
-        service = (cfg.wsgi_app or "gateway").partition(":")[0].removesuffix(".app")
+        # app's module names which one wrote a line (the command line's app,
+        # which gunicorn keeps as the default process name, else the settings').
+        app = cfg.proc_name if ":" in (cfg.proc_name or "") else (cfg.wsgi_app or "gateway")
+        service = app.partition(":")[0].removesuffix(".app")
         formatter = logs.formatter(service, os.environ.get("LOG_FORMAT", "json"))
         for logger in (self.error_log, self.access_log):
             for handler in logger.handlers:
