@@ -7,7 +7,8 @@
 #     (the default database URL of every service);
 #   - Redis on 127.0.0.1:6379, where the gateway remembers logged-out sessions;
 #   - Debian's chromium, for the browser tests, and DejaVu fonts for certificates;
-#   - promtool, which checks deploy/prometheus/ in the tests.
+#   - promtool, which checks deploy/prometheus/ in the tests;
+#   - wrk, the load tool of the page benchmarks (`make bench`).
 #
 # Runs on every `make run` / `make test`, so the path where everything is
 # already up must stay fast: it only probes ports and looks up commands.
@@ -15,7 +16,7 @@
 # containers and CI); otherwise it says what to install.
 #
 # Arguments name the pieces to see to (rabbitmq postgres redis chromium fonts
-# promtool; none: all). `make run`, `make test` and `make infra` call it through
+# promtool wrk; none: all). `make run`, `make test` and `make infra` call it through
 # `python -m deploy.local_infra`, which leaves out the servers that a Docker
 # engine runs as throwaway containers instead on a machine that cannot install
 # Debian's packages (deploy/local_infra/choice.py, decision 0032).
@@ -223,6 +224,16 @@ ensure_chromium() {
     fi
 }
 
+# ------------------------------------------------------------------ wrk
+ensure_wrk() {
+    command -v wrk >/dev/null && return 0
+    if is_root; then
+        apt_install wrk
+    else
+        warn "wrk is missing (apt-get install wrk, as root): the page benchmarks cannot run"
+    fi
+}
+
 # ------------------------------------------------------------------ Fonts
 # Certificates and logos are drawn with DejaVu Sans: it covers Latin, Greek and
 # Cyrillic names (Helvetica, the fallback, shows boxes for "Łukasz" or "Ольга").
@@ -280,11 +291,11 @@ main_redis() {
     fi
 }
 
-[ $# -gt 0 ] || set -- rabbitmq postgres redis chromium fonts promtool
+[ $# -gt 0 ] || set -- rabbitmq postgres redis chromium fonts promtool wrk
 for piece in "$@"; do
     case "$piece" in
         rabbitmq | postgres | redis) "main_$piece" ;;
-        chromium | fonts | promtool) "ensure_$piece" ;;
-        *) die "unknown piece: $piece (rabbitmq postgres redis chromium fonts promtool)" ;;
+        chromium | fonts | promtool | wrk) "ensure_$piece" ;;
+        *) die "unknown piece: $piece (rabbitmq postgres redis chromium fonts promtool wrk)" ;;
     esac
 done

@@ -4,7 +4,7 @@ Make sure RabbitMQ, PostgreSQL and Redis answer, then run COMMAND (`make run`
 and `make test` run the stack and the suites this way). Each comes from where
 choice.py says: what already answers is used; Debian's packages are installed
 and started by scripts/ensure_infra.sh, which also sees to Chromium, fonts and
-promtool; throwaway containers are started through a Docker engine and
+promtool and wrk; throwaway containers are started through a Docker engine and
 removed when COMMAND ends, whatever its result. STRICT=1 (make test): a
 missing PostgreSQL or Redis stops it.
 
@@ -28,7 +28,7 @@ from .containers import Owner, specs_for
 ROOT = Path(__file__).resolve().parents[2]
 DEBIAN_SCRIPT = ROOT / "scripts" / "ensure_infra.sh"
 # Not servers: the developer's own business on a machine without apt-get.
-TOOLS = ("chromium", "fonts", "promtool")
+TOOLS = ("chromium", "fonts", "promtool", "wrk")
 
 
 def say(message: str) -> None:
