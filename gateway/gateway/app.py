@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, auth, devmail, ended_sessions, errors, health, metrics, profile, security, settings, site, staff
-from . import tracing
+from . import tracing, views
 from . import exams
 from . import certifications
 from . import vendor
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     # answers) while the broker is still coming up.
     atexit.register(rpc.close)
     ended_sessions.install(app)
+    views.install(app)  # replies to candidate pages kept in Redis while current (decision 0034)
 
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         hops = app.config["TRUSTED_PROXY_COUNT"]

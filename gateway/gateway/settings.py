@@ -49,6 +49,9 @@ def load(overrides: dict | None = None) -> dict:
         # Where logouts are remembered, so a copied session cookie dies with its session
         # (gateway/ended_sessions.py).
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Replies to candidate pages kept in that Redis while the services count them current
+        # (gateway/gateway/views.py, decision 0034); off (VIEW_CACHE=off) asks the services every time.
+        "VIEW_CACHE": os.environ.get("VIEW_CACHE", "on").strip().lower() not in ("off", "0", "false", "no"),
         # Where candidates write when a support ticket is needed (the support page names it).
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@certtrack.example"),
         # The payment processor the checkout page hands the card to, from the browser (the local

@@ -31,6 +31,8 @@ def make_app(tmp_path):
             "AMQP_URI": NO_BROKER,
             "RPC_TIMEOUT": 1.0,
             "RPC_POOL_SIZE": 4,
+            # Fake services count nothing in Redis: their replies must not be kept there.
+            "VIEW_CACHE": False,
         }
         config.update(overrides)
         app = create_app(config)

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from certtrack_shared import config, metrics
+from certtrack_shared import config, metrics, view_generations
 from certtrack_shared.tracing import spans, worker as traced_worker
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,8 @@ class Database(DependencyProvider):
         self.engine: Engine | None = None
         self.sessionmaker: sessionmaker | None = None
         self._sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.generations: view_generations.Generations | None = None
+        self._announcing = None
 
     def setup(self):
         service = self.service or self.container.service_name
@@ -89,8 +91,32 @@ class Database(DependencyProvider):
         metrics.watch_database(self.container.service_name, self)
         # Spans go out only when an OTLP endpoint is set; the SDK flushes at exit.
         spans.configure(self.container.service_name)
+        redis_url = self.container.config.get("REDIS_URL")
+        if redis_url:  # the gateway may keep this service's replies (decision 0034)
+            import redis
+
+            self.generations = view_generations.Generations(
+                redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2),
+                view_generations.namespace(self.container.config.get("AMQP_URI") or config.amqp_uri()),
+                self.container.service_name)
+            view_generations.track(self.sessionmaker, self.generations)
+
+    def start(self):
+        if self.generations is not None:
+            self._announcing = self.container.spawn_managed_thread(
+                self._announce, identifier="view_generations")
+
+    def _announce(self):
+        import eventlet
+
+        while True:
+            self.generations.announce()
+            eventlet.sleep(view_generations.RENEW_SECONDS)
 
     def stop(self):
+        if self._announcing is not None:
+            self._announcing.kill()
+            self._announcing = None
         metrics.forget_database(self)
         if self.engine is not None:
             self.engine.dispose()

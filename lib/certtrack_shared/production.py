@@ -117,10 +117,13 @@ def refuse_insecure_settings(process: str, used: Mapping[str, str | None]) -> No
 
 def service_settings(service: str, nameko_config: Mapping) -> dict[str, str]:
     """What a Nameko service connects with: its config.yml, environment and defaults resolved."""
-    return {
+    settings = {
         "AMQP_URI": nameko_config.get("AMQP_URI") or config.amqp_uri(),
         f"{service.upper()}_DATABASE_URL": nameko_config.get("DATABASE_URL") or config.database_url(service),
     }
+    if nameko_config.get("REDIS_URL"):  # certs and identity count page changes there (decision 0034)
+        settings["REDIS_URL"] = nameko_config["REDIS_URL"]
+    return settings
 
 
 def refusal(process: str, problems: list[str]) -> str:

@@ -13,7 +13,7 @@ from functools import partial
 
 from nameko.exceptions import RemoteError
 
-from .. import rpc
+from .. import rpc, views
 from ..errors import field_errors, refused, remote_detail  # noqa: F401 — callers use client.refused, …
 
 # Purposes of mailed link tokens (identity/handlers/tokens.py).
@@ -63,7 +63,8 @@ def remind_candidate_id(*, email):
 
 
 def credential_version(*, candidate_id):
-    return _call("credential_version", candidate_id=candidate_id)
+    return views.read("identity", "credential_version", candidate_id,
+                      lambda: _call("credential_version", candidate_id=candidate_id))
 
 
 def find_by_external_identity(*, issuer, subject):

@@ -15,7 +15,7 @@ from functools import partial
 from flask import abort
 from nameko.exceptions import RemoteError
 
-from .. import rpc
+from .. import rpc, views
 from ..errors import refused, remote_detail  # noqa: F401 — callers use client.refused
 
 # Catalog IDs (`ccna`, `jncis_ent`): anything else is not a certification, and
@@ -27,7 +27,8 @@ _call = partial(rpc.call, "certs")
 
 # -- the candidate's certifications --------------------------------------------------------
 def certifications(*, candidate_id):
-    return _call("certifications", candidate_id=candidate_id)
+    return views.read("certs", "certifications", candidate_id,
+                      lambda: _call("certifications", candidate_id=candidate_id))
 
 
 def certification(*, candidate_id, certification_id):
@@ -43,7 +44,8 @@ def logo(*, candidate_id, certification_id, format):
 
 
 def certification_agreement(*, candidate_id):
-    return _call("certification_agreement", candidate_id=candidate_id)
+    return views.read("certs", "certification_agreement", candidate_id,
+                      lambda: _call("certification_agreement", candidate_id=candidate_id))
 
 
 def accept_certification_agreement(*, candidate_id, version):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .. import rpc
+from .. import rpc, views
 from ..errors import field_errors, refused  # noqa: F401 — callers use client.refused, …
 
 _call = partial(rpc.call, "identity")
@@ -19,7 +19,8 @@ _call = partial(rpc.call, "identity")
 
 # -- the candidate's own record ------------------------------------------------------------
 def get_profile(*, candidate_id):
-    return _call("get_profile", candidate_id=candidate_id)
+    return views.read("identity", "get_profile", candidate_id,
+                      lambda: _call("get_profile", candidate_id=candidate_id))
 
 
 def update_profile(

@@ -14,6 +14,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from certtrack_shared import view_generations
 from certtrack_shared.agreements import VersionedAgreements, VersionNotCurrent
 from certtrack_shared.validation import parse
 
@@ -91,5 +92,7 @@ def publish(session: Session, now: datetime, programs, **arguments) -> Published
     request = parse(AgreementPublication, arguments, partial(InvalidRequest, message=CHECK_FIELDS), depth=1)
     if request.program not in programs:
         raise InvalidRequest({"program": "No such program."}, message="No such program.")
+    # Every candidate's pages ask for the new version: none may show a kept reply.
+    view_generations.everyone_changed(session)
     return PublishedAgreement.model_validate(
         AGREEMENTS.publish(session, request.program, request.title, request.body, request.staff, now))

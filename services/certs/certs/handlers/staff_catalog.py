@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certtrack_shared import view_generations
 from certtrack_shared.clock import Clock
 
 from certs.catalog import Catalog
@@ -53,6 +54,8 @@ def catalog(catalogs: LoadedCatalogs) -> dict:
 
 def reload(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock) -> CatalogReload:
     catalogs.reload()  # CatalogInvalid leaves the old catalogs in place
+    # Names, requirements and paths may all have changed: no kept page reply stays.
+    view_generations.everyone_changed(session)
     candidate_ids = session.scalars(
         select(Candidate.candidate_id).where(Candidate.program.in_(list(catalogs.by_program)))
         .order_by(Candidate.candidate_id)
