@@ -21,6 +21,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from certtrack_shared.rpc_client import PassiveReplyListener
 from certtrack_shared.tracing import correlation, spans
 
+from . import views
 from .errors import ServiceTimeout, ServiceUnreachable
 from .pool import LazyPool
 
@@ -70,6 +71,7 @@ def call(service: str, method: str, **arguments):
     fails loudly instead of landing in the wrong place. The pool is the app's
     `rpc` extension, which the gateway's tests replace with fakes.
     """
+    views.called(service, method)  # it may change what the request's kept replies show
     return current_app.extensions["rpc"].call(service, method, **arguments)
 
 

@@ -2,12 +2,17 @@
 
 The services that own a candidate's data (certs, identity) count each
 candidate's changes in Redis (certtrack_shared/view_generations.py). For the
-few replies every page asks for, the gateway reads the reply it kept and the
-counters in one round trip; the kept reply serves while the counters are
-what it was kept with, and otherwise the service is asked, and its reply
-kept with the counters read *before* asking: a change committed after the
-service read its data then always shows as a new count. A service that does
-not say it counts, or Redis out of reach, and the service is simply asked.
+few replies every page asks for (`PAGE_REPLIES`), the gateway reads what it
+kept and the counters, all of them in one round trip on a request's first
+read; a kept reply serves while the counters are what it was kept with, and
+otherwise the service is asked, and its reply kept with the counters read
+*before* asking: a change committed after the service read its data then
+always shows as a new count. A service that does not say it counts, or
+Redis out of reach, and the service is simply asked.
+
+What one request read is reused for the rest of it, until the request asks
+a service anything else (`rpc.call` drops it): that call may have changed
+what the next read must show.
 """
 from __future__ import annotations
 
@@ -16,11 +21,15 @@ import logging
 import time
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from certtrack_shared import view_generations
 
 log = logging.getLogger(__name__)
+
+PAGE_REPLIES = (("identity", "credential_version"), ("identity", "get_profile"),
+                ("certs", "certifications"), ("certs", "certification_agreement"))
+_SERVICES = tuple(sorted({service for service, _ in PAGE_REPLIES}))
 
 # How long a kept reply may serve at most: bounds what a lost count (Redis
 # unreachable just after a commit) could leave stale. A security answer,
@@ -37,33 +46,54 @@ class CandidateViews:
         self.space = space
         self._paused_until = 0.0
 
-    def read(self, service: str, method: str, candidate_id: str, ask):
-        """The reply of `service.method(candidate_id=…)`: kept, or `ask()`ed and kept."""
-        if not isinstance(candidate_id, str) or time.monotonic() < self._paused_until:
-            return ask()
-        reply_key = f"certtrack:{self.space}:view:{service}.{method}:{candidate_id}"
+    def _reply_key(self, service: str, method: str, candidate_id: str) -> str:
+        return f"certtrack:{self.space}:view:{service}.{method}:{candidate_id}"
+
+    def look(self, candidate_id: str) -> dict | None:
+        """Every page reply kept for the candidate and each service's counters, in one
+        round trip: {"replies": {(service, method): kept}, "generations": {service: [..] or None}}."""
+        keys = [self._reply_key(service, method, candidate_id) for service, method in PAGE_REPLIES]
+        for service in _SERVICES:
+            keys += [view_generations.counting_key(self.space, service),
+                     view_generations.generation_key(self.space, service, candidate_id),
+                     view_generations.generation_key(self.space, service, view_generations.EVERYONE)]
         try:
-            kept, counting, mine, everyone = self.redis.mget([
-                reply_key, view_generations.counting_key(self.space, service),
-                view_generations.generation_key(self.space, service, candidate_id),
-                view_generations.generation_key(self.space, service, view_generations.EVERYONE)])
+            values = self.redis.mget(keys)
         except redis.RedisError as error:
             self._pause(error)
+            return None
+        replies = dict(zip(PAGE_REPLIES, values[:len(PAGE_REPLIES)]))
+        counters = values[len(PAGE_REPLIES):]
+        generations = {}
+        for index, service in enumerate(_SERVICES):
+            counting, mine, everyone = counters[3 * index:3 * index + 3]
+            generations[service] = None if counting is None else [int(mine or 0), int(everyone or 0)]
+        return {"replies": replies, "generations": generations}
+
+    def read(self, service: str, method: str, candidate_id: str, ask, seen: dict):
+        """The reply of `service.method(candidate_id=…)`: kept, or `ask()`ed and kept.
+        `seen` is what `look` found for the candidate in this request."""
+        generations = seen["generations"][service]
+        if generations is None:
             return ask()
-        if counting is None:
-            return ask()
-        generations = [int(mine or 0), int(everyone or 0)]
+        kept = seen["replies"][(service, method)]
         if kept is not None:
             document = json.loads(kept)
             if document["generations"] == generations:
                 return document["reply"]
         reply = ask()
+        kept = json.dumps({"generations": generations, "reply": reply})
+        seen["replies"][(service, method)] = kept
         try:
-            self.redis.set(reply_key, json.dumps({"generations": generations, "reply": reply}),
+            self.redis.set(self._reply_key(service, method, candidate_id), kept,
                            ex=KEEP_SECONDS_BY_METHOD.get((service, method), KEEP_SECONDS))
         except redis.RedisError as error:
             self._pause(error)
         return reply
+
+    @property
+    def paused(self) -> bool:
+        return time.monotonic() < self._paused_until
 
     def _pause(self, error: Exception) -> None:
         log.warning("Redis cannot keep page replies (%s: %s); asking the services for %.0f s",
@@ -80,4 +110,19 @@ def install(app: Flask) -> None:
 def read(service: str, method: str, candidate_id: str, ask):
     """`ask()`, or its kept reply when this app keeps them."""
     views = current_app.extensions.get("candidate_views")
-    return ask() if views is None else views.read(service, method, candidate_id, ask)
+    if views is None or views.paused or (service, method) not in PAGE_REPLIES \
+            or not isinstance(candidate_id, str):
+        return ask()
+    seen_by_candidate = g.setdefault("candidate_views", {})
+    if candidate_id not in seen_by_candidate:
+        seen = views.look(candidate_id)
+        if seen is None:
+            return ask()
+        seen_by_candidate[candidate_id] = seen
+    return views.read(service, method, candidate_id, ask, seen_by_candidate[candidate_id])
+
+
+def called(service: str, method: str) -> None:
+    """A service was asked something else: what this request read may be outdated."""
+    if (service, method) not in PAGE_REPLIES:
+        g.pop("candidate_views", None)

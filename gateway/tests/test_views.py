@@ -8,8 +8,10 @@ import uuid
 
 import pytest
 import redis
+from flask import Flask
 
 from certtrack_shared.view_generations import Generations, counting_key
+from gateway import views
 from gateway.views import CandidateViews
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -35,6 +37,18 @@ class Service:
         return {"items": [self.state]}
 
 
+class Site:
+    """A gateway app keeping replies; each `read` is one request of its own."""
+
+    def __init__(self, space, redis_url=REDIS_URL):
+        self.app = Flask("views-test")
+        self.app.extensions["candidate_views"] = CandidateViews(redis_url, space)
+
+    def read(self, service, method, candidate_id, ask):
+        with self.app.test_request_context():
+            return views.read(service, method, candidate_id, ask)
+
+
 def counting(space) -> Generations:
     generations = Generations(redis.Redis.from_url(REDIS_URL), space, "certs")
     generations.announce()
@@ -42,8 +56,8 @@ def counting(space) -> Generations:
 
 
 def test_a_kept_reply_serves_until_the_service_counts_a_change(space):
-    views, certs, generations = CandidateViews(REDIS_URL, space), Service(), counting(space)
-    read = lambda: views.read("certs", "certifications", "CSCO00000001", certs.ask)  # noqa: E731
+    site, certs, generations = Site(space), Service(), counting(space)
+    read = lambda: site.read("certs", "certifications", "CSCO00000001", certs.ask)  # noqa: E731
 
     assert read() == {"items": ["CCNA in progress"]} and read() == read()
     assert certs.asked == 1
@@ -57,7 +71,7 @@ def test_a_kept_reply_serves_until_the_service_counts_a_change(space):
 
 
 def test_a_change_counted_while_the_service_was_asked_is_not_hidden(space):
-    views, certs, generations = CandidateViews(REDIS_URL, space), Service(), counting(space)
+    site, certs, generations = Site(space), Service(), counting(space)
 
     def ask_while_changing():
         reply = certs.ask()  # the service read the old state …
@@ -65,28 +79,39 @@ def test_a_change_counted_while_the_service_was_asked_is_not_hidden(space):
         generations.bump({"CSCO00000001"})  # … and the change committed after
         return reply
 
-    assert views.read("certs", "certifications", "CSCO00000001", ask_while_changing)["items"] == \
+    assert site.read("certs", "certifications", "CSCO00000001", ask_while_changing)["items"] == \
         ["CCNA in progress"]
-    assert views.read("certs", "certifications", "CSCO00000001", certs.ask)["items"] == ["CCNA active"]
+    assert site.read("certs", "certifications", "CSCO00000001", certs.ask)["items"] == ["CCNA active"]
 
 
 def test_candidates_do_not_see_each_other_s_kept_replies(space):
-    views, generations = CandidateViews(REDIS_URL, space), counting(space)
-    views.read("certs", "certifications", "CSCO00000001", lambda: {"owner": "ada"})
-    assert views.read("certs", "certifications", "CSCO00000002", lambda: {"owner": "bob"}) == {"owner": "bob"}
+    site, generations = Site(space), counting(space)
+    site.read("certs", "certifications", "CSCO00000001", lambda: {"owner": "ada"})
+    assert site.read("certs", "certifications", "CSCO00000002", lambda: {"owner": "bob"}) == {"owner": "bob"}
     assert generations  # counting, so the first reply was kept for its own candidate only
 
 
 def test_nothing_is_kept_for_a_service_that_does_not_say_it_counts(space):
-    views, certs = CandidateViews(REDIS_URL, space), Service()
-    views.read("certs", "certifications", "CSCO00000001", certs.ask)
-    views.read("certs", "certifications", "CSCO00000001", certs.ask)
+    site, certs = Site(space), Service()
+    site.read("certs", "certifications", "CSCO00000001", certs.ask)
+    site.read("certs", "certifications", "CSCO00000001", certs.ask)
     assert certs.asked == 2
     assert not redis.Redis.from_url(REDIS_URL).exists(counting_key(space, "certs"))
 
 
 def test_redis_out_of_reach_asks_the_service(space):
-    views, certs = CandidateViews("redis://127.0.0.1:1/0", space), Service()
-    assert views.read("certs", "certifications", "CSCO00000001", certs.ask) == {"items": ["CCNA in progress"]}
-    assert views.read("certs", "certifications", "CSCO00000001", certs.ask) == {"items": ["CCNA in progress"]}
+    site, certs = Site(space, "redis://127.0.0.1:1/0"), Service()
+    assert site.read("certs", "certifications", "CSCO00000001", certs.ask) == {"items": ["CCNA in progress"]}
+    assert site.read("certs", "certifications", "CSCO00000001", certs.ask) == {"items": ["CCNA in progress"]}
     assert certs.asked == 2
+
+
+def test_a_request_that_asks_a_service_anything_else_reads_afresh(space):
+    site, certs, generations = Site(space), Service(), counting(space)
+    site.read("certs", "certifications", "CSCO00000001", certs.ask)  # kept
+    with site.app.test_request_context():
+        views.read("identity", "get_profile", "CSCO00000001", lambda: {"name": "Ada"})  # reads all at once
+        certs.state = "CCNA active"  # … the request accepts the agreement, which certs counts:
+        generations.bump({"CSCO00000001"})
+        views.called("certs", "accept_certification_agreement")
+        assert views.read("certs", "certifications", "CSCO00000001", certs.ask) == {"items": ["CCNA active"]}
