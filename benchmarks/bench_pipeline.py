@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Whole-pipeline ingestion benchmark (`make bench BENCH=pipeline`): prints figures, asserts nothing.
+
+--count new candidates (default 1,000), each a vendor `exam_registration`
+and a passing CCNA `exam_result` (2 × count messages), published as fast as
+the vendor publisher goes, on the stack as `make run` starts it (one
+process per service, deploy/run_stack.py through the end-to-end suite's
+Stack, private vhost and databases). Timed from the first publish until
+every candidate is created and linked by identity, every sitting stored by
+exams, CCNA achieved by certs, and the events and mails that follow handled
+by fulfillment, transcripts and identity: every queue of the vhost empty
+with nothing unacknowledged and every service's outbox sent.
+
+Side by side, before the stack starts, the raw loop on the same broker and
+database (benchmarks/bench_ingestion.py: pika publish → pika consume → one
+INSERT per message) with the same number of messages.
+
+Target (issue 18, P1): the pipeline ≥ 0.3 × the raw loop.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pika
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "services/exams")]
+
+from bench_ingestion import measure_baseline  # noqa: E402
+from certtrack_shared import topology  # noqa: E402
+from certtrack_shared.config import SERVICES  # noqa: E402
+from tests.e2e.stack import Stack  # noqa: E402
+from tests.harness.broker import _api, Vhost  # noqa: E402
+from tests.harness.databases import RunDatabases  # noqa: E402
+from tests.harness.vendor import registration, result  # noqa: E402
+
+CCNA = ("200-301", "Implementing and Administering Cisco Solutions")
+
+
+def queues_busy(vhost: Vhost) -> int:
+    """Messages ready or unacknowledged in every queue of the vhost."""
+    url, auth = _api(f"queues/{quote(vhost.name, safe='')}?columns=name,messages")
+    return sum(queue.get("messages") or 0 for queue in requests.get(url, auth=auth, timeout=10).json())
+
+
+def unsent(engines) -> int:
+    total = 0
+    for engine in engines.values():
+        with engine.connect() as connection:
+            total += connection.execute(text(
+                "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL")).scalar_one()
+    return total
+
+
+def certified(engines, prefix: str) -> int:
+    with engines["certs"].connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM published_standings p JOIN candidates c USING (candidate_id)"
+            " WHERE p.certification_id = 'ccna' AND p.status = 'active' AND c.email LIKE :p"),
+            {"p": f"{prefix}%"}).scalar_one()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    options = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+    vhost = Vhost().create()
+    databases = RunDatabases()
+    urls = {service: databases.url(f"pipe_{service}") for service in SERVICES}
+    messages = 2 * options.count
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as folder:
+        try:
+            from kombu import Connection
+
+            with Connection(vhost.amqp_uri) as connection:
+                topology.declare(connection)
+            base_rate, base_elapsed = measure_baseline(vhost, databases.url("pipe_baseline"), messages)
+            channel = pika.BlockingConnection(pika.URLParameters(vhost.amqp_uri)).channel()
+            channel.queue_purge("evt-vendor-exam_result--exams.handle_exam_result")
+            channel.connection.close()
+
+            stack = Stack(vhost.amqp_uri, urls, Path(folder))
+            stack.env["REPLICAS"] = "1"
+            stack.start()
+            engines = {service: create_engine(url) for service, url in urls.items()}
+            try:
+                run = uuid.uuid4().int % 100_000
+                prefix = f"pipe{run:05d}."
+                bodies = []
+                for index in range(options.count):
+                    email, number = f"{prefix}{index}@example.com", f"9{run:05d}{index:06d}"
+                    bodies.append(("exam_registration", registration(number, email=email, exam=CCNA)))
+                    bodies.append(("exam_result", result(number, email=email, exam=CCNA)))
+                started = time.monotonic()
+                _publish_all(vhost, bodies)
+                published = time.monotonic() - started
+                while not (certified(engines, prefix) == options.count and queues_busy(vhost) == 0
+                           and unsent(engines) == 0):
+                    time.sleep(0.5)
+                elapsed = time.monotonic() - started
+            finally:
+                for engine in engines.values():
+                    engine.dispose()
+                stack.stop()
+        finally:
+            databases.drop_all()
+            vhost.delete()
+    rate = messages / elapsed
+    print(f"whole pipeline, {options.count:,} new candidates ({messages:,} vendor messages), "
+          f"one process per service")
+    print(f"  published in {published:.1f} s; every candidate certified, every queue empty and "
+          f"every outbox sent after {elapsed:.1f} s: {rate:.0f} msg/s")
+    print(f"  raw loop (pika -> pika -> INSERT), same messages: {base_rate:.0f} msg/s "
+          f"({base_elapsed:.1f} s)")
+    print(f"  ratio: {rate / base_rate:.3f} (target >= 0.3)")
+    return 0
+
+
+def _publish_all(vhost: Vhost, bodies: list[tuple[str, dict]]) -> None:
+    """In order, each a vendor message as the development vendor (bench_ingestion's publisher)."""
+    from certtrack_shared.broker_identities import DEV_VENDOR
+    from certtrack_shared.vendor_publisher import VendorPublisher
+    from tests.harness.messages import as_user
+
+    publisher = VendorPublisher(as_user(vhost.amqp_uri, DEV_VENDOR))
+    for routing_key, body in bodies:
+        publisher.publish(routing_key, body, body["event_id"])
+    publisher.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
