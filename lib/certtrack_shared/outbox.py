@@ -193,11 +193,12 @@ class OutboxRelay(Extension):
                 if events:
                     self.publisher.publish_batch([_outgoing(r) for r in events])
                     errors.update({row.id: None for row in events})
-                for row in rows:
-                    if row.kind == "mail":
-                        with correlation.bound(correlation.usable(
-                                (row.headers or {}).get(correlation.HEADER))):
-                            errors[row.id] = self._send_mail(row)
+                with self.mail_transport.connection() as smtp:  # one for the batch's mails
+                    for row in rows:
+                        if row.kind == "mail":
+                            with correlation.bound(correlation.usable(
+                                    (row.headers or {}).get(correlation.HEADER))):
+                                errors[row.id] = self._send_mail(row, smtp)
             finally:
                 # Mark what went out, even when a later mail failed.
                 sent_at = datetime.now(timezone.utc)
@@ -217,11 +218,11 @@ class OutboxRelay(Extension):
                 session.commit()
             return len(rows)
 
-    def _send_mail(self, row) -> str | None:
+    def _send_mail(self, row, smtp) -> str | None:
         mail = Mail.model_validate(row.payload)
         try:
-            self.mail_transport.send(mail, headers={MAIL_CORRELATION_HEADER: correlation.current()}
-                                     if correlation.current() else None)
+            smtp.send(mail, headers={MAIL_CORRELATION_HEADER: correlation.current()}
+                      if correlation.current() else None)
         except smtplib.SMTPRecipientsRefused as exc:
             # Retrying cannot fix a refused address; record and move on.
             log.warning("mail %s refused by the server: %s", row.message_id, exc.recipients)

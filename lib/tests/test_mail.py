@@ -54,3 +54,44 @@ def test_mail_in_outbox_is_sent_by_the_relay_after_commit(
     relay = next(p for p in container.dependencies if type(p).__name__ == "Outbox").relay
     relay.kick()
     wait_for(lambda: any(m["Subject"] == "Welcome, Bob" for m in smtp_server.messages()))
+
+
+def test_the_relay_sends_a_batch_of_mails_over_one_connection(
+    tmp_path, container_factory, sample_config, sample_db, smtp_server, monkeypatch
+):
+    from certtrack_shared.outbox import OutboxWriter
+
+    from sample_service import SampleService
+
+    opened = []
+    original = SmtpTransport.open
+    monkeypatch.setattr(SmtpTransport, "open", lambda self: opened.append(1) or original(self))
+    container = container_factory(SampleService, {**sample_config, "OUTBOX_POLL_SECONDS": 60})
+    container.start()
+    mails = [templates(tmp_path).render("welcome", f"reader{n}@example.com", first_name=f"Reader{n}")
+             for n in range(5)]
+    with Session(sample_db) as session:
+        for mail in mails:
+            OutboxWriter(session, "sample").mail(mail)
+        session.commit()
+    relay = next(p for p in container.dependencies if type(p).__name__ == "Outbox").relay
+    relay.kick()
+    wait_for(lambda: {f"Welcome, Reader{n}" for n in range(5)}
+             <= {m["Subject"] for m in smtp_server.messages()})
+    assert opened == [1]
+
+
+def test_a_connection_the_server_dropped_is_opened_again_for_the_next_mail(tmp_path, smtp_server):
+    transport = SmtpTransport(smtp_server.url, keep_dev_copy=False)
+    first, second = (templates(tmp_path).render("welcome", "ann@example.com", first_name=name)
+                     for name in ("First", "Second"))
+    with transport.connection() as connection:
+        connection.send(first)
+        connection._smtp.sock.close()  # the server (or the network) went away between two mails
+        try:
+            connection.send(second)
+        except OSError:
+            connection.send(second)  # as the relay's next round would
+    received = wait_for(lambda: {m["Subject"] for m in smtp_server.messages()}
+                        >= {"Welcome, First", "Welcome, Second"})
+    assert received
