@@ -20,6 +20,7 @@ counting (Redis unset, or gone) is asked every time again within minutes.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import event
@@ -34,6 +35,11 @@ EVERYONE = "*"
 # A counter unchanged for a day goes, and counts from zero again: safe, since
 # the gateway keeps a reply for minutes (gateway/gateway/views.py), never a day.
 GENERATION_SECONDS = 86_400
+# After Redis failed, how long commits go on without counting: a Redis out of
+# reach (not refusing) would otherwise hold every commit for its timeout. The
+# counts missed meanwhile outdate nothing for long: the counting key, renewed
+# through the same Redis, lapses too, and the gateway then asks the service.
+PAUSE_AFTER_FAILURE = 5.0
 
 
 def namespace(amqp_uri: str) -> str:
@@ -54,10 +60,11 @@ class Generations:
 
     def __init__(self, redis_client, space: str, service: str):
         self.redis, self.space, self.service = redis_client, space, service
+        self._paused_until = 0.0
 
     def bump(self, candidate_ids) -> None:
         keys = [generation_key(self.space, self.service, c) for c in sorted(candidate_ids)]
-        if not keys:
+        if not keys or time.monotonic() < self._paused_until:
             return
         try:
             pipe = self.redis.pipeline(transaction=False)
@@ -66,9 +73,10 @@ class Generations:
                 pipe.expire(key, GENERATION_SECONDS)
             pipe.execute()
         except Exception as error:  # noqa: BLE001 - a reply kept in the gateway expires anyway
+            self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
             log.warning("could not count a change of %s candidates in Redis (%s: %s); pages "
-                        "may show the old state until their copies expire", len(keys),
-                        type(error).__name__, error)
+                        "may show the old state until their copies expire; not trying again "
+                        "for %.0f s", len(keys), type(error).__name__, error, PAUSE_AFTER_FAILURE)
 
     def announce(self) -> None:
         try:

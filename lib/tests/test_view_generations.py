@@ -98,6 +98,24 @@ def test_a_service_without_redis_goes_on_committing(tmp_path):
     engine.dispose()
 
 
+def test_after_redis_failed_commits_do_not_wait_on_it_again_at_once():
+    class Unreachable:
+        """A Redis whose every round trip times out (a partition, not a refusal)."""
+
+        def __init__(self):
+            self.tries = 0
+
+        def pipeline(self, transaction=False):
+            self.tries += 1
+            raise redis.TimeoutError("Timeout connecting to server")
+
+    client = Unreachable()
+    generations = Generations(client, "x", "certs")
+    for _ in range(10):
+        generations.bump({"CSCO1"})
+    assert client.tries == 1
+
+
 def test_the_namespace_is_the_broker_virtual_host():
     assert view_generations.namespace("amqp://u:p@h:5672/certtrack-test-1") == "certtrack-test-1"
     assert view_generations.namespace("amqp://u:p@h:5672/") == "/"
