@@ -72,6 +72,8 @@ def logged_in_cookie(site: str, login: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="first load N candidates' history (benchmarks/history_loader.py)")
     options = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -84,6 +86,10 @@ def main() -> int:
         stack = Stack(vhost.amqp_uri, urls, Path(folder))
         stack.env["REPLICAS"] = "1"
         try:
+            if options.history:
+                from history_loader import migrate_and_load
+
+                migrate_and_load(urls, options.history)
             stack.start()
             email = f"dashboard.{uuid.uuid4().hex[:10]}@example.com"
             candidate_id = certified_candidate(stack, vhost.amqp_uri, email)

@@ -208,6 +208,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--latency-seconds", type=int, default=20)
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="first load N candidates' history (benchmarks/history_loader.py)")
     args = parser.parse_args(argv)
     import tempfile
 
@@ -223,6 +225,10 @@ def main(argv=None):
             topology.declare(connection)
         db_url = databases.url("exams_bench")
         upgrade("exams", db_url)
+        if args.history:
+            from history_loader import migrate_and_load
+
+            migrate_and_load({"exams": db_url}, args.history)
         workdir = Path(tempfile.mkdtemp())
         # The service's own queue must not hold the baseline's messages: the
         # baseline binds its own queue, and exams is not running meanwhile.

@@ -72,6 +72,8 @@ def certified(engines, prefix: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="first load N candidates' history (benchmarks/history_loader.py)")
     options = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -91,6 +93,10 @@ def main() -> int:
             channel.queue_purge("evt-vendor-exam_result--exams.handle_exam_result")
             channel.connection.close()
 
+            if options.history:
+                from history_loader import migrate_and_load
+
+                migrate_and_load(urls, options.history)
             stack = Stack(vhost.amqp_uri, urls, Path(folder))
             stack.env["REPLICAS"] = "1"
             stack.start()
