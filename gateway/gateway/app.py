@@ -46,10 +46,6 @@ def create_app(config: dict | None = None) -> Flask:
     ended_sessions.install(app)
     views.install(app)  # replies to candidate pages kept in Redis while current (decision 0034)
 
-    if app.config["TRUSTED_PROXY_COUNT"] > 0:
-        hops = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
     security.install(app)
     errors.install(app)
 
@@ -72,4 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
     def page_context():
         return {"development": development}
 
+    # Outermost, so that what answers in front of Flask (transcripts/passthrough.py) sees the client too.
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

@@ -72,6 +72,10 @@ class ServiceTimeout(GatewayError):
     """A service did not answer within the RPC timeout."""
 
 
+class ServiceAnswerMalformed(GatewayError):
+    """A service's HTTP answer was not one the gateway can pass on (not HTTP, too large)."""
+
+
 class StaffOnly(GatewayError):
     """A staff page asked for from a candidate's session."""
 
@@ -161,6 +165,10 @@ ERRORS: dict[type[Exception] | str, Problem] = {
     ServiceTimeout: Problem(
         504, "service_timeout", "CertTrack is taking too long",
         "CertTrack did not answer in time. Please try again in a moment.",
+    ),
+    ServiceAnswerMalformed: Problem(
+        502, "bad_gateway", "CertTrack could not complete this request",
+        "Part of CertTrack answered in a way the site cannot show. Please try again in a moment.",
     ),
     StaffOnly: Problem(
         403, "staff_only", "Staff only",

@@ -51,13 +51,17 @@ def _start_clock():
 
 def _count(response):
     rule = request.url_rule
-    route = rule.rule if rule is not None else UNMATCHED
-    method = request.method if request.method in METHODS else "other"
-    REQUESTS.labels(method, route, str(response.status_code)).inc()
-    started = g.get("metrics_started")
+    count(request.method, rule.rule if rule is not None else UNMATCHED, response.status_code,
+          g.get("metrics_started"))
+    return response
+
+
+def count(method: str, route: str, status: int, started: float | None) -> None:
+    """One request answered: by Flask (above) or in front of it (transcripts/passthrough.py)."""
+    method = method if method in METHODS else "other"
+    REQUESTS.labels(method, route, str(status)).inc()
     if started is not None:
         LATENCY.labels(method, route).observe(time.perf_counter() - started)
-    return response
 
 
 # -- the metrics port (gunicorn's master) --------------------------------------------

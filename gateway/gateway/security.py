@@ -63,15 +63,18 @@ def _refuse_unstorable_text() -> None:
         raise BadRequest("The request contains characters that cannot be stored.")
 
 
-def _defensive_headers(response):
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
+def default_headers(payment_url: str) -> list[tuple[str, str]]:
+    """What every answer of the site says unless it says otherwise."""
     # Set-password and reset links carry their token in the path: never send
     # it to another site in a Referer.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy",
-                       content_security_policy(current_app.config.get("PAYMENT_SANDBOX_URL", "")))
-    headers.setdefault("X-Frame-Options", "DENY")
+    return [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+            ("Content-Security-Policy", content_security_policy(payment_url)), ("X-Frame-Options", "DENY")]
+
+
+def _defensive_headers(response):
+    headers = response.headers
+    for name, value in default_headers(current_app.config.get("PAYMENT_SANDBOX_URL", "")):
+        headers.setdefault(name, value)
     headers.update(current_app.extensions["transport_security_headers"])
     if request.path.startswith(API_PREFIX):
         # API answers are personal data; no shared cache may keep them.

@@ -8,57 +8,59 @@ app at `TRANSCRIPTS_WEB_URL`. Unset, they answer 503 (as for any service that
 cannot be reached) and the log says why: there is no second implementation of
 verification in the gateway to fall back on.
 
-The gateway trusts no proxy in front of itself, so it sends the address it
-saw as the only `X-Forwarded-For` (dropping any the client wrote); the web
-app trusts exactly one proxy there (`TRUSTED_PROXY_COUNT=1`).
+Two ways in, one connection (web_app.py): a verification link as links are
+made takes the pass-through in front of Flask (passthrough.py, decision
+0036); anything else on those paths (a HEAD, an unusual character, a body)
+reaches the Flask views of verify.py and `forward()` here, with every check
+of the site, as does a link whose forward failed, to be answered with the
+site's error page.
 """
 from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import quote
 
-import urllib3
 from flask import Flask, Response, current_app, request
 
 from certtrack_shared.tracing import correlation
 
-from ..errors import ServiceTimeout, ServiceUnreachable
+from ..errors import ServiceUnreachable
+from . import passthrough
+from .web_app import WebApp, forwarded_headers
 
 log = logging.getLogger(__name__)
 
-# What the web app decides about its answer; hop-by-hop and framing headers stay behind.
-KEPT_HEADERS = ("Content-Type", "Cache-Control", "X-Robots-Tag", "Retry-After", "Referrer-Policy",
-                "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
+# Characters a query string may carry as they are; any other byte is percent-encoded.
+_QUERY_SAFE = b"!#$%&'()*+,/:;=?@[]~"
 
 
 def install(app: Flask) -> None:
     app.config.setdefault("TRANSCRIPTS_WEB_URL", os.environ.get("TRANSCRIPTS_WEB_URL", ""))
     app.config["TRANSCRIPTS_WEB_URL"] = app.config["TRANSCRIPTS_WEB_URL"].rstrip("/")
     if app.config["TRANSCRIPTS_WEB_URL"]:
-        # Thread-safe, keep-alive connections: one pool per gateway process.
-        app.extensions["transcripts_web"] = urllib3.PoolManager(maxsize=8, retries=False)
+        app.extensions["transcripts_web"] = WebApp(app.config["TRANSCRIPTS_WEB_URL"], app.config["RPC_TIMEOUT"])
+        app.wsgi_app = passthrough.VerificationPassThrough(app, app.wsgi_app)
 
 
 def forward() -> Response:
     """This GET, as the transcripts web app answers it."""
+    failed = request.environ.get(passthrough.FAILED)
+    if failed is not None:  # the pass-through tried already: the site's error answer
+        raise failed
     if not current_app.config["TRANSCRIPTS_WEB_URL"]:
         log.error("TRANSCRIPTS_WEB_URL is not set: %s cannot be passed on to the transcripts web app",
                   request.path)  # the path only: the query string carries the access code
         raise ServiceUnreachable("the transcripts web app is not configured")
-    target = current_app.config["TRANSCRIPTS_WEB_URL"] + request.path
+    target = quote(request.path, safe="/")
     if request.query_string:
-        target += "?" + request.query_string.decode("latin-1")
-    headers = {"X-Forwarded-For": request.remote_addr or "", "X-Forwarded-Proto": request.scheme,
-               "Accept": request.headers.get("Accept", "*/*"),
-               # Its access line is then found with the gateway's (certtrack_shared/tracing).
-               correlation.REQUEST_HEADER: correlation.current() or ""}
+        target += "?" + quote(request.query_string, safe=_QUERY_SAFE)
+    headers = forwarded_headers(request.remote_addr, request.scheme, request.headers.get("Accept"),
+                                correlation.current())
+    answer = current_app.extensions["transcripts_web"].get(target, headers)
     try:
-        answer = current_app.extensions["transcripts_web"].request(
-            "GET", target, headers=headers, redirect=False,
-            timeout=urllib3.Timeout(connect=2.0, read=current_app.config["RPC_TIMEOUT"]))
-    except urllib3.exceptions.ReadTimeoutError:
-        raise ServiceTimeout("the transcripts web app did not answer in time") from None
-    except urllib3.exceptions.HTTPError:  # refused, connect timeout, reset, …
-        raise ServiceUnreachable("the transcripts web app cannot be reached") from None
-    kept = {name: answer.headers[name] for name in KEPT_HEADERS if name in answer.headers}
-    return Response(answer.data, status=answer.status, headers=kept)
+        body = answer.read()
+    finally:
+        answer.close()
+    kept = [(name, value) for name, value in answer.headers if name != "Content-Length"]
+    return Response(body, status=answer.status, headers=kept)
