@@ -8,8 +8,8 @@ Associate, Enterprise Core Specialist), written as the services would
 have written them after handling every message: identity's candidates and
 registrations, exams' registrations, sittings, their changes, claimed
 events and sent outbox rows, certs' facts, published standings and kept
-evaluations, fulfillment's and transcripts' projections. Then ANALYZE, so
-the planner sees what it would see in production.
+evaluations, fulfillment's and transcripts' projections. Then VACUUM
+ANALYZE, so the planner sees what it would see in production.
 
 Loaded candidates take the program's first numbers (CSCO10000001 on) and
 the candidate-number counter moves past them, so candidates made after the
@@ -314,7 +314,7 @@ def _dsn(url: str) -> str:
 
 
 def load_service(service: str, url: str, history: History, report: Callable[[str], None] = print) -> dict:
-    """COPY the service's rows, move its sequences and counters, ANALYZE; {table: (rows, seconds)}."""
+    """COPY the service's rows, move its sequences and counters, VACUUM ANALYZE; {table: (rows, seconds)}."""
     figures = {}
     connection = psycopg2.connect(_dsn(url))
     try:
@@ -339,9 +339,11 @@ def load_service(service: str, url: str, history: History, report: Callable[[str
         connection.autocommit = True
         started = time.monotonic()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        figures["ANALYZE"] = (0, time.monotonic() - started)
-        report(f"  {service}: ANALYZE in {figures['ANALYZE'][1]:.1f} s")
+            # What autovacuum would long have done to a database holding this history:
+            # statistics, the visibility map, GIN indexes' pending entries merged.
+            cursor.execute("VACUUM ANALYZE")
+        figures["VACUUM ANALYZE"] = (0, time.monotonic() - started)
+        report(f"  {service}: VACUUM ANALYZE in {figures['VACUUM ANALYZE'][1]:.1f} s")
     finally:
         connection.close()
     return figures
@@ -365,7 +367,7 @@ def migrate_and_load(urls: dict[str, str], candidates: int) -> None:
     started = time.monotonic()
     figures = load(urls, candidates)
     rows = sum(n for tables in figures.values() for n, _ in tables.values())
-    print(f"history loaded: {rows:,} rows in {time.monotonic() - started:.1f} s, ANALYZE included")
+    print(f"history loaded: {rows:,} rows in {time.monotonic() - started:.1f} s, VACUUM ANALYZE included")
 
 
 def main(argv=None) -> int:
@@ -379,7 +381,7 @@ def main(argv=None) -> int:
     figures = load(urls, options.candidates)
     rows = sum(n for tables in figures.values() for n, _ in tables.values())
     elapsed = time.monotonic() - started
-    print(f"loaded {rows:,} rows in {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s), ANALYZE included")
+    print(f"loaded {rows:,} rows in {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s), VACUUM ANALYZE included")
     return 0
 
 

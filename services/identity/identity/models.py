@@ -51,6 +51,11 @@ class Base(DeclarativeBase):
 
 
 class Candidate(Base):
+    """A candidate. Besides the indexes declared here, PostgreSQL has
+    `ix_candidates_search`, a GIN index of the trigrams of the ID, email and both
+    orders of the name for the staff console's "contains" search (migration 0008;
+    an index of expressions with an operator class, which only that migration makes)."""
+
     __tablename__ = "candidates"
     __table_args__ = (UniqueConstraint("program", "email", name="uq_candidates_program_email"),)
 
