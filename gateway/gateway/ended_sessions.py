@@ -24,6 +24,8 @@ import logging
 import redis
 from flask import current_app, g
 
+from . import views
+
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "certtrack:ended-session:"
@@ -66,9 +68,16 @@ def end(session_id: str, seconds_left: int) -> None:
     current_app.extensions["ended_sessions"].end(session_id, seconds_left)
 
 
-def has_ended(session_id: str) -> bool:
-    """Whether the session was logged out; asked of Redis once per request and session."""
+def has_ended(session_id: str, candidate_id: str | None = None) -> bool:
+    """Whether the session was logged out; asked of Redis once per request and session.
+
+    A candidate's session is asked in the same round trip as the replies kept for
+    the candidate's page (views.py), which every such request reads next: a second
+    round trip was a sixth of a page's time under load (docs/benchmarks.md).
+    """
     checked = g.setdefault("ended_session_checks", {})
     if session_id not in checked:
-        checked[session_id] = current_app.extensions["ended_sessions"].has_ended(session_id)
+        found = views.read_with_page(candidate_id, (KEY_PREFIX + session_id,)) if candidate_id else None
+        checked[session_id] = (found[0] is not None if found is not None
+                               else current_app.extensions["ended_sessions"].has_ended(session_id))
     return checked[session_id]

@@ -49,26 +49,27 @@ class CandidateViews:
     def _reply_key(self, service: str, method: str, candidate_id: str) -> str:
         return f"certtrack:{self.space}:view:{service}.{method}:{candidate_id}"
 
-    def look(self, candidate_id: str) -> dict | None:
-        """Every page reply kept for the candidate and each service's counters, in one
-        round trip: {"replies": {(service, method): kept}, "generations": {service: [..] or None}}."""
+    def look(self, candidate_id: str, also: tuple[str, ...] = ()) -> dict | None:
+        """Every page reply kept for the candidate and each service's counters, and the
+        keys `also`, in one round trip: {"replies": {(service, method): kept},
+        "generations": {service: [..] or None}, "also": [value of each key]}."""
         keys = [self._reply_key(service, method, candidate_id) for service, method in PAGE_REPLIES]
         for service in _SERVICES:
             keys += [view_generations.counting_key(self.space, service),
                      view_generations.generation_key(self.space, service, candidate_id),
                      view_generations.generation_key(self.space, service, view_generations.EVERYONE)]
         try:
-            values = self.redis.mget(keys)
+            values = self.redis.mget(keys + list(also))
         except redis.RedisError as error:
             self._pause(error)
             return None
         replies = dict(zip(PAGE_REPLIES, values[:len(PAGE_REPLIES)]))
-        counters = values[len(PAGE_REPLIES):]
+        counters = values[len(PAGE_REPLIES):len(keys)]
         generations = {}
         for index, service in enumerate(_SERVICES):
             counting, mine, everyone = counters[3 * index:3 * index + 3]
             generations[service] = None if counting is None else [int(mine or 0), int(everyone or 0)]
-        return {"replies": replies, "generations": generations}
+        return {"replies": replies, "generations": generations, "also": values[len(keys):]}
 
     def read(self, service: str, method: str, candidate_id: str, ask, seen: dict):
         """The reply of `service.method(candidate_id=…)`: kept, or `ask()`ed and kept.
@@ -120,6 +121,20 @@ def read(service: str, method: str, candidate_id: str, ask):
             return ask()
         seen_by_candidate[candidate_id] = seen
     return views.read(service, method, candidate_id, ask, seen_by_candidate[candidate_id])
+
+
+def read_with_page(candidate_id: str, keys: tuple[str, ...]) -> list | None:
+    """The values of `keys`, read in the round trip that reads the candidate's kept
+    replies for this request (so a page costs one); None when this app keeps no
+    replies or Redis just failed: the caller then reads the keys itself."""
+    views = current_app.extensions.get("candidate_views")
+    if views is None or views.paused or not isinstance(candidate_id, str):
+        return None
+    seen = views.look(candidate_id, keys)
+    if seen is None:
+        return None
+    g.setdefault("candidate_views", {})[candidate_id] = seen
+    return seen["also"]
 
 
 def called(service: str, method: str) -> None:

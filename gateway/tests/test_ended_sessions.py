@@ -3,6 +3,7 @@ logout is refused afterwards (gateway/ended_sessions.py, against the real Redis 
 127.0.0.1:6379). When Redis is away the site keeps working."""
 from __future__ import annotations
 
+import pytest
 import redis
 from .fakes.identity import csrf_token, log_in
 
@@ -10,6 +11,12 @@ from gateway import ended_sessions
 from gateway.auth.session import ABSOLUTE_LIFETIME_SECONDS
 
 from .accounts import PASSWORD, SUPPORT_STAFF, staff_signed_in
+
+@pytest.fixture(params=[False, True], ids=["replies-not-kept", "replies-kept"])
+def app(make_app, request):
+    """Either way: with kept page replies (decision 0034) the check rides on their read."""
+    return make_app(VIEW_CACHE=request.param)
+
 
 def _copy_of_session(app, client, name: str, path: str = "/"):
     """A second browser holding a copy of `client`'s cookie `name`."""

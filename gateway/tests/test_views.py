@@ -115,3 +115,38 @@ def test_a_request_that_asks_a_service_anything_else_reads_afresh(space):
         generations.bump({"CSCO00000001"})
         views.called("certs", "accept_certification_agreement")
         assert views.read("certs", "certifications", "CSCO00000001", certs.ask) == {"items": ["CCNA active"]}
+
+
+def test_a_candidates_session_is_checked_in_the_round_trip_of_the_page(space, monkeypatch):
+    from gateway import ended_sessions
+
+    site, certs, _generations = Site(space), Service(), counting(space)
+    site.app.config["REDIS_URL"] = REDIS_URL
+    ended_sessions.install(site.app)
+    logged_out = f"test-views-{uuid.uuid4().hex}"
+    site.app.extensions["ended_sessions"].end(logged_out, 60)
+    site.read("certs", "certifications", "CSCO00000001", certs.ask)  # kept
+    commands = []
+    for client in (site.app.extensions["candidate_views"].redis, site.app.extensions["ended_sessions"]._redis):
+        monkeypatch.setattr(client, "execute_command",
+                            lambda *args, _sent=client.execute_command, **kwargs: (
+                                commands.append(args[0]), _sent(*args, **kwargs))[1])
+
+    for session_id, ended in ((logged_out, True), ("a-session-still-open", False)):
+        with site.app.test_request_context():
+            assert ended_sessions.has_ended(session_id, "CSCO00000001") is ended
+            assert views.read("certs", "certifications", "CSCO00000001", certs.ask) == \
+                {"items": ["CCNA in progress"]}
+
+    assert commands == ["MGET", "MGET"] and certs.asked == 1
+    redis.Redis.from_url(REDIS_URL).delete(ended_sessions.KEY_PREFIX + logged_out)
+
+
+def test_with_redis_out_of_reach_a_session_is_let_through(space):
+    from gateway import ended_sessions
+
+    site = Site(space, "redis://127.0.0.1:1/0")
+    site.app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    ended_sessions.install(site.app)
+    with site.app.test_request_context():
+        assert ended_sessions.has_ended("any-session", "CSCO00000001") is False

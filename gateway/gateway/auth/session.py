@@ -84,7 +84,7 @@ def current_candidate() -> dict | None:
         return None
     logged_in_at, session_id = session.get(LOGGED_IN_AT), session.get(SESSION_ID)
     if not isinstance(logged_in_at, int) or time.time() - logged_in_at > ABSOLUTE_LIFETIME_SECONDS \
-            or not isinstance(session_id, str) or ended_sessions.has_ended(session_id):
+            or not isinstance(session_id, str) or ended_sessions.has_ended(session_id, candidate_id):
         session.clear()
         return None
     if not credentials.is_current(candidate_id, session.get(CREDENTIAL_VERSION)):
