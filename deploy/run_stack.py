@@ -220,14 +220,35 @@ def replica_count(env: dict[str, str]) -> int:
     return count
 
 
+# Memory (docs/decisions/0037-memory-diet.md; deploy/Dockerfile and deploy/k8s set the same
+# in containers); a variable the stack's environment sets wins. Every process: eventlet
+# imports `distutils.version`, which setuptools' shim answers by importing setuptools and
+# pkg_resources, 18 MiB a process (6 for `nameko run`, which imports pkg_resources itself);
+# Python 3.11's own distutils costs nothing.
+PROCESS_MEMORY_ENV = {"SETUPTOOLS_USE_DISTUTILS": "stdlib"}
+# The gunicorn apps import eventlet only through nameko and never run its hub, so its
+# green DNS resolver (dnspython and cryptography, 20 MiB a process) would serve nothing.
+WEB_MEMORY_ENV = {"EVENTLET_NO_GREENDNS": "yes"}
+# Identity hashes passwords in eventlet's OS thread pool, 19 MiB of argon2id memory each
+# (decision 0020), and each thread's malloc arena keeps its block: 20 threads held 400 MiB
+# after a burst of logins. Hashing is CPU-bound, so threads beyond the cores only add memory.
+PASSWORD_HASHING_ENV = {"EVENTLET_THREADPOOL_SIZE": "2"}
+
+
 def base_environment(port: int) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("CERTTRACK_ENV", "development")
     env.setdefault("AMQP_URI", DEFAULT_AMQP_URI)
     env.setdefault("SMTP_URL", DEFAULT_SMTP_URL)
+    env.update(unless_set(PROCESS_MEMORY_ENV, env))
     env["PORT"] = str(port)
     env["PYTHONUNBUFFERED"] = "1"  # logs appear as they happen, not at exit
     return env
+
+
+def unless_set(defaults: dict[str, str], env: dict[str, str]) -> dict[str, str]:
+    """The defaults the environment does not set already (a developer's setting wins)."""
+    return {name: value for name, value in defaults.items() if name not in env}
 
 
 def with_pythonpath(env: dict[str, str], folder: str) -> dict[str, str]:
@@ -252,7 +273,8 @@ def smtp_sink(env: dict[str, str]) -> Component | None:
 def service(name: str, env: dict[str, str]) -> Component:
     argv = [str(BIN / "nameko"), "run", "--config", f"services/{name}/config.yml",
             f"{name}.service"]
-    return Component(name, argv, with_pythonpath(env, f"services/{name}"))
+    own = unless_set(PASSWORD_HASHING_ENV, env) if name == "identity" else {}
+    return Component(name, argv, {**with_pythonpath(env, f"services/{name}"), **own})
 
 
 def replica_name(name: str, replica: int, replicas: int) -> str:
@@ -326,7 +348,7 @@ def gateway(port: int, env: dict[str, str]) -> Component:
     # shared with any other gunicorn on the machine, e.g. a test's.
     argv = [str(BIN / "gunicorn"), "-c", "gateway/gunicorn.conf.py",
             "--bind", f"127.0.0.1:{port}", "--no-control-socket", "gateway.app:create_app()"]
-    return Component("gateway", argv, with_pythonpath(env, "gateway"))
+    return Component("gateway", argv, {**with_pythonpath(env, "gateway"), **unless_set(WEB_MEMORY_ENV, env)})
 
 
 def transcripts_web(env: dict[str, str]) -> tuple[Component, str]:
@@ -339,7 +361,8 @@ def transcripts_web(env: dict[str, str]) -> tuple[Component, str]:
     argv = [str(BIN / "gunicorn"), "-c", "gateway/gunicorn.conf.py",
             "--bind", f"127.0.0.1:{port}", "--no-control-socket", "transcripts.public_web:create_app()"]
     component = Component("transcripts-web", argv,
-                          {**with_pythonpath(env, "services/transcripts"), "TRUSTED_PROXY_COUNT": "1"})
+                          {**with_pythonpath(env, "services/transcripts"), "TRUSTED_PROXY_COUNT": "1",
+                           **unless_set(WEB_MEMORY_ENV, env)})
     return component, f"http://127.0.0.1:{port}"
 
 

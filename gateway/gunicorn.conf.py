@@ -3,6 +3,7 @@
 Threads, not eventlet: the gateway's Nameko RPC proxies are blocking and
 pooled per process (gateway/rpc.py), one per thread at a time.
 """
+import gc
 import glob
 import importlib
 import os
@@ -72,12 +73,22 @@ def on_exit(server):
 
 
 def on_starting(server):
-    """Before binding and forking: the app module's `check_settings()`, if it has one.
+    """Before binding and forking: the app module's `check_settings()`, if it has one,
+    then the app itself.
 
     A production process with insecure settings (certtrack_shared/production.py)
     or settings that cannot run exits here with one message naming them.
+
+    The app is built here, once, rather than by each worker: the workers share its
+    pages copy-on-write (decision 0037). This is gunicorn's `preload_app`, which
+    would build it before this check and answer bad settings with a traceback. Every
+    connection (broker, Redis, database) opens on first use, so none is made here and
+    shared across the fork. gc.freeze() keeps the collector from writing to, and so
+    copying, the pages of these objects in every worker.
     """
     module = importlib.import_module(server.app.app_uri.partition(":")[0])
     check = getattr(module, "check_settings", None)
     if check is not None:
         check()
+    server.app.wsgi()
+    gc.freeze()
