@@ -34,7 +34,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
 from sqlalchemy import bindparam, text
 
-from certtrack_shared import config, metrics
+from certtrack_shared import config, metrics, outbox
 from certtrack_shared.contracts import parse_message
 from certtrack_shared.database import Database
 from certtrack_shared.inbound import RawQueueConsumer, max_body_bytes, raw_body, refusal, truncated
@@ -57,6 +57,11 @@ from certtrack_shared.transaction import commit_worker
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-certtrack-attempt"
+# Messages a hot consumer applies in one transaction (`batch_size=`): enough
+# that the commit, the worker and the claims are paid once for many messages,
+# few enough that a batch that must be applied again one by one (a failure in
+# it) costs little (docs/decisions/0008-exams-ingestion-throughput.md, 0038).
+BATCH_SIZE = 20
 # How long a message waits before it is requeued when it could not be forwarded.
 FORWARD_RETRY_SECONDS = 1.0
 
@@ -396,18 +401,25 @@ class BatchEventConsumer(EventConsumer):
 def _apply_batch(apply_one, session, batch: Batch, handler: str = "batch") -> None:
     """Apply the batch's deliveries in the worker's transaction.
 
-    Optimistically all together first: no savepoints, two round trips fewer
-    per message. If any of them fails, the transaction is rolled back and
-    the batch applied again with a savepoint per delivery (`_apply_each`),
-    so the failure stays with its own delivery and the others commit. A
-    handler must therefore write only through the session (and the outbox,
-    which is the session): that is what makes running it again harmless.
+    Optimistically all together first: the batch's processed-event records
+    claimed in one statement, its outbox rows written in one, no savepoints:
+    three round trips fewer per message. If any of them fails, the
+    transaction is rolled back and the batch applied again with a savepoint
+    per delivery (`_apply_each`), so the failure stays with its own delivery
+    and the others commit. A handler must therefore write only through the
+    session (and the outbox, which is the session): that is what makes
+    running it again harmless.
     """
     deliveries = batch.take()
     try:
-        for delivery in deliveries:
-            with _delivered(delivery, handler):
-                apply_one(delivery.event, delivery.sender)
+        with outbox.written_together(session):
+            claimed = _claim_all(session, handler, [d.event.event_id for d in deliveries])
+            for delivery in deliveries:
+                with _delivered(delivery, handler):
+                    # A second copy of an event in the same batch finds it claimed.
+                    first = delivery.event.event_id in claimed
+                    claimed.discard(delivery.event.event_id)
+                    apply_one(delivery.event, delivery.sender, claimed=first)
         session.flush()
         return
     except Exception as error:
@@ -494,6 +506,13 @@ def _claim(session, handler: str, event_id: str) -> bool:
     return claimed is not None
 
 
+def _claim_all(session, handler: str, event_ids: list[str]) -> set[str]:
+    """`_claim` for a batch in one statement: the ids this transaction claimed."""
+    parameters = {"handler": handler, "at": datetime.now(timezone.utc)}
+    parameters.update({f"event_id_{index}": event_id for index, event_id in enumerate(event_ids)})
+    return set(session.execute(_claims(len(event_ids)), parameters).scalars())
+
+
 # Plain SQL, which PostgreSQL and SQLite (3.35+) both speak: SQLAlchemy cannot
 # cache a compiled dialect-specific ON CONFLICT insert, and compiling it anew
 # for every message was a tenth of a consumer's CPU time.
@@ -502,6 +521,16 @@ _CLAIM = text(
     " VALUES (:handler, :event_id, :at)"
     " ON CONFLICT (handler, event_id) DO NOTHING RETURNING id"
 ).bindparams(bindparam("at", type_=processed_events.c.processed_at.type))
+
+
+@functools.lru_cache(maxsize=256)
+def _claims(count: int):
+    """`_CLAIM` for `count` events (one statement per batch size, built once)."""
+    rows = ", ".join(f"(:handler, :event_id_{index}, :at)" for index in range(count))
+    return text(
+        f"INSERT INTO {processed_events.name} (handler, event_id, processed_at) VALUES {rows}"
+        " ON CONFLICT (handler, event_id) DO NOTHING RETURNING event_id"
+    ).bindparams(bindparam("at", type_=processed_events.c.processed_at.type))
 
 
 def event_consumer(exchange: str, event_type: str, batch_size: int | None = None,
@@ -524,12 +553,16 @@ def event_consumer(exchange: str, event_type: str, batch_size: int | None = None
     """
 
     def decorate(method):
-        def apply_once(self, event, sender=None):
+        def apply_once(self, event, sender=None, claimed=None):
+            """`claimed`: whether the batch's claim (`_claim_all`) recorded
+            this event; None to claim it here."""
             if sender_check is not None:
                 sender_check(self, event, sender)
             session = _database_session(self)
             handler = f"{type(self).name}.{method.__name__}"
-            if not _claim(session, handler, event.event_id):
+            if claimed is None:
+                claimed = _claim(session, handler, event.event_id)
+            if not claimed:
                 log.info("%s already handled %s; skipping", handler, event.event_id)
                 return None
             return method(self, event)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import amqp.exceptions
@@ -18,7 +19,7 @@ import eventlet
 import kombu.exceptions
 from eventlet.event import Event as GreenEvent
 from nameko.extensions import DependencyProvider, Extension, SharedExtension
-from sqlalchemy import select, update
+from sqlalchemy import event as orm_events, select, update
 
 from certtrack_shared import config, production, topology
 from certtrack_shared.contracts.envelope import Event
@@ -41,6 +42,8 @@ BATCH = 200
 
 
 _INSERT_ROW = outbox_messages.insert()
+# session.info key of the rows a batch holds back (`written_together`).
+_HELD = "certtrack.outbox.held"
 # The header a mail carries its correlation id in.
 MAIL_CORRELATION_HEADER = "X-CertTrack-Correlation-Id"
 
@@ -63,19 +66,10 @@ class OutboxWriter:
         # The row as parameters of one statement built once: building
         # `insert().values(...)` per event (and its cache key, which walks the
         # payload) cost more CPU than the database round trip itself.
-        self.session.execute(
-            _INSERT_ROW,
-            {
-                "kind": "event",
-                "message_id": event.event_id,
-                "exchange": exchange or service_exchange(self.service),
-                "routing_key": routing_key or event.event_type,
-                "payload": event.model_dump(mode="json"),
-                "created_at": self.clock(),
-                "attempts": 0,
-                "headers": _traced_headers(),
-            },
-        )
+        self._write(kind="event", message_id=event.event_id,
+                    exchange=exchange or service_exchange(self.service),
+                    routing_key=routing_key or event.event_type,
+                    payload=event.model_dump(mode="json"))
 
     def republish(self, queue: str, body: str, message_id: str, key: str,
                   sender: str | None = None):
@@ -87,30 +81,57 @@ class OutboxWriter:
         the broker user that first published it, goes along (the consumer's
         `SENDER_HEADER`): a replay is still that sender's message.
         """
-        self.session.execute(
-            outbox_messages.insert().values(
-                kind="message",
-                message_id=key,
-                exchange=topology.QUEUES_EXCHANGE,
-                routing_key=queue,
-                payload={"message_id": message_id, "body": body, "sender": sender},
-                created_at=self.clock(),
-                attempts=0,
-                headers=_traced_headers(),
-            )
-        )
+        self._write(kind="message", message_id=key, exchange=topology.QUEUES_EXCHANGE,
+                    routing_key=queue,
+                    payload={"message_id": message_id, "body": body, "sender": sender})
 
     def mail(self, mail: Mail):
-        self.session.execute(
-            outbox_messages.insert().values(
-                kind="mail",
-                message_id=mail.mail_id,
-                payload=mail.model_dump(mode="json"),
-                created_at=self.clock(),
-                attempts=0,
-                headers=_traced_headers(),
-            )
-        )
+        self._write(kind="mail", message_id=mail.mail_id, exchange=None, routing_key=None,
+                    payload=mail.model_dump(mode="json"))
+
+    def _write(self, **row):
+        row.update(created_at=self.clock(), attempts=0, headers=_traced_headers())
+        held = self.session.info.get(_HELD)
+        if held is not None:
+            held.append(row)
+        else:
+            self.session.execute(_INSERT_ROW, row)
+
+
+class SavepointRolledBack(Exception):
+    """A handler rolled back a savepoint of its own while rows were held:
+    which of them the savepoint covered is unknown, so the batch is applied
+    again one message at a time."""
+
+
+@contextmanager
+def written_together(session):
+    """Hold the outbox rows written inside, and insert them in one statement
+    (one round trip) at the end: for a batch of messages applied together,
+    whose every message writes one to three rows.
+
+    If the block raises, nothing is written (the caller rolls back). If a
+    handler rolled back a savepoint of its own meanwhile, the rows it held
+    may include some of that savepoint: `SavepointRolledBack` is raised
+    instead of writing, for the caller to roll back and go one by one.
+    """
+    held = session.info[_HELD] = []
+    savepoints_rolled_back = []
+
+    def watch(_session, previous_transaction):
+        if previous_transaction.nested:
+            savepoints_rolled_back.append(previous_transaction)
+
+    orm_events.listen(session, "after_soft_rollback", watch)
+    try:
+        yield
+        if savepoints_rolled_back:
+            raise SavepointRolledBack("a savepoint was rolled back while outbox rows were held")
+        if held:
+            session.execute(_INSERT_ROW, held)
+    finally:
+        session.info.pop(_HELD, None)
+        orm_events.remove(session, "after_soft_rollback", watch)
 
 
 class OutboxRelay(Extension):

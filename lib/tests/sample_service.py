@@ -48,6 +48,17 @@ class SampleNotedV1(InternalEvent):
     pause_seconds: float = 0
 
 
+class SampleBatchedV1(InternalEvent):
+    """For the batched consumer: `undo` writes a row and announces it inside a
+    savepoint the handler then rolls back itself (as a handler that catches
+    an IntegrityError does)."""
+
+    event_type: ClassVar[str] = "sample_batched"
+    schema_version: Literal[1]
+    value: str
+    undo: bool = False
+
+
 class SampleService:
     name = "sample"
 
@@ -93,3 +104,33 @@ class SampleService:
         if FAILURES.get(event.event_id, 0) < event.fail_times:
             FAILURES[event.event_id] = FAILURES.get(event.event_id, 0) + 1
             raise ConnectionError("database restarting (simulated passing failure)")
+
+
+class BatchingSampleService:
+    """The sample's batched consumer, in a service of its own so that the
+    sample's other tests see the queues they always saw."""
+
+    name = "batching_sample"
+
+    db = Database()
+    outbox = Outbox()
+
+    @event_consumer("sample.events", "sample_batched", model=SampleBatchedV1, batch_size=10)
+    def handle_sample_batched(self, event):
+        if event.value == "poison":
+            raise PoisonMessage("the value 'poison' can never be applied")
+        self.db.execute(insert(samples).values(value=event.value))
+        self.outbox.publish(_recorded(f"{event.value}-recorded"), "sample.events")
+        if event.undo:
+            try:
+                with self.db.begin_nested():
+                    self.db.execute(insert(samples).values(value=f"{event.value}-undone"))
+                    self.outbox.publish(_recorded(f"{event.value}-undone"), "sample.events")
+                    raise LookupError("changed its mind")
+            except LookupError:
+                pass
+
+
+def _recorded(value: str) -> SampleRecordedV1:
+    return SampleRecordedV1(schema_version=1, event_id=f"sample-{uuid.uuid4()}",
+                            occurred_at=datetime.now(timezone.utc), value=value)

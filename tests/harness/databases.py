@@ -100,3 +100,17 @@ def _drop_side_by_side(urls: list[str]) -> None:
 
 if __name__ == "__main__":
     _drop_side_by_side(sys.argv[1:])
+
+
+def counted_commits(container, monkeypatch) -> list:
+    """A list that grows by one each time a worker of `container` commits (or
+    rolls back) its transaction: how a test sees that messages were applied
+    together, one transaction for many."""
+    from certtrack_shared.database import find_database
+
+    commits = []
+    provider = find_database(container)
+    commit = provider.worker_commit
+    monkeypatch.setattr(provider, "worker_commit",
+                        lambda ctx, exc_info: (commits.append(1), commit(ctx, exc_info))[1])
+    return commits

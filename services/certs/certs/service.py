@@ -13,7 +13,7 @@ from nameko.timer import timer
 
 from certtrack_shared import deadletters, health
 from certtrack_shared.clock import ClockProvider
-from certtrack_shared.consumer import event_consumer
+from certtrack_shared.consumer import BATCH_SIZE, event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
@@ -199,11 +199,13 @@ class CertsService(deadletters.DeadLetterDesk):
         self.db.commit()
 
     # -- events --------------------------------------------------------------------
-    @event_consumer("exams.events", "exam_passed")
+    # The queues a new candidate's first results flow through are applied in
+    # batches of BATCH_SIZE, one transaction each (decision 0038).
+    @event_consumer("exams.events", "exam_passed", batch_size=BATCH_SIZE)
     def handle_exam_passed(self, event):
         intake.sitting_result(self.db, self.outbox, self.catalogs, self.clock, event)
 
-    @event_consumer("exams.events", "exam_failed")
+    @event_consumer("exams.events", "exam_failed", batch_size=BATCH_SIZE)
     def handle_exam_failed(self, event):
         intake.sitting_result(self.db, self.outbox, self.catalogs, self.clock, event)
 
@@ -211,7 +213,7 @@ class CertsService(deadletters.DeadLetterDesk):
     def handle_sitting_revoked(self, event):
         intake.sitting_revoked(self.db, self.outbox, self.catalogs, self.clock, event)
 
-    @event_consumer("certs.events", "certification_achieved")
+    @event_consumer("certs.events", "certification_achieved", batch_size=BATCH_SIZE)
     def handle_certification_achieved(self, event):
         credentials.issue_due(self.db, self.issuing, self.catalogs, event.candidate_id, self.clock())
 
@@ -224,7 +226,7 @@ class CertsService(deadletters.DeadLetterDesk):
         credentials.revoke(self.db, self.issuing, self.catalogs, event.candidate_id, event.certification_id,
                            self.clock.actual())
 
-    @event_consumer("identity.events", "candidate_registered")
+    @event_consumer("identity.events", "candidate_registered", batch_size=BATCH_SIZE)
     def handle_candidate_registered(self, event):
         intake.candidate_announced(self.db, self.outbox, self.clock, event)
         credentials.issue_due(self.db, self.issuing, self.catalogs, event.candidate_id, self.clock())

@@ -1,7 +1,7 @@
 """The exams Nameko service: entrypoints only; each hands its arguments to one rule in `exams.handlers`."""
 from certtrack_shared import health
 from certtrack_shared.clock import ClockProvider
-from certtrack_shared.consumer import event_consumer
+from certtrack_shared.consumer import BATCH_SIZE, event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
@@ -18,7 +18,7 @@ from exams.schemas import (
 )
 
 
-RESULT_BATCH = 20
+RESULT_BATCH = BATCH_SIZE
 
 
 def vendor_sender(service, event, sender):
@@ -105,7 +105,10 @@ class ExamsService(deadletters.DeadLetterDesk):
     def remove_vendor_sender(self, broker_user, staff):
         return vendor_senders.remove(self.db, broker_user, staff, self.clock()).model_dump(mode="json")
 
-    @event_consumer("vendor.events", "exam_registration", sender_check=vendor_sender)
+    # Batched as results are: a program's first import sends one registration
+    # per result, and each needs identity's link back (decision 0038).
+    @event_consumer("vendor.events", "exam_registration", batch_size=BATCH_SIZE,
+                    sender_check=vendor_sender)
     def handle_exam_registration(self, event):
         ingestion.record_registration(self.db, self.outbox, event, self.clock())
 
@@ -120,6 +123,6 @@ class ExamsService(deadletters.DeadLetterDesk):
     def handle_exam_result_revoked(self, event):
         ingestion.record_revocation(self.db, self.outbox, event, self.clock())
 
-    @event_consumer("identity.events", "registration_linked")
+    @event_consumer("identity.events", "registration_linked", batch_size=BATCH_SIZE)
     def handle_registration_linked(self, event):
         ingestion.link_registration(self.db, self.outbox, event, self.clock())

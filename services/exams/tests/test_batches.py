@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from certtrack_shared.database import find_database
 from exams.service import RESULT_BATCH, ExamsService
+from tests.harness.databases import counted_commits
 from tests.harness.messages import publish_many, wait_for
 from tests.harness.vendor import result
 
@@ -55,11 +55,7 @@ def test_a_result_the_database_refuses_does_not_sink_its_batch(
     publish_all(amqp_uri, bodies)
 
     container = container_factory(ExamsService, exams_config)
-    commits = []
-    provider = find_database(container)
-    commit = provider.worker_commit
-    monkeypatch.setattr(provider, "worker_commit",
-                        lambda ctx, exc_info: (commits.append(1), commit(ctx, exc_info))[1])
+    commits = counted_commits(container, monkeypatch)
     container.start()
 
     def stored():

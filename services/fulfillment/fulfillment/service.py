@@ -5,7 +5,7 @@ from nameko.dependency_providers import Config
 
 from certtrack_shared import deadletters, health
 from certtrack_shared.clock import ClockProvider
-from certtrack_shared.consumer import event_consumer
+from certtrack_shared.consumer import BATCH_SIZE, event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
@@ -103,7 +103,9 @@ class FulfillmentService(deadletters.DeadLetterDesk):
         return staff.refund_order(self.db, self.payments, order_id, staff_member, self.clock()).model_dump(mode="json")
 
     # -- events -----------------------------------------------------------------------------
-    @event_consumer("certs.events", "certification_achieved")
+    # The queues a new candidate's first results flow through are applied in
+    # batches of BATCH_SIZE, one transaction each (decision 0038).
+    @event_consumer("certs.events", "certification_achieved", batch_size=BATCH_SIZE)
     def handle_certification_achieved(self, event):
         kits.record_certification(self.db, self.outbox, event, self.clock())
 
@@ -119,7 +121,7 @@ class FulfillmentService(deadletters.DeadLetterDesk):
     def handle_certification_revoked(self, event):
         kits.record_certification(self.db, self.outbox, event, self.clock())
 
-    @event_consumer("identity.events", "candidate_registered")
+    @event_consumer("identity.events", "candidate_registered", batch_size=BATCH_SIZE)
     def handle_candidate_registered(self, event):
         kits.record_candidate(self.db, self.outbox, event, self.clock())
 

@@ -9,7 +9,7 @@ below keep current (docs/decisions/0006-transcripts.md).
 """
 from certtrack_shared import deadletters, health
 from certtrack_shared.clock import ClockProvider
-from certtrack_shared.consumer import event_consumer
+from certtrack_shared.consumer import BATCH_SIZE, event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared.entrypoints import rpc
 from certtrack_shared.outbox import Outbox
@@ -89,7 +89,9 @@ class TranscriptsService(deadletters.DeadLetterDesk):
             self.db, self.outbox, _candidate(candidate_id), code, request, self.clock()).model_dump(mode="json")
 
     # -- the projection (transcripts/handlers/projection.py) -------------------------------------------
-    @event_consumer("certs.events", "certification_achieved")
+    # The queues a new candidate's first results flow through are applied in
+    # batches of BATCH_SIZE, one transaction each (decision 0038).
+    @event_consumer("certs.events", "certification_achieved", batch_size=BATCH_SIZE)
     def handle_certification_achieved(self, event):
         projection.record_certification(self.db, event)
 
@@ -105,11 +107,11 @@ class TranscriptsService(deadletters.DeadLetterDesk):
     def handle_certification_revoked(self, event):
         projection.record_certification(self.db, event)
 
-    @event_consumer("exams.events", "exam_passed")
+    @event_consumer("exams.events", "exam_passed", batch_size=BATCH_SIZE)
     def handle_exam_passed(self, event):
         projection.record_sitting_result(self.db, event, "pass")
 
-    @event_consumer("exams.events", "exam_failed")
+    @event_consumer("exams.events", "exam_failed", batch_size=BATCH_SIZE)
     def handle_exam_failed(self, event):
         projection.record_sitting_result(self.db, event, "fail")
 
@@ -117,7 +119,7 @@ class TranscriptsService(deadletters.DeadLetterDesk):
     def handle_sitting_revoked(self, event):
         projection.record_sitting_revoked(self.db, event)
 
-    @event_consumer("identity.events", "candidate_registered")
+    @event_consumer("identity.events", "candidate_registered", batch_size=BATCH_SIZE)
     def handle_candidate_registered(self, event):
         projection.record_candidate(self.db, event)
 
