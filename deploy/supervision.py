@@ -32,6 +32,8 @@ from typing import IO
 STOP_GRACE_SECONDS = 10
 REAP_TIMEOUT_SECONDS = 5
 TAIL_LINES = 30
+# What one read of a child's output may take: every line that is there, in practice.
+PUMP_BLOCK_BYTES = 1 << 16
 
 
 @dataclass
@@ -129,14 +131,19 @@ class Console:
         self.assigned: dict[str, str] = {}
 
     def line(self, name: str, text: str, code: str | None = None) -> None:
+        self.lines(name, [text], code)
+
+    def lines(self, name: str, texts: list[str], code: str | None = None) -> None:
+        """Several lines of one component, written together."""
         prefix = f"{name:<{self.width}} |"
         if self.color:
             code = code or self.assigned.setdefault(
                 name, self.COLORS[len(self.assigned) % len(self.COLORS)]
             )
             prefix = f"\033[{code}m{prefix}\033[0m"
+        block = "".join(f"{prefix} {text}\n" for text in texts)
         with self.lock:
-            sys.stdout.write(f"{prefix} {text}\n")
+            sys.stdout.write(block)
             sys.stdout.flush()
 
     def say(self, text: str) -> None:
@@ -220,11 +227,23 @@ class Child:
         self.pump.start()
 
     def _pump(self, output: IO[bytes]) -> None:
+        """Copy whatever the child has written, a block at a time: a busy stack
+        writes a line per message handled in every service, and copying (and
+        flushing) them one by one made this process the bottleneck, whose
+        full pipes then stopped the services in their log calls."""
         with output:
-            for raw in iter(output.readline, b""):
-                text = raw.decode("utf-8", errors="replace").rstrip("\n")
-                self.write_log(text)
-                console.line(self.name, text)
+            pending = b""
+            while block := output.read1(PUMP_BLOCK_BYTES):
+                lines = (pending + block).split(b"\n")
+                pending = lines.pop()  # a line not yet ended waits for its end
+                if lines:
+                    self._copy([raw.decode("utf-8", errors="replace") for raw in lines])
+            if pending:
+                self._copy([pending.decode("utf-8", errors="replace")])
+
+    def _copy(self, lines: list[str]) -> None:
+        self.write_log("\n".join(lines))
+        console.lines(self.name, lines)
 
     def write_log(self, text: str) -> None:
         with self.log_lock:

@@ -89,6 +89,27 @@ def test_restart_rules_come_from_the_environment():
         supervision.RestartPolicy.from_env({"RESTART_MAX_DELAY": "soon"})
 
 
+def test_every_line_a_child_writes_reaches_its_log_and_the_console_whole_and_in_order(
+        tmp_path, capsys):
+    # Thousands of lines at once (a busy service logs one per message), a line
+    # written in two parts a moment apart, and a last line with no end.
+    code = ("import sys, time\n"
+            "out = sys.stdout.buffer\n"
+            "out.write(b''.join(b'line %d\\n' % i for i in range(20000))); out.flush()\n"
+            "out.write(b'split '); out.flush(); time.sleep(0.3)\n"
+            "out.write(b'across writes\\nlast without an end'); out.flush()\n")
+    child = supervision.Child(supervision.Component("talker", [sys.executable, "-c", code]),
+                              dict(os.environ), tmp_path, tmp_path, supervision.RestartPolicy())
+    child.proc.wait(timeout=30)
+    child.pump.join(timeout=30)
+    child.close()
+    expected = [f"line {i}" for i in range(20000)] + ["split across writes", "last without an end"]
+    assert (tmp_path / "talker.log").read_text().splitlines() == expected
+    shown = [line.split("| ", 1)[1] for line in capsys.readouterr().out.splitlines()
+             if line.startswith("talker ")]
+    assert shown == expected
+
+
 def test_exit_is_described_by_code_or_signal():
     assert supervision.describe_exit(3) == "exit code 3"
     assert supervision.describe_exit(-9) == "killed by SIGKILL"
