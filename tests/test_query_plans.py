@@ -6,7 +6,8 @@ ANALYZE), runs what a candidate and a vendor cause: registrations and results
 of a new candidate and of a loaded one (identity creates and links, exams
 stores and announces, certs evaluates and issues, fulfillment grants the kit,
 transcripts projects, the outboxes relay and the consumers claim events),
-the first-time login and password, logins, every page of the candidate's API
+the first-time login and password, logins, the free kit ordered, shipped and
+delivered, every page of the candidate's API
 and the site's certifications page, a shared transcript verified, and the
 staff console's candidate search (how the steps find the new candidate). Every
 process writes down each distinct statement it sent (tests/harness/sql_capture);
@@ -25,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.history_loader import candidate_id as loaded_candidate, load
 from certtrack_shared.config import SERVICES
-from tests.drills.candidate_record import pages, share_transcript
+from tests.drills.candidate_record import bearer, pages, share_transcript
 from tests.e2e.stack import Stack
 from tests.e2e.test_transcripts import PASSWORD, certified_candidate, vendor_sends
 from tests.harness.query_plans import captured, capture_env, problems
@@ -84,11 +85,29 @@ def loaded_candidate_sits_again(amqp_uri: str, certs_url: str) -> None:
         engine.dispose()
 
 
+def kit_ordered_and_delivered(site: str, email: str) -> None:
+    """The free kit of a first achievement claimed, then shipped and delivered by the warehouse simulator."""
+    headers = bearer(site, email)
+    [kit, *_] = requests.get(f"{site}/api/v1/me/entitlements", headers=headers, timeout=30).json()["entitlements"]
+    placed = requests.post(f"{site}/api/v1/me/orders", headers=headers, timeout=30, json={
+        "idempotency_key": uuid.uuid4().hex, "shipping_method": "standard",
+        "items": [{"kind": "entitlement", "certification_id": kit["certification_id"]}],
+        "ship_to": {"name": "John Hamilton", "line1": "1 Main St", "city": "San Jose", "region": "CA",
+                    "postal_code": "95134", "country": "US"}})
+    assert placed.status_code == 201, placed.text
+    order = f"{site}/api/v1/me/orders/{placed.json()['order_id']}"
+    deadline = time.monotonic() + 60
+    while requests.get(order, headers=headers, timeout=30).json()["status"] != "delivered":
+        assert time.monotonic() < deadline, "the warehouse never delivered the kit"
+        time.sleep(0.5)
+
+
 def test_no_hot_query_reads_a_large_table_from_end_to_end(loaded_stack, tmp_path):
     stack, amqp_uri, urls = loaded_stack
     email = f"plans.{uuid.uuid4().hex[:10]}@example.com"
     candidate = certified_candidate(stack, amqp_uri, email)
     loaded_candidate_sits_again(amqp_uri, urls["certs"])
+    kit_ordered_and_delivered(stack.url, email)
     transcript = share_transcript(stack.url, email)
     seen = pages(stack.url, email, transcript)
     assert {item["id"] for item in seen["/api/v1/me/certifications"]["items"]
