@@ -102,6 +102,8 @@ def kit_ordered_and_delivered(site: str, email: str) -> None:
         time.sleep(0.5)
 
 
+@pytest.mark.container  # a private vhost and a stack, which the fixture names do not say
+@pytest.mark.slow
 def test_no_hot_query_reads_a_large_table_from_end_to_end(loaded_stack, tmp_path):
     stack, amqp_uri, urls = loaded_stack
     email = f"plans.{uuid.uuid4().hex[:10]}@example.com"
