@@ -16,6 +16,13 @@ database (benchmarks/bench_ingestion.py: pika publish → pika consume → one
 INSERT per message) with the same number of messages.
 
 Target (issue 18, P1): the pipeline ≥ 0.3 × the raw loop.
+
+Then, on the same stack, how soon a certification shows (issue 18, P1:
+p99 < 1 s at 200 results/s): --visible-rate results per second for
+--visible-seconds, each a passing DevNet Associate result of a candidate
+from the first part whose registration is already linked, published at a
+steady pace; for each, the time from its publish to certs' published
+standing turning active (the row's `updated_at`, on this machine's clock).
 """
 from __future__ import annotations
 
@@ -44,6 +51,7 @@ from tests.harness.databases import RunDatabases  # noqa: E402
 from tests.harness.vendor import registration, result  # noqa: E402
 
 CCNA = ("200-301", "Implementing and Administering Cisco Solutions")
+DEVNET = ("200-901", "Developing Applications and Automating Workflows using Cisco Platforms")
 
 
 def queues_busy(vhost: Vhost) -> int:
@@ -72,6 +80,9 @@ def certified(engines, prefix: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--visible-rate", type=float, default=200.0, metavar="R",
+                        help="results per second of the visibility part (0: skip it)")
+    parser.add_argument("--visible-seconds", type=float, default=5.0, metavar="S")
     parser.add_argument("--history", type=int, default=0, metavar="N",
                         help="first load N candidates' history (benchmarks/history_loader.py)")
     options = parser.parse_args()
@@ -116,6 +127,8 @@ def main() -> int:
                            and unsent(engines) == 0):
                     time.sleep(0.5)
                 elapsed = time.monotonic() - started
+                visible = (measure_visibility(vhost, engines, prefix, run, options)
+                           if options.visible_rate > 0 else None)
             finally:
                 for engine in engines.values():
                     engine.dispose()
@@ -131,17 +144,74 @@ def main() -> int:
     print(f"  raw loop (pika -> pika -> INSERT), same messages: {base_rate:.0f} msg/s "
           f"({base_elapsed:.1f} s)")
     print(f"  ratio: {rate / base_rate:.3f} (target >= 0.3)")
+    if visible:
+        print(f"certification visible, {len(visible):,} passing results at "
+              f"{options.visible_rate:.0f}/s of candidates already linked: publish to active "
+              f"standing p50 {percentile(visible, 50):.0f} ms, p99 {percentile(visible, 99):.0f} ms, "
+              f"max {visible[-1]:.0f} ms (target p99 < 1 s)")
     return 0
 
 
-def _publish_all(vhost: Vhost, bodies: list[tuple[str, dict]]) -> None:
-    """In order, each a vendor message as the development vendor (bench_ingestion's publisher)."""
+def measure_visibility(vhost: Vhost, engines, prefix: str, run: int, options) -> list[float]:
+    """Milliseconds from each DevNet result's publish to its active standing, sorted."""
+    from datetime import datetime
+
+    count = min(options.count, int(options.visible_rate * options.visible_seconds))
+    numbers = {f"{prefix}{index}@example.com": f"8{run:05d}{index:06d}" for index in range(count)}
+    # The registrations first, linked before the clock starts: what is timed is the result.
+    _publish_all(vhost, [("exam_registration", registration(number, email=email, exam=DEVNET))
+                         for email, number in numbers.items()])
+    while _linked(engines, numbers.values()) < count:
+        time.sleep(0.2)
+    stamps: dict[str, datetime] = {}
+    bodies = [("exam_result", result(number, email=email, exam=DEVNET))
+              for email, number in numbers.items()]
+    _publish_all(vhost, bodies, rate=options.visible_rate, stamps=stamps)
+    deadline = time.monotonic() + 120
+    while True:
+        with engines["certs"].connect() as connection:
+            rows = connection.execute(text(
+                "SELECT c.email, p.updated_at FROM published_standings p JOIN candidates c"
+                " USING (candidate_id) WHERE p.certification_id = 'devnet_associate'"
+                " AND p.status = 'active' AND c.email LIKE :p"), {"p": f"{prefix}%"}).all()
+        if len(rows) >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    by_number = {numbers[email]: updated_at for email, updated_at in rows}
+    return sorted(max(0.0, (by_number[number] - stamps[number]).total_seconds() * 1000)
+                  for number in stamps if number in by_number) + \
+        [float("inf")] * (count - len(by_number))
+
+
+def _linked(engines, numbers) -> int:
+    with engines["exams"].connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM registrations WHERE candidate_id IS NOT NULL"
+            " AND registration_number = ANY(:n)"), {"n": list(numbers)}).scalar_one()
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * pct / 100))]
+
+
+def _publish_all(vhost: Vhost, bodies: list[tuple[str, dict]], rate: float | None = None,
+                 stamps: dict | None = None) -> None:
+    """In order, each a vendor message as the development vendor (bench_ingestion's
+    publisher); with `rate`, at that many a second, the time of each publish in `stamps`
+    by registration number."""
+    from datetime import datetime, timezone
+
     from certtrack_shared.broker_identities import DEV_VENDOR
     from certtrack_shared.vendor_publisher import VendorPublisher
     from tests.harness.messages import as_user
 
     publisher = VendorPublisher(as_user(vhost.amqp_uri, DEV_VENDOR))
-    for routing_key, body in bodies:
+    started = time.monotonic()
+    for index, (routing_key, body) in enumerate(bodies):
+        if rate:
+            time.sleep(max(0.0, started + index / rate - time.monotonic()))
+        if stamps is not None:
+            stamps[body["registration_number"]] = datetime.now(timezone.utc)
         publisher.publish(routing_key, body, body["event_id"])
     publisher.close()
 
