@@ -7,14 +7,15 @@
 - `api`: `/api/v1/auth/*`;
 - `sso`: single sign-on with an OpenID Connect provider (`/login/sso/…`),
   installed by the app factory only when `OIDC_ISSUER` names one;
-- `client`: how these (and the staff console's sign-in) call the identity service.
+- `client`: how these (and the staff console's sign-in) call the identity service;
+- `session_cookie`: the session cookie, re-signed at most once a minute while used.
 """
 from __future__ import annotations
 
 import flask  # `flask.session`: the name `session` here is the submodule below
 from flask import Flask, request
 
-from . import api, pages
+from . import api, pages, session_cookie
 from .session import CANDIDATE_ID, current_candidate
 
 # Pages whose address carries a mailed link's token.
@@ -22,6 +23,7 @@ _LINK_PAGES = {"auth.set_first_password", "auth.reset_password", "auth.confirm_e
 
 
 def install(app: Flask) -> None:
+    session_cookie.install(app)  # re-signed at most once a minute while used
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
 
