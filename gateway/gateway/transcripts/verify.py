@@ -4,8 +4,9 @@ Both are served by the transcripts service's own web app
 (services/transcripts/transcripts/public_web.py), the one implementation of
 verification. Production routes the two paths to it at the ingress
 (deploy/k8s/base/ingress.yaml), so the gateway never sees them; where everything
-shares one port (`make run`, the e2e stack, Docker Compose) these views pass
-them on to it (forwarding.py, `TRANSCRIPTS_WEB_URL`).
+shares one port (`make run`, the e2e stack, Docker Compose) the gateway passes
+them on to it (`TRANSCRIPTS_WEB_URL`): a link as links are made in front of
+Flask (passthrough.py), anything else through these views (forwarding.py).
 
 They stay routes of the gateway so that the site's one port answers them and
 the OpenAPI document describes the API (transcripts' published

@@ -3,8 +3,8 @@
 Each gunicorn thread of the gateway keeps its own `http.client` connection to
 `TRANSCRIPTS_WEB_URL`, so a forwarded verification costs one request on an
 open socket: no pool to check out of, no retry policy, no URL parsing per
-request (urllib3's pool took about half of a forward's time in the gateway,
-docs/benchmarks.md "Verification").
+request (46 % of a gateway worker's busy samples were inside urllib3's pool
+manager, waiting for the answer included: docs/benchmarks.md "Verification").
 
 A kept-alive connection the web app closed while it was idle (its keep-alive
 timeout, a restart) shows as a reset or an empty answer on the next request;
