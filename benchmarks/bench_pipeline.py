@@ -27,6 +27,7 @@ standing turning active (the row's `updated_at`, on this machine's clock).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tempfile
@@ -120,6 +121,7 @@ def main() -> int:
                     email, number = f"{prefix}{index}@example.com", f"9{run:05d}{index:06d}"
                     bodies.append(("exam_registration", registration(number, email=email, exam=CCNA)))
                     bodies.append(("exam_result", result(number, email=email, exam=CCNA)))
+                cpu_before = stack_cpu_seconds(stack.process.pid)
                 started = time.monotonic()
                 _publish_all(vhost, bodies)
                 published = time.monotonic() - started
@@ -127,6 +129,8 @@ def main() -> int:
                            and unsent(engines) == 0):
                     time.sleep(0.5)
                 elapsed = time.monotonic() - started
+                cpu = {component: seconds - cpu_before.get(component, 0.0)
+                       for component, seconds in stack_cpu_seconds(stack.process.pid).items()}
                 visible = (measure_visibility(vhost, engines, prefix, run, options)
                            if options.visible_rate > 0 else None)
             finally:
@@ -144,6 +148,12 @@ def main() -> int:
     print(f"  raw loop (pika -> pika -> INSERT), same messages: {base_rate:.0f} msg/s "
           f"({base_elapsed:.1f} s)")
     print(f"  ratio: {rate / base_rate:.3f} (target >= 0.3)")
+    # CPU time is what a crowded machine changes least: the figure to compare changes by.
+    busy = sorted(((seconds, component) for component, seconds in cpu.items() if seconds >= 0.05),
+                  reverse=True)
+    print(f"  CPU per candidate: {sum(cpu.values()) * 1000 / options.count:.1f} ms in all ("
+          + ", ".join(f"{component} {seconds * 1000 / options.count:.1f}"
+                      for seconds, component in busy) + ")")
     if visible:
         print(f"certification visible, {len(visible):,} passing results at "
               f"{options.visible_rate:.0f}/s of candidates already linked: publish to active "
@@ -181,6 +191,23 @@ def measure_visibility(vhost: Vhost, engines, prefix: str, run: int, options) ->
     return sorted(max(0.0, (by_number[number] - stamps[number]).total_seconds() * 1000)
                   for number in stamps if number in by_number) + \
         [float("inf")] * (count - len(by_number))
+
+
+def stack_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds (user and system) each component of the stack under `pid` has used so far."""
+    from process_memory import component_of, descendants
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for child in descendants(pid):
+        try:
+            stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{child}/cmdline").read_text().split("\0")
+        except OSError:
+            continue  # gone meanwhile
+        component = component_of(cmdline)
+        used[component] = used.get(component, 0.0) + (int(stat[11]) + int(stat[12])) / ticks
+    return used
 
 
 def _linked(engines, numbers) -> int:
