@@ -6,12 +6,16 @@ server and is safe for several writer processes at once.
 """
 from __future__ import annotations
 
+import email.generator
 import email.policy
 import email.utils
 import heapq
+import itertools
 import mailbox
 import os
 import re
+import socket
+import time
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
@@ -29,7 +33,19 @@ class DevMailbox:
         return box
 
     def keep(self, message: EmailMessage) -> None:
-        self._box().add(message)
+        """File the mail as Maildir does (written under tmp/, then renamed into
+        new/, named as `_FILED_AT` reads), without `mailbox.Maildir.add`'s
+        fsync: this is a development copy, and its fsync and folder checks
+        were a third of a busy service's time spent on mail."""
+        if self.path not in _READY:
+            self._box()
+            _READY.add(self.path)
+        now = time.time()
+        name = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{next(_FILED)}.{_HOST}"
+        filing = os.path.join(self.path, "tmp", name)
+        with open(filing, "xb") as file:
+            email.generator.BytesGenerator(file, mangle_from_=False, maxheaderlen=0).flatten(message)
+        os.rename(filing, os.path.join(self.path, "new", name))
 
     def messages(self, limit: int = 200) -> list[dict]:
         """Newest first, each as the `/dev/mail.json` shape of CONTRACTS.md.
@@ -55,6 +71,11 @@ class DevMailbox:
 
 
 READ_MARGIN = 50
+# Mailboxes whose folders this process has made sure of, and what makes
+# each filed name unique (as mailbox.Maildir: its host, process and count).
+_READY: set[str] = set()
+_FILED = itertools.count(1)
+_HOST = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
 # mailbox.Maildir names a mail `<seconds>.M<microseconds>P<pid>Q<n>.<host>`
 # when it files it: the newest mails are found by name, with no stat() per
 # file (100,000 of them took most of a second).
