@@ -50,6 +50,9 @@ gunicorn on 127.0.0.1:TRANSCRIPTS_WEB_PORT; the gateway forwards `/verify/<code>
 and `/api/v1/verify/<code>` to it (TRANSCRIPTS_WEB_URL), so the site still has
 one port, as production has one address behind its ingress.
 
+Each child also gets the memory settings of decision 0037 (PROCESS_MEMORY_ENV,
+WEB_MEMORY_ENV, PASSWORD_HASHING_ENV below) unless the environment sets them.
+
 Environment: PORT (default 8000), AMQP_URI, SMTP_URL, CERTTRACK_ENV
 (default development), <SERVICE>_DATABASE_URL, READY_TIMEOUT (seconds, 90),
 LOG_DIR (default var/log), REPLICAS (default 1), METRICS_PORT_BASE (default 9100, `off`
