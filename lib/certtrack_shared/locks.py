@@ -24,6 +24,13 @@ write lock. Either way what follows reads the latest committed state and no
 other writer commits before this transaction ends. The key is not needed:
 the lock covers the whole database.
 
+`held_together` is for a batch of messages applied in one transaction
+(`consumer._apply_batch`): it takes the locks of every message of the batch
+in one statement, in a fixed order (so two batches never wait on each other
+in a circle), and while its block runs `advisory_lock` on one of those keys
+costs no round trip. It ends with the block: the batch's fallback, one
+message per savepoint, locks each key again as before.
+
 `leadership` is for the jobs every replica of a service runs on a timer (the
 certs daily run, the credential backfill): the replica that takes the key
 runs the job, any other that comes while it runs skips at once instead of
@@ -46,7 +53,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import ARRAY, Text, bindparam, func, literal_column, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -64,6 +71,12 @@ _PG_LEAD = select(func.pg_advisory_lock(
     func.hashtextextended(bindparam("key"), literal_column("0"))))
 _PG_STEP_DOWN = select(func.pg_advisory_unlock(
     func.hashtextextended(bindparam("key"), literal_column("0"))))
+# Every key of a batch in one round trip, in the order given (sorted by the caller).
+_PG_LOCK_ALL = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(:keys) AS key"
+).bindparams(bindparam("keys", type_=ARRAY(Text())))
+# session.info key of the keys `held_together` holds.
+_HELD = "certtrack.locks.held"
 # How often a replica told to wait (`leadership(..., wait=True)`) on SQLite looks again.
 SQLITE_WAIT_SECONDS = 0.2
 
@@ -87,6 +100,8 @@ def advisory_lock(session: Session, *parts: str) -> None:
     back. Name the kind of thing first, so different kinds never share a key.
     """
     key = lock_key(*parts)
+    if key in session.info.get(_HELD, ()):
+        return  # taken with the rest of its batch (`held_together`)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(_PG_LOCK, {"key": key})
@@ -96,6 +111,29 @@ def advisory_lock(session: Session, *parts: str) -> None:
         raise UnsupportedDatabase(
             f"advisory_lock locks on PostgreSQL and SQLite, the databases CertTrack runs on; "
             f"this session's is {dialect}")
+
+
+@contextmanager
+def held_together(session: Session, keys: list[tuple[str, ...]]) -> Iterator[None]:
+    """Lock every key (each a tuple of `advisory_lock`'s parts) until the
+    transaction ends, in one statement and in sorted order; inside the
+    block, `advisory_lock` on one of them is already done."""
+    texts = sorted({lock_key(*parts) for parts in keys})
+    if texts:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            session.execute(_PG_LOCK_ALL, {"keys": texts})
+        elif dialect == "sqlite":
+            _hold_sqlite_write_lock(session)
+        else:
+            raise UnsupportedDatabase(
+                f"advisory locks are taken on PostgreSQL and SQLite, the databases CertTrack "
+                f"runs on; this session's is {dialect}")
+    session.info[_HELD] = frozenset(texts)
+    try:
+        yield
+    finally:
+        session.info.pop(_HELD, None)
 
 
 def _hold_sqlite_write_lock(session: Session) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, exc, text
 from sqlalchemy.orm import Session
 
 from certtrack_shared.database import create_service_engine
-from certtrack_shared.locks import UnsupportedDatabase, advisory_lock, lock_key
+from certtrack_shared.locks import UnsupportedDatabase, advisory_lock, held_together, lock_key
 
 
 def test_the_parts_of_a_key_are_kept_apart():
@@ -43,6 +43,50 @@ def test_postgresql_holds_the_key_until_the_transaction_ends(postgres):
         advisory_lock(session, "locks-test", "CSCO1")
         session.rollback()
         assert not _held_elsewhere(postgres, "locks-test", "CSCO1")
+
+
+def test_a_batch_holds_all_its_keys_until_the_transaction_ends(postgres):
+    statements = []
+    with Session(postgres) as session:
+        keys = [("locks-test", "B2"), ("locks-test", "B1"), ("locks-test", "B2")]
+        with held_together(session, keys):
+            assert _held_elsewhere(postgres, "locks-test", "B1")
+            assert _held_elsewhere(postgres, "locks-test", "B2")
+            connection = session.connection()
+            with _counted(connection, statements):
+                advisory_lock(session, "locks-test", "B1")  # already held: no round trip
+            assert statements == []
+            with _counted(connection, statements):
+                advisory_lock(session, "locks-test", "B3")  # not the batch's: taken now
+            assert len(statements) == 1
+        # The block ended, the transaction has not: every key is still held...
+        assert _held_elsewhere(postgres, "locks-test", "B1")
+        with _counted(session.connection(), statements):
+            advisory_lock(session, "locks-test", "B1")  # ...and outside it, locking asks again
+        assert len(statements) == 2
+        session.rollback()
+    for number in ("B1", "B2", "B3"):
+        assert not _held_elsewhere(postgres, "locks-test", number)
+
+
+class _counted:
+    """Statements the connection sends while the block runs, into `found`."""
+
+    def __init__(self, connection, found: list):
+        self.connection, self.found = connection, found
+
+    def _count(self, *args):
+        self.found.append(args[2])
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.connection, "before_cursor_execute", self._count)
+
+    def __exit__(self, *_):
+        from sqlalchemy import event
+
+        event.remove(self.connection, "before_cursor_execute", self._count)
 
 
 @pytest.fixture
@@ -104,6 +148,8 @@ def test_a_database_certtrack_does_not_run_on_is_named_in_a_clear_error():
             name = "mysql"
 
     class _Session:
+        info: dict = {}
+
         def get_bind(self):
             return _Bind()
 

@@ -201,11 +201,13 @@ class CertsService(deadletters.DeadLetterDesk):
     # -- events --------------------------------------------------------------------
     # The queues a new candidate's first results flow through are applied in
     # batches of BATCH_SIZE, one transaction each (decision 0038).
-    @event_consumer("exams.events", "exam_passed", batch_size=BATCH_SIZE)
+    @event_consumer("exams.events", "exam_passed", batch_size=BATCH_SIZE,
+                    batch_locks=intake.sitting_key)
     def handle_exam_passed(self, event):
         intake.sitting_result(self.db, self.outbox, self.catalogs, self.clock, event)
 
-    @event_consumer("exams.events", "exam_failed", batch_size=BATCH_SIZE)
+    @event_consumer("exams.events", "exam_failed", batch_size=BATCH_SIZE,
+                    batch_locks=intake.sitting_key)
     def handle_exam_failed(self, event):
         intake.sitting_result(self.db, self.outbox, self.catalogs, self.clock, event)
 

@@ -108,14 +108,14 @@ class ExamsService(deadletters.DeadLetterDesk):
     # Batched as results are: a program's first import sends one registration
     # per result, and each needs identity's link back (decision 0038).
     @event_consumer("vendor.events", "exam_registration", batch_size=BATCH_SIZE,
-                    sender_check=vendor_sender)
+                    sender_check=vendor_sender, batch_locks=ingestion.registration_key)
     def handle_exam_registration(self, event):
         ingestion.record_registration(self.db, self.outbox, event, self.clock())
 
     # The high-volume queue: results are applied in batches (one commit per
     # batch, a savepoint per result when one fails; docs/decisions/0008-exams-ingestion-throughput.md).
     @event_consumer("vendor.events", "exam_result", batch_size=RESULT_BATCH,
-                    sender_check=vendor_sender)
+                    sender_check=vendor_sender, batch_locks=ingestion.registration_key)
     def handle_exam_result(self, event):
         ingestion.record_result(self.db, self.outbox, event, self.clock())
 
@@ -123,6 +123,7 @@ class ExamsService(deadletters.DeadLetterDesk):
     def handle_exam_result_revoked(self, event):
         ingestion.record_revocation(self.db, self.outbox, event, self.clock())
 
-    @event_consumer("identity.events", "registration_linked", batch_size=BATCH_SIZE)
+    @event_consumer("identity.events", "registration_linked", batch_size=BATCH_SIZE,
+                    batch_locks=ingestion.registration_key)
     def handle_registration_linked(self, event):
         ingestion.link_registration(self.db, self.outbox, event, self.clock())

@@ -28,6 +28,12 @@ from certs.handlers.standings import lock_candidate
 from certs.models import Candidate, SittingRecord
 
 
+def sitting_key(event: ExamPassedV1 | ExamFailedV1) -> tuple[str, str]:
+    """The lock `sitting_result` takes first: for a batch of results to take
+    its messages' locks together (decision 0038)."""
+    return standings.candidate_key(event.candidate_id)
+
+
 def sitting_result(session: Session, outbox, catalogs: LoadedCatalogs, clock: Clock,
                    event: ExamPassedV1 | ExamFailedV1):
     lock_candidate(session, event.candidate_id)

@@ -74,6 +74,11 @@ class Change:
     revision: int
 
 
+def candidate_key(candidate_id: str) -> tuple[str, str]:
+    """What `lock_candidate` locks (the parts of its key)."""
+    return "certs-candidate", candidate_id
+
+
 def lock_candidate(session: Session, candidate_id: str) -> None:
     """Serialise every evaluation of one candidate until the transaction ends.
 
@@ -82,7 +87,7 @@ def lock_candidate(session: Session, candidate_id: str) -> None:
     `certification_achieved`, one of them wrong). Rows cannot be locked
     before they exist, so take a transaction-scoped advisory lock first.
     """
-    advisory_lock(session, "certs-candidate", candidate_id)
+    advisory_lock(session, *candidate_key(candidate_id))
 
 
 def utc_day(moment: datetime) -> date:

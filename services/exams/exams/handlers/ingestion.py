@@ -28,6 +28,12 @@ from exams.handlers import announcements
 from exams.models import PendingRevocation, Registration, Sitting, SittingChange
 
 
+def registration_key(event) -> tuple[str, str]:
+    """What `lock_registration` locks for an event about a registration:
+    for a batch to take its messages' locks together (decision 0038)."""
+    return event.vendor, event.registration_number
+
+
 def lock_registration(session: Session, vendor: str, number: str) -> None:
     """Serialise every change about one (vendor, registration number).
 
