@@ -102,15 +102,7 @@ def advisory_lock(session: Session, *parts: str) -> None:
     key = lock_key(*parts)
     if key in session.info.get(_HELD, ()):
         return  # taken with the rest of its batch (`held_together`)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(_PG_LOCK, {"key": key})
-    elif dialect == "sqlite":
-        _hold_sqlite_write_lock(session)
-    else:
-        raise UnsupportedDatabase(
-            f"advisory_lock locks on PostgreSQL and SQLite, the databases CertTrack runs on; "
-            f"this session's is {dialect}")
+    _take(session, _PG_LOCK, {"key": key})
 
 
 @contextmanager
@@ -120,20 +112,25 @@ def held_together(session: Session, keys: list[tuple[str, ...]]) -> Iterator[Non
     block, `advisory_lock` on one of them is already done."""
     texts = sorted({lock_key(*parts) for parts in keys})
     if texts:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            session.execute(_PG_LOCK_ALL, {"keys": texts})
-        elif dialect == "sqlite":
-            _hold_sqlite_write_lock(session)
-        else:
-            raise UnsupportedDatabase(
-                f"advisory locks are taken on PostgreSQL and SQLite, the databases CertTrack "
-                f"runs on; this session's is {dialect}")
+        _take(session, _PG_LOCK_ALL, {"keys": texts})
     session.info[_HELD] = frozenset(texts)
     try:
         yield
     finally:
         session.info.pop(_HELD, None)
+
+
+def _take(session: Session, postgresql_statement, parameters: dict) -> None:
+    """Run the PostgreSQL lock statement, or hold SQLite's write lock (see the module)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql_statement, parameters)
+    elif dialect == "sqlite":
+        _hold_sqlite_write_lock(session)
+    else:
+        raise UnsupportedDatabase(
+            f"advisory_lock locks on PostgreSQL and SQLite, the databases CertTrack runs on; "
+            f"this session's is {dialect}")
 
 
 def _hold_sqlite_write_lock(session: Session) -> None:
