@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import psycopg2
+import psycopg2.extensions
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -316,6 +317,10 @@ def _dsn(url: str) -> str:
 def load_service(service: str, url: str, history: History, report: Callable[[str], None] = print) -> dict:
     """COPY the service's rows, move its sequences and counters, VACUUM ANALYZE; {table: (rows, seconds)}."""
     figures = {}
+    # COPY refuses psycogreen's wait callback, which a process that imported the
+    # services' database module (the test suite's) has set for every connection.
+    green_wait = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
     connection = psycopg2.connect(_dsn(url))
     try:
         with connection, connection.cursor() as cursor:
@@ -346,6 +351,7 @@ def load_service(service: str, url: str, history: History, report: Callable[[str
         report(f"  {service}: VACUUM ANALYZE in {figures['VACUUM ANALYZE'][1]:.1f} s")
     finally:
         connection.close()
+        psycopg2.extensions.set_wait_callback(green_wait)
     return figures
 
 

@@ -12,7 +12,7 @@ from nameko.timer import timer
 
 from certtrack_shared import health
 from certtrack_shared.clock import ClockProvider
-from certtrack_shared.consumer import BATCH_SIZE, event_consumer
+from certtrack_shared.consumer import event_consumer
 from certtrack_shared.database import Database
 from certtrack_shared import deadletters
 from certtrack_shared.entrypoints import rpc
@@ -256,13 +256,14 @@ class IdentityService(deadletters.DeadLetterDesk):
                                               target=target, since=since, until=until, page=page))
 
     # -- events ---------------------------------------------------------------
-    # The queues a new candidate's first results flow through are applied in
-    # batches of BATCH_SIZE, one transaction each (decision 0038).
-    @event_consumer("exams.events", "candidate_reported", batch_size=BATCH_SIZE)
+    # One message per transaction, unlike the other services' hot queues
+    # (decision 0038): batches of reports and notices held many candidates' rows
+    # at once, and concurrent batches deadlocked on them.
+    @event_consumer("exams.events", "candidate_reported")
     def handle_candidate_reported(self, event):
         candidates.handle_candidate_reported(self.db, self.outbox, self.clock, event)
 
-    @event_consumer("exams.events", "exam_results_available", batch_size=BATCH_SIZE)
+    @event_consumer("exams.events", "exam_results_available")
     def handle_exam_results_available(self, event):
         quiet = timedelta(seconds=float(self.config.get("RESULT_NOTICE_QUIET_SECONDS", 60)))
         notices.handle_exam_results_available(self.db, self.clock, event, quiet=quiet)
