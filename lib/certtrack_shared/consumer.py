@@ -405,8 +405,8 @@ def _apply_batch(apply_one, session, batch: Batch, handler: str = "batch",
     Optimistically all together first: the batch's advisory locks taken in
     one statement (`lock_keys(event)`, the parts of each message's key, when
     given), its processed-event records claimed in one, its outbox rows
-    written in one, no savepoints: three or four round trips fewer per message. If any of them fails, the
-    transaction is rolled back and the batch applied again with a savepoint
+    written in one, no savepoints: three or four round trips fewer per
+    message. If any of them fails, the transaction is rolled back and the batch applied again with a savepoint
     per delivery (`_apply_each`), so the failure stays with its own delivery
     and the others commit. A handler must therefore write only through the
     session (and the outbox, which is the session): that is what makes

@@ -40,6 +40,15 @@ class DevMailbox:
         if self.path not in _READY:
             self._box()
             _READY.add(self.path)
+        try:
+            self._file(message)
+        except FileNotFoundError:
+            # The mailbox was removed since (a developer emptying var/): make it
+            # again rather than fail a mail the server has already taken.
+            self._box()
+            self._file(message)
+
+    def _file(self, message: EmailMessage) -> None:
         now = time.time()
         name = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{next(_FILED)}.{_HOST}"
         filing = os.path.join(self.path, "tmp", name)

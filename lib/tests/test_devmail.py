@@ -94,3 +94,13 @@ def test_a_cleared_mailbox_answers_nothing(tmp_path):
     assert box.messages()
     box.clear()
     assert box.messages() == []
+
+
+def test_a_mailbox_removed_while_the_process_runs_is_made_again_for_the_next_mail(tmp_path):
+    import shutil
+
+    box = DevMailbox(str(tmp_path / "devmail"))
+    box.keep(mail(1))
+    shutil.rmtree(tmp_path / "devmail")  # a developer emptying var/ under a running stack
+    box.keep(mail(2))
+    assert [m["subject"] for m in box.messages()] == ["Mail 2"]
